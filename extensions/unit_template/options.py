@@ -1,0 +1,229 @@
+"""Every option of the template in one table: its kind, default and allowed values.
+
+A default is either a constant or a function of the other resolved options
+(a derivation). copier.yml asks one question per option, under the same name;
+an empty answer (``""`` or ``null``) means "use the default", so derived values
+follow the answers they derive from, also after ``copier update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Resolved = Mapping[str, Any]
+Derivation = Callable[[Resolved], Any]
+
+DIR_NAMES = ("runtime", "configuration", "state", "cache", "logs", "tmp")
+DIR_BASES = {
+    "runtime": "/run",
+    "configuration": "/etc",
+    "state": "/var/lib",
+    "cache": "/var/cache",
+    "logs": "/var/log",
+    "tmp": "/var/tmp",
+}
+SERVICE_TYPES = ("simple", "exec", "notify", "forking")
+RELEASE_SYSTEMS = ("mix", "distillery")
+RESTART_METHODS = ("systemctl", "systemd_flag")
+PRESERVE_VALUES = ("no", "yes", "restart")
+RESTART_VALUES = ("always", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "no")
+HARDENING_PROFILES = ("none", "paranoia", "standard", "strict")
+
+DEFAULT_EXPAND_KEYS = (
+    "env_files",
+    "env_vars",
+    "runtime_environment_service_script",
+    "exec_start",
+    "exec_start_pre",
+    "exec_start_wrap",
+    "exec_stop",
+    "read_write_paths",
+    "read_only_paths",
+    "inaccessible_paths",
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: ``kind`` names its validator in validate.py."""
+
+    kind: str
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    basic: bool = False  # asked in a plain interactive copy; the rest behind `advanced`
+    question_default: str | None = None  # a Jinja default for copier.yml, where it differs
+
+    def default_for(self, resolved: Resolved) -> Any:
+        return self.default(resolved) if callable(self.default) else self.default
+
+
+def camel_case(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def start_command(resolved: Resolved) -> str:
+    """The release script command that runs the VM for this Type= and release system."""
+    forking = resolved["service_type"] == "forking"
+    if resolved["release_system"] == "distillery":
+        return "start" if forking else "foreground"
+    # Elixir's `daemon` never writes a PID file; forking runs `start` in the
+    # background and records its PID itself (see units.exec_start).
+    return "start"
+
+
+DIR_HELP = {
+    "runtime": "runtime files, removed when the service stops",
+    "configuration": "configuration, e.g. an environment file with secrets",
+    "state": "data kept between runs",
+    "cache": "cache files that may be deleted",
+    "logs": "log files not sent to the journal",
+    "tmp": "temporary files",
+}
+
+
+def _dir_options(name: str) -> dict[str, Option]:
+    what = DIR_HELP[name]
+    return {
+        f"{name}_directory": Option(
+            "relpath", lambda r: r["service_name"], help=f"Name of the {name} dir ({what}) under its base"
+        ),
+        f"{name}_directory_base": Option("abspath", DIR_BASES[name], help=f"Base of the {name} dir"),
+        f"{name}_directory_mode": Option("mode", "750", help=f"Octal mode of the {name} dir"),
+        f"{name}_dir": Option(
+            "abspath",
+            lambda r, n=name: f"{r[f'{n}_directory_base']}/{r[f'{n}_directory']}",
+            help=f"Full path of the {name} dir, given to the app as {name.upper()}_DIR",
+        ),
+    }
+
+
+OPTIONS: dict[str, Option] = {
+    # Identity
+    "app_name": Option(
+        "app_name",
+        help="Elixir app name (the `app:` of mix.exs)",
+        basic=True,
+        question_default="{{ mix_app_name() or UNSET }}",
+    ),
+    "module_name": Option("module_name", lambda r: camel_case(r["app_name"]), help="CamelCase module name"),
+    "release_name": Option("app_name", lambda r: r["app_name"], help="Release name: runs bin/<release_name>"),
+    "ext_name": Option(
+        "ext_name", lambda r: r["app_name"].replace("_", "-"), help="External name, for files, dirs and the user"
+    ),
+    "service_name": Option("unit_name", lambda r: r["ext_name"], help="systemd unit name, without .service"),
+    "app_user": Option("user", lambda r: r["ext_name"], help="OS user the app runs as (User=)"),
+    "app_group": Option("user", lambda r: r["ext_name"], help="OS group the app runs as (Group=)"),
+    "syslog_identifier": Option("identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal"),
+    "mix_env": Option("word", "prod", help="MIX_ENV of the release"),
+    "env_lang": Option("text", "en_US.utf8", help="LANG for the VM (empty: not set)"),
+    "release_system": Option(
+        "choice", "mix", RELEASE_SYSTEMS, help="What builds the release: mix (Elixir 1.9+) or distillery", basic=True
+    ),
+    # Layout on the target
+    "base_dir": Option("abspath", "/srv", help="Base directory for apps on the server", basic=True),
+    "deploy_dir": Option("abspath", lambda r: f"{r['base_dir']}/{r['ext_name']}", help="Directory of this app"),
+    "releases_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/releases", help="Where releases are unpacked"),
+    "scripts_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/bin", help="Deployment scripts"),
+    "flags_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/flags", help="Flag files, e.g. restart.flag"),
+    "current_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="The running release (a symlink)"),
+    "working_dir": Option("abspath", lambda r: r["current_dir"], help="WorkingDirectory="),
+    "root_directory": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="RootDirectory= with chroot"),
+    "pid_file": Option(
+        "abspath",
+        lambda r: f"{r['runtime_directory_base']}/{r['runtime_directory']}/{r['app_name']}.pid",
+        help="PID file for service_type forking",
+    ),
+    # systemd-managed directories
+    "dirs": Option(
+        "dirs",
+        [],
+        help="Dirs systemd creates for the app, a list from: runtime, configuration, state, cache, logs, tmp",
+        basic=True,
+    ),
+    **{key: opt for name in DIR_NAMES for key, opt in _dir_options(name).items()},
+    "runtime_directory_preserve": Option(
+        "choice", "no", PRESERVE_VALUES, help="Keep the runtime dir when the service stops (RuntimeDirectoryPreserve=)"
+    ),
+    "systemd_version": Option(
+        "version",
+        239,
+        help="Oldest systemd on your servers: gates each directive (239 RHEL 8, 247 Debian 11, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9)",
+        basic=True,
+    ),
+    # Process
+    "service_type": Option(
+        "choice", "simple", SERVICE_TYPES, help="Type=: simple, exec, notify (the app sends READY=1) or forking", basic=True
+    ),
+    "start_command": Option("word", start_command, help="Release command that runs the VM (start, daemon, foreground)"),
+    "exec_start": Option("command", None, help="Replaces the whole ExecStart= command"),
+    "exec_start_wrap": Option("command", None, help="Command put before ExecStart= (it must exec the rest)"),
+    "exec_stop": Option("command", None, help="ExecStop= (empty: systemd sends SIGTERM, which stops the VM cleanly)"),
+    "exec_start_pre": Option(
+        "commands", [], help='ExecStartPre= commands, e.g. [["!", ":deploy_dir", "/bin/sync-config"]] (! runs as root)'
+    ),
+    "restart": Option("choice", "always", RESTART_VALUES, help="Restart="),
+    "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),
+    "timeout_start_sec": Option("timespan", None, help="TimeoutStartSec= (empty: systemd's default)"),
+    "watchdog_sec": Option("timespan", None, help="WatchdogSec= for service_type notify (the app must ping)"),
+    "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
+    "limit_core": Option("limit", None, help="LimitCORE=: core dump size (empty: not set)"),
+    "umask": Option("mode", "0027", help="UMask=, octal"),
+    "env_files": Option(
+        "paths",
+        [],
+        help='EnvironmentFile= paths; a leading - makes one optional, e.g. [["-", ":configuration_dir", "/environment"]]',
+        basic=True,
+    ),
+    "env_vars": Option(
+        "env_vars",
+        [],
+        help='Environment= entries NAME=value, e.g. ["PORT=4000", ["RELEASE_TMP=", ":runtime_dir"]]',
+        basic=True,
+    ),
+    "unit_after_targets": Option("unit_names", [], help="Units to start after, e.g. [cloud-init.target]"),
+    "restart_method": Option(
+        "choice",
+        "systemctl",
+        RESTART_METHODS,
+        help="systemctl, or systemd_flag: touching <flags_dir>/restart.flag restarts the service",
+        basic=True,
+    ),
+    "runtime_environment_service_script": Option(
+        "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
+    ),
+    "runtime_environment_unit_after_targets": Option("unit_names", [], help="After= of that oneshot unit"),
+    # Sandboxing
+    "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
+    "read_write_paths": Option("paths", [], help="ReadWritePaths="),
+    "read_only_paths": Option("paths", [], help="ReadOnlyPaths="),
+    "inaccessible_paths": Option("paths", [], help="InaccessiblePaths="),
+    "paranoia": Option("bool", False, help="mix_systemd's paranoia set (same as hardening: paranoia)"),
+    "hardening": Option(
+        "choice",
+        lambda r: "paranoia" if r["paranoia"] else "standard",
+        HARDENING_PROFILES,
+        help="Sandboxing: none, paranoia (mix_systemd's), standard (a typical Phoenix release) or strict",
+        basic=True,
+        question_default="{{ 'paranoia' if paranoia is defined and paranoia else 'standard' }}",
+    ),
+    "allow_privileged_ports": Option(
+        "bool", False, help="Let the app bind ports below 1024 (adds CAP_NET_BIND_SERVICE, drops PrivateUsers=)"
+    ),
+    # Variable expansion
+    "expand_keys": Option("option_names", list(DEFAULT_EXPAND_KEYS), help="Options whose :name references expand"),
+    "expand_keys_extra": Option("option_names", [], help="More options whose references expand"),
+    # Files this template writes
+    "output_dir": Option("relpath", "rel/systemd/lib/systemd/system", help="Where the unit files go in your repo"),
+    "template_dir": Option("relpath", "rel/templates/systemd", help="Where the EEx templates go"),
+    "eex_templates": Option("bool", True, help="Also write EEx templates for mix_systemd's `mix systemd.generate`"),
+}
+
+EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")
+
+
+def is_unset(value: Any) -> bool:
+    """An empty answer means: use the option's default."""
+    return value is None or value == ""

@@ -1,0 +1,102 @@
+"""Write copier.yml from the options table, so each option is defined once.
+
+Run ``python extensions/unit_template/questions.py > copier.yml`` after
+changing options.py; a test checks that copier.yml is current.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from unit_template.options import OPTIONS, Option  # noqa: I001
+else:
+    from .options import OPTIONS, Option
+
+YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names"}
+
+SETTINGS: dict[str, Any] = {
+    "_min_copier_version": "9.19.0",
+    "_subdirectory": "template",
+    "_answers_file": ".copier-answers.systemd.yml",
+    "_templates_suffix": ".jinja",
+    "_envops": {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True},
+    "_jinja_extensions": [
+        "copier_template_extensions.TemplateExtensionLoader",
+        "extensions/systemd_unit.py:SystemdUnitExtension",
+    ],
+    "_skip_if_exists": [],
+    "_message_after_copy": (
+        "Unit files written to {{ output_dir }}. Next: review them, commit, and install them on "
+        "the server as the README explains (sudo cp, systemctl daemon-reload, systemctl enable --now)."
+    ),
+    "_message_after_update": "Unit files in {{ output_dir }} updated. Look for conflict markers before committing: git diff --check",
+}
+
+ADVANCED = {
+    "type": "bool",
+    "default": False,
+    "help": "Show the advanced options (paths, users, limits, sandboxing details...)?",
+}
+
+
+def question_type(option: Option) -> str:
+    if option.kind == "bool":
+        return "bool"
+    return "yaml" if option.kind in YAML_KINDS else "str"
+
+
+def question_default(option: Option) -> Any:
+    if option.question_default is not None:
+        return option.question_default
+    if callable(option.default):
+        return ""
+    return option.default
+
+
+def help_text(name: str, option: Option) -> str:
+    if callable(option.default) and option.question_default is None:
+        return f"{option.help} (empty: {{{{ default_of('{name}') }}}})"
+    return option.help
+
+
+def question(name: str, option: Option) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": question_type(option), "help": help_text(name, option)}
+    if option.choices:
+        entry["choices"] = list(option.choices)
+    entry["default"] = question_default(option)
+    entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
+    if not option.basic:
+        entry["ask"] = "{{ advanced }}"
+    return entry
+
+
+def questionnaire() -> dict[str, Any]:
+    basic = {name: opt for name, opt in OPTIONS.items() if opt.basic}
+    advanced = {name: opt for name, opt in OPTIONS.items() if not opt.basic}
+    return {
+        **SETTINGS,
+        **{name: question(name, opt) for name, opt in basic.items()},
+        "advanced": ADVANCED,
+        **{name: question(name, opt) for name, opt in advanced.items()},
+        # Last: checks every answer together, before any file is written.
+        "answers_are_valid": {"type": "str", "when": False, "ask": False, "default": "{{ validate_all() }}"},
+        # Computed names for the rendered file paths.
+        "unit_stem": {"type": "str", "when": False, "ask": False, "default": "{{ unit().service_name }}"},
+    }
+
+
+HEADER = "# Generated from extensions/unit_template/options.py by questions.py: edit those, not this file.\n"
+
+
+def render() -> str:
+    return HEADER + yaml.safe_dump(questionnaire(), sort_keys=False, width=120, allow_unicode=True)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

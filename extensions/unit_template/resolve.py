@@ -1,0 +1,114 @@
+"""Resolve answers into every option's value, then expand references.
+
+``resolve(answers)`` fills each unset option from its default or derivation
+(in dependency order, found lazily) and then expands the items of
+``expand_keys`` + ``expand_keys_extra``: an item is a string or a list of
+parts; a string that is exactly ``:name`` refers to option ``name``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .options import OPTIONS, is_unset
+
+REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
+
+
+class OptionError(ValueError):
+    """Bad input, with a message that names the option."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
+class _Resolver:
+    def __init__(self, answers: Mapping[str, Any]) -> None:
+        self.answers = answers
+        self.values: dict[str, Any] = {}
+        self.in_progress: list[str] = []
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name not in OPTIONS:
+            raise KeyError(name)
+        if name in self.in_progress:
+            chain = " -> ".join([*self.in_progress[self.in_progress.index(name) :], name])
+            raise OptionError(name, f"its default depends on itself ({chain})")
+        self.in_progress.append(name)
+        try:
+            answer = self.answers.get(name)
+            value = OPTIONS[name].default_for(self) if is_unset(answer) else answer
+        finally:
+            self.in_progress.pop()
+        self.values[name] = value
+        return value
+
+
+def resolve_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option's value before expansion: the answer, else its default."""
+    if is_unset(answers.get("app_name")):
+        raise OptionError("app_name", "is required (no `app:` found in mix.exs)")
+    resolver = _Resolver(answers)
+    return {name: resolver[name] for name in OPTIONS}
+
+
+def reference_name(item: Any) -> str | None:
+    """The option an item refers to, for a string that is exactly `:name`."""
+    if isinstance(item, str):
+        match = REFERENCE.fullmatch(item)
+        if match:
+            return match.group(1)
+    return None
+
+
+def expand_item(item: Any, values: Mapping[str, Any], option: str, seen: tuple[str, ...] = ()) -> str:
+    """Expand one item (a string or a list of parts) to text."""
+    if isinstance(item, list):
+        return "".join(expand_item(part, values, option, seen) for part in item)
+    if item is None:
+        return ""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    ref = reference_name(item)
+    if ref is None:
+        return str(item)
+    if ref not in values:
+        raise OptionError(option, f"refers to unknown option `:{ref}`")
+    if ref in seen or ref == option:
+        chain = " -> ".join(f":{name}" for name in (*seen, ref))
+        raise OptionError(option, f"reference cycle through `:{ref}` ({chain})")
+    value = values[ref]
+    if isinstance(value, list):
+        return " ".join(expand_item(part, values, option, (*seen, ref)) for part in value)
+    return expand_item(value, values, option, (*seen, ref))
+
+
+def expand_value(value: Any, values: Mapping[str, Any], option: str) -> Any:
+    """A list value expands item by item; a scalar expands as one item."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [expand_item(item, values, option, (option,)) for item in value]
+    return expand_item(value, values, option, (option,))
+
+
+def expand_keys(values: Mapping[str, Any]) -> list[str]:
+    keys = list(values["expand_keys"]) + list(values["expand_keys_extra"])
+    for key in keys:
+        if key not in OPTIONS:
+            raise OptionError("expand_keys", f"`{key}` is not an option")
+    return keys
+
+
+def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option's final value: defaults filled in, references expanded."""
+    values = resolve_defaults(answers)
+    expanded = dict(values)
+    for key in expand_keys(values):
+        expanded[key] = expand_value(values[key], values, key)
+    return expanded

@@ -1,0 +1,193 @@
+"""What the unit templates print: each value computed and escaped here, once.
+
+``unit_view(answers)`` returns a plain dict; the Jinja templates only place
+its entries, and ``export_bindings`` gives the EEx templates the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import hardening
+from .escape import environment, specifiers
+from .options import DIR_NAMES
+from .resolve import OptionError, resolve
+from .validate import _env_var
+
+# systemd >= this version manages the directory itself (*Directory=).
+DIRECTORY_SINCE = {"runtime": 211, "configuration": 235, "state": 235, "cache": 235, "logs": 235}
+DIRECTIVE = {
+    "runtime": "RuntimeDirectory",
+    "configuration": "ConfigurationDirectory",
+    "state": "StateDirectory",
+    "cache": "CacheDirectory",
+    "logs": "LogsDirectory",
+}
+BASE_AFTER = ["local-fs.target", "network.target"]
+# Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
+WRITABLE_FOR = {"RELEASE_TMP": ("runtime", "tmp", "cache"), "ERL_CRASH_DUMP": ("logs", "state", "tmp")}
+
+
+def effective_dirs(values: Mapping[str, Any]) -> list[str]:
+    """`dirs` in the canonical order; forking + mix also needs the runtime dir for its PID file."""
+    wanted = set(values["dirs"])
+    if values["service_type"] == "forking" and values["pid_file"].startswith(values["runtime_dir"] + "/"):
+        wanted.add("runtime")
+    return [name for name in DIR_NAMES if name in wanted]
+
+
+def command_path(script: str, scripts_dir: str) -> str:
+    """A script name without a path runs from scripts_dir."""
+    prefix = len(script) - len(script.lstrip("-@:+!"))
+    body = script[prefix:]
+    return script if body.startswith("/") else f"{script[:prefix]}{scripts_dir}/{body}"
+
+
+def exec_start(values: Mapping[str, Any]) -> str:
+    if values["exec_start"]:
+        return specifiers(values["exec_start"])
+    wrap = values["exec_start_wrap"] or ""
+    if wrap and not wrap.endswith(" "):
+        wrap += " "
+    release = f"{values['current_dir']}/bin/{values['release_name']}"
+    command = f"{wrap}{release} {values['start_command']}"
+    if values["service_type"] == "forking" and values["release_system"] == "mix":
+        # `bin/<release> daemon` never writes a PID file: start the VM in the
+        # background and record its PID (`start` execs down to beam).
+        return specifiers(f"/bin/sh -c '\"$$@\" & echo $$! >\"$$PIDFILE\"' sh {command}")
+    return specifiers(command)
+
+
+def dir_environment(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
+    return [f"{name.upper()}_DIR={values[f'{name}_dir']}" for name in dirs]
+
+
+def automatic_environment(values: Mapping[str, Any], dirs: list[str], user_vars: list[str]) -> list[str]:
+    """Under standard/strict, point RELEASE_TMP and ERL_CRASH_DUMP at writable dirs."""
+    if values["hardening"] not in hardening.HARDENED:
+        return []
+    user_names = {item.partition("=")[0] for item in user_vars}
+    lines = []
+    for name, candidates in WRITABLE_FOR.items():
+        if name in user_names:
+            continue
+        usable = [d for d in candidates if d in dirs]
+        # PrivateTmp gives the service its own writable /tmp.
+        base = values[f"{usable[0]}_dir"] if usable else "/tmp"
+        lines.append(f"{name}={base}" if name == "RELEASE_TMP" else f"{name}={base}/erl_crash.dump")
+    return lines
+
+
+def directories(values: Mapping[str, Any], dirs: list[str]) -> list[tuple[str, str]]:
+    """*Directory=, *DirectoryMode= (and RuntimeDirectoryPreserve=) lines systemd understands."""
+    version = values["systemd_version"]
+    lines = []
+    for name in dirs:
+        if name not in DIRECTIVE or version < DIRECTORY_SINCE[name]:
+            continue
+        lines.append((DIRECTIVE[name], values[f"{name}_directory"]))
+        lines.append((f"{DIRECTIVE[name]}Mode", values[f"{name}_directory_mode"]))
+        if name == "runtime" and version >= 235:
+            lines.append(("RuntimeDirectoryPreserve", values["runtime_directory_preserve"]))
+    return lines
+
+
+def unmanaged_dirs(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
+    """Dirs in use that this systemd version cannot create: tmpfiles.d or ExecStartPre does."""
+    version = values["systemd_version"]
+    return [n for n in dirs if n not in DIRECTIVE or version < DIRECTORY_SINCE[n]]
+
+
+def tmp_dir_creation(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
+    """/var/tmp/<name> has no *Directory=: create it, as root, inside the service's namespace."""
+    if "tmp" not in dirs:
+        return []
+    prefix = "!" if values["systemd_version"] >= 235 else "+"
+    mode = values["tmp_directory_mode"]
+    return [
+        specifiers(
+            f"{prefix}/usr/bin/install -d -m {mode} -o {values['app_user']} -g {values['app_group']} {values['tmp_dir']}"
+        )
+    ]
+
+
+def sandbox_paths(values: Mapping[str, Any], dirs: list[str], profile_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """ReadWritePaths= and friends, with or without chroot."""
+    read_write = list(values["read_write_paths"])
+    strict = ("ProtectSystem", "strict") in profile_lines
+    if strict:
+        # Dirs that systemd does not manage are read-only under ProtectSystem=strict.
+        read_write += [values[f"{n}_dir"] for n in unmanaged_dirs(values, dirs) if n != "configuration"]
+    lines = []
+    for key, paths in (
+        ("ReadWritePaths", read_write),
+        ("ReadOnlyPaths", values["read_only_paths"]),
+        ("InaccessiblePaths", values["inaccessible_paths"]),
+    ):
+        if paths:
+            lines.append((key, specifiers(" ".join(paths))))
+    return lines
+
+
+def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
+    if not values["runtime_environment_service_script"]:
+        return None
+    return f"{values['service_name']}-runtime-environment.service"
+
+
+def check_env_vars(env_vars: list[str]) -> None:
+    for item in env_vars:
+        error = _env_var(item)
+        if error:
+            raise OptionError("env_vars", f"after expansion {error}")
+
+
+def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the unit templates print, for one set of answers."""
+    values = resolve(answers)
+    check_env_vars(values["env_vars"])
+    dirs = effective_dirs(values)
+    forking = values["service_type"] == "forking"
+    profile_lines = hardening.directives(
+        values["hardening"], values["systemd_version"], values["allow_privileged_ports"]
+    )
+    runtime_env_unit = runtime_environment_unit(values)
+    after = BASE_AFTER + list(values["unit_after_targets"]) + ([runtime_env_unit] if runtime_env_unit else [])
+    env_vars = list(values["env_vars"])
+    environment_lines = (
+        ([f"LANG={values['env_lang']}"] if values["env_lang"] else [])
+        + [f"MIX_ENV={values['mix_env']}"]
+        + dir_environment(values, dirs)
+        + ([f"PIDFILE={values['pid_file']}"] if forking else [])
+        + automatic_environment(values, dirs, env_vars)
+        + env_vars
+    )
+    return {
+        **values,
+        "dirs": dirs,
+        "after": " ".join(after),
+        "wants": runtime_env_unit,
+        "exec_start_pre": tmp_dir_creation(values, dirs)
+        + [specifiers(command) for command in values["exec_start_pre"]],
+        "exec_start": exec_start(values),
+        "exec_stop": specifiers(values["exec_stop"]) if values["exec_stop"] else None,
+        "environment": [environment(line) for line in environment_lines],
+        "environment_files": [specifiers(path) for path in values["env_files"]],
+        "pid_file": values["pid_file"] if forking else None,
+        "directories": directories(values, dirs),
+        "sandbox_paths": sandbox_paths(values, dirs, profile_lines),
+        "hardening_lines": profile_lines,
+        "notify_access": "main" if values["service_type"] == "notify" else None,
+        "runtime_environment_unit": runtime_env_unit,
+        "runtime_environment_exec": specifiers(
+            command_path(values["runtime_environment_service_script"], values["scripts_dir"])
+        )
+        if runtime_env_unit
+        else None,
+        "runtime_environment_after": " ".join(
+            ["local-fs.target", *values["runtime_environment_unit_after_targets"]]
+        ),
+        "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
+        "restart_flag": f"{values['flags_dir']}/restart.flag",
+    }
