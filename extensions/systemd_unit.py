@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,8 @@ def _answers(context: Context) -> dict[str, Any]:
 
 @pass_context
 def mix_app_name(context: Context) -> str:
-    conf = context.get("_copier_conf") or {}
-    dst = conf.get("dst_path") if isinstance(conf, dict) else getattr(conf, "dst_path", None)
+    conf = context.get("_copier_conf")
+    dst = conf["dst_path"] if isinstance(conf, Mapping) else None
     return app_name_in(Path(str(dst))) if dst else ""
 
 

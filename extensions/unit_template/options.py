@@ -106,7 +106,7 @@ OPTIONS: dict[str, Option] = {
         "app_name",
         help="Elixir app name (the `app:` of mix.exs)",
         basic=True,
-        question_default="{{ mix_app_name() or UNSET }}",
+        question_default="{{ mix_app_name() }}",
     ),
     "module_name": Option("module_name", lambda r: camel_case(r["app_name"]), help="CamelCase module name"),
     "release_name": Option("app_name", lambda r: r["app_name"], help="Release name: runs bin/<release_name>"),
