@@ -66,6 +66,20 @@ def default_of(context: Context, name: str) -> str:
 
 
 @pass_context
+def check_option(context: Context, name: str, value: Any) -> str:
+    """copier's validator for one question, at the prompt.
+
+    Answers that arrive without a prompt (--data, --defaults, an update) are
+    checked all together by the last question instead: copier reports a
+    validator's refusal there as a traceback, but a UserMessageError cleanly.
+    """
+    conf = context.get("_copier_conf")
+    if isinstance(conf, Mapping) and (conf["defaults"] or name in (conf["data"] or {})):
+        return ""
+    return check(name, value)
+
+
+@pass_context
 def bindings_json(context: Context) -> str:
     return json.dumps(export_bindings(unit(context)), indent=2, sort_keys=True)
 
@@ -78,6 +92,6 @@ class SystemdUnitExtension(Extension):
             unit=unit,
             validate_all=validate_all,
             bindings_json=bindings_json,
-            check_option=check,
+            check_option=check_option,
             default_of=default_of,
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-APP = re.compile(r"^\s*app:\s*:([a-z][a-z0-9_]*)", re.MULTILINE)
-DEFAULT_RELEASE = re.compile(r"^\s*default_release:\s*:([a-z][a-z0-9_]*)", re.MULTILINE)
+APP = re.compile(r"(?<![\w:])app:\s*:([a-z][a-z0-9_]*)")
+DEFAULT_RELEASE = re.compile(r"(?<![\w:])default_release:\s*:([a-z][a-z0-9_]*)")
 RELEASES_START = re.compile(r"releases:\s*\[\s*(?:#[^\n]*\s*)*([a-z][a-z0-9_]*):")
 RELEASES_FUNCTION = re.compile(r"defp?\s+releases\b[^\n]*\bdo\s*\[\s*(?:#[^\n]*\s*)*([a-z][a-z0-9_]*):")
 
