@@ -54,7 +54,7 @@ def question_type(option: Option) -> str:
 def question_default(option: Option) -> Any:
     if option.question_default is not None:
         return option.question_default
-    if callable(option.default):
+    if callable(option.default) or (option.default is None and question_type(option) == "str"):
         return ""
     return option.default
 
