@@ -1,0 +1,34 @@
+"""Shared fixtures: render the template with the real copier API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rendering import render_template
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A user's copier settings (defaults:, trust:) must not leak into tests."""
+    settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
+    settings.write_text("{}\n")
+    os.environ["COPIER_SETTINGS_PATH"] = str(settings)
+
+
+@pytest.fixture
+def render(tmp_path: Path) -> Callable[..., Path]:
+    """render(answers) -> the destination project, rendered with copier."""
+    counter = iter(range(1_000_000))
+
+    def _render(answers: dict[str, Any] | None = None, **kwargs: Any) -> Path:
+        dst = tmp_path / f"project{next(counter)}"
+        return render_template(dst, answers or {}, **kwargs)
+
+    return _render
