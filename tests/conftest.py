@@ -20,6 +20,14 @@ def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
     settings.write_text("{}\n")
     os.environ["COPIER_SETTINGS_PATH"] = str(settings)
+    # copier update needs commits; a fresh CI machine has no git identity.
+    for variable, value in (
+        ("GIT_AUTHOR_NAME", "Template Tests"),
+        ("GIT_AUTHOR_EMAIL", "tests@example.invalid"),
+        ("GIT_COMMITTER_NAME", "Template Tests"),
+        ("GIT_COMMITTER_EMAIL", "tests@example.invalid"),
+    ):
+        os.environ.setdefault(variable, value)
 
 
 @pytest.fixture
