@@ -14,14 +14,14 @@ from jinja2.runtime import Context
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from copier.errors import UserMessageError  # noqa: E402
+from copier.errors import UserMessageError
 
-from unit_template.bindings import export_bindings  # noqa: E402
-from unit_template.mix_project import app_name_in  # noqa: E402
-from unit_template.options import OPTIONS  # noqa: E402
-from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
-from unit_template.units import unit_view  # noqa: E402
-from unit_template.validate import check, check_all  # noqa: E402
+from unit_template.bindings import export_bindings
+from unit_template.mix_project import app_name_in
+from unit_template.options import OPTIONS
+from unit_template.resolve import OptionError, resolve_defaults
+from unit_template.units import unit_view
+from unit_template.validate import check, check_all
 
 
 def _answers(context: Context) -> dict[str, Any]:
@@ -80,6 +80,22 @@ def check_option(context: Context, name: str, value: Any) -> str:
 
 
 @pass_context
+def choices_for(context: Context, name: str) -> str:
+    """A question's choices as YAML, plus a value given with --data that is not one of them.
+
+    copier checks --data choices before any validator and stops with a
+    traceback; let the value through so that the last question refuses it
+    with a message naming the option and its choices.
+    """
+    choices: list[Any] = list(OPTIONS[name].choices)
+    conf = context.get("_copier_conf")
+    data = (conf["data"] or {}) if isinstance(conf, Mapping) else {}
+    if name in data and data[name] not in choices:
+        choices.append(data[name])
+    return json.dumps(choices)
+
+
+@pass_context
 def bindings_json(context: Context) -> str:
     return json.dumps(export_bindings(unit(context)), indent=2, sort_keys=True)
 
@@ -93,5 +109,6 @@ class SystemdUnitExtension(Extension):
             validate_all=validate_all,
             bindings_json=bindings_json,
             check_option=check_option,
+            choices_for=choices_for,
             default_of=default_of,
         )

@@ -150,7 +150,10 @@ OPTIONS: dict[str, Option] = {
     "systemd_version": Option(
         "version",
         239,
-        help="Oldest systemd on your servers: gates each directive (239 RHEL 8, 247 Debian 11, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9)",
+        help=(
+            "Oldest systemd on your servers: gates each directive "
+            "(239 RHEL 8, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9.2+, 255 Ubuntu 24.04)"
+        ),
         basic=True,
     ),
     # Process

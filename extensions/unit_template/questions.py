@@ -14,7 +14,7 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from unit_template.options import OPTIONS, Option  # noqa: I001
+    from unit_template.options import OPTIONS, Option
 else:
     from .options import OPTIONS, Option
 
@@ -35,7 +35,9 @@ SETTINGS: dict[str, Any] = {
         "Unit files written to {{ output_dir }}. Next: review them, commit, and install them on "
         "the server as the README explains (sudo cp, systemctl daemon-reload, systemctl enable --now)."
     ),
-    "_message_after_update": "Unit files in {{ output_dir }} updated. Look for conflict markers before committing: git diff --check",
+    "_message_after_update": (
+        "Unit files in {{ output_dir }} updated. Look for conflict markers before committing: git diff --check"
+    ),
 }
 
 ADVANCED = {
@@ -68,7 +70,9 @@ def help_text(name: str, option: Option) -> str:
 def question(name: str, option: Option) -> dict[str, Any]:
     entry: dict[str, Any] = {"type": question_type(option), "help": help_text(name, option)}
     if option.choices:
-        entry["choices"] = list(option.choices)
+        # Rendered by the extension: copier would refuse a bad --data choice
+        # with a traceback; the last question refuses it cleanly instead.
+        entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
     entry["default"] = question_default(option)
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if not option.basic:

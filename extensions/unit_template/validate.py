@@ -167,7 +167,11 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "module_name": _matches(MODULE_NAME, "an Elixir module name such as FooBar"),
     "ext_name": _matches(EXT_NAME, "lower-case letters, digits, _, . and -"),
     "unit_name": _matches(UNIT_NAME, "a systemd unit name (letters, digits, _, ., : and -; no @)"),
-    "user": _matches(USER_NAME, "a user or group name useradd accepts (lower-case letters, digits, _ and -, starting with a letter or _, at most 31 characters)"),
+    "user": _matches(
+        USER_NAME,
+        "a user or group name useradd accepts "
+        "(lower-case letters, digits, _ and -, starting with a letter or _, at most 31 characters)",
+    ),
     "identifier": _matches(IDENTIFIER, "a syslog identifier (letters, digits, _, ., @ and -)"),
     "word": _matches(WORD, "a single word (letters, digits, _, . and -)"),
     "text": lambda v: "" if isinstance(v, str) else f"must be text, not {v!r}",
