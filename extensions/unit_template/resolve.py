@@ -88,11 +88,14 @@ def expand_item(item: Any, values: Mapping[str, Any], option: str, seen: tuple[s
     return expand_item(value, values, option, (*seen, ref))
 
 
+LIST_KINDS = frozenset({"commands", "paths", "env_vars", "unit_names", "dirs", "option_names"})
+
+
 def expand_value(value: Any, values: Mapping[str, Any], option: str) -> Any:
-    """A list value expands item by item; a scalar expands as one item."""
+    """A list option expands item by item; any other option's value is one item (a list is its parts)."""
     if value is None:
         return None
-    if isinstance(value, list):
+    if isinstance(value, list) and OPTIONS[option].kind in LIST_KINDS:
         return [expand_item(item, values, option, (option,)) for item in value]
     return expand_item(value, values, option, (option,))
 
