@@ -2,26 +2,57 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import yaml
 from jinja2 import Environment, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
-sys.path.insert(0, str(Path(__file__).parent))
+_HERE = Path(__file__).resolve().parent
 
-from copier.errors import UserMessageError
 
-from unit_template.bindings import export_bindings
-from unit_template.mix_project import app_name_in
-from unit_template.options import OPTIONS
-from unit_template.resolve import OptionError, resolve_defaults
-from unit_template.units import unit_view
-from unit_template.validate import check, check_all
+def _package_modules() -> list[str]:
+    return [name for name in sys.modules if name == "unit_template" or name.startswith("unit_template.")]
+
+
+def _set_aside_foreign_package() -> dict[str, ModuleType]:
+    """copier runs every template version of an update in one process: v1's
+    `unit_template` must not stand in for this version's. Set a copy imported
+    from elsewhere aside (returned, to restore after our imports)."""
+    loaded = sys.modules.get("unit_template")
+    if loaded is None or Path(loaded.__file__ or "").resolve().parent.parent == _HERE:
+        return {}
+    return {name: sys.modules.pop(name) for name in _package_modules()}
+
+
+_FOREIGN = _set_aside_foreign_package()
+sys.path.insert(0, str(_HERE))
+
+from copier import run_copy  # noqa: E402
+from copier.errors import UserMessageError  # noqa: E402
+
+from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
+from unit_template.carry_edits import carried, committed_answers, unit_location, user_answers  # noqa: E402
+from unit_template.mix_project import app_name_in  # noqa: E402
+from unit_template.options import OPTIONS  # noqa: E402
+from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
+from unit_template.units import unit_view  # noqa: E402
+from unit_template.validate import check, check_all  # noqa: E402
+
+if _FOREIGN:
+    # Our modules stay referenced by the names imported above.
+    sys.path.remove(str(_HERE))
+    for _name in _package_modules():
+        del sys.modules[_name]
+    sys.modules.update(_FOREIGN)
 
 
 def _answers(context: Context) -> dict[str, Any]:
@@ -90,24 +121,95 @@ def choices_for(context: Context, name: str) -> str:
     choices: list[Any] = list(OPTIONS[name].choices)
     conf = context.get("_copier_conf")
     data = (conf["data"] or {}) if isinstance(conf, Mapping) else {}
-    if name in data and data[name] not in choices:
-        choices.append(data[name])
+    if name in data:
+        given = data[name]
+        if isinstance(OPTIONS[name].default, list) and isinstance(given, str):
+            with contextlib.suppress(yaml.YAMLError):
+                given = yaml.safe_load(given)  # a multiselect answer given as YAML text
+        choices += [item for item in (given if isinstance(given, list) else [given]) if item not in choices]
     return json.dumps(choices)
 
 
 @pass_context
 def bindings_json(context: Context) -> str:
+    """The option values mix_systemd's bindings would hold, for the EEx templates."""
     return json.dumps(export_bindings(unit(context)), indent=2, sort_keys=True)
+
+
+_PRISTINE: dict[str, Path] = {}
+_PRISTINE_DIRS: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _template_source(project: Path, src: str) -> str:
+    """copier records a local template as given: a relative path is relative to the project."""
+    if "://" in src or src.startswith(("gh:", "gl:", "git@")) or Path(src).is_absolute():
+        return src
+    return str((project / src).resolve())
+
+
+def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
+    """The previous template version rendered with the previous answers, as copier's update does."""
+    src, commit = previous.get("_src_path"), previous.get("_commit")
+    if not src or not commit:
+        return None
+    source = _template_source(project, str(src))
+    key = json.dumps([source, commit, user_answers(previous)], sort_keys=True, default=str)
+    if key not in _PRISTINE:
+        tmp = tempfile.TemporaryDirectory(prefix="systemd-unit-pristine.")
+        _PRISTINE_DIRS.append(tmp)
+        dst = Path(tmp.name) / "project"
+        run_copy(
+            source,
+            dst,
+            data=user_answers(previous),
+            vcs_ref=str(commit),
+            defaults=True,
+            quiet=True,
+            unsafe=True,
+            skip_tasks=True,
+        )
+        _PRISTINE[key] = dst
+    return _PRISTINE[key]
+
+
+@pass_context
+def keep_local_edits(context: Context, content: str, suffix: str) -> str:
+    """Filter around a unit template: a renamed unit file keeps the edits of the old one."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return content
+    project = Path(str(conf["dst_path"]))
+    previous = committed_answers(project, str(conf["answers_file"]))
+    old, new = unit_location(previous), unit_location(_answers(context))
+    if not previous or old is None or new is None or old == new:
+        return content
+    relpath = Path(old[0], f"{old[1]}{suffix}")
+    if not (project / relpath).is_file():
+        return content
+    try:
+        pristine = _pristine_render(project, previous)
+    except Exception as error:
+        raise UserMessageError(
+            f"{relpath} is renamed to {Path(new[0], new[1] + suffix)} by the new answers, and rendering the previous "
+            f"template version to carry your edits over failed ({error}). Update without changing service_name or "
+            "output_dir, then rename the files with git mv and change the answer in a second update."
+        ) from error
+    base = pristine / relpath if pristine else None
+    ours = (project / relpath).read_text(encoding="utf-8")
+    return carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
 
 
 class SystemdUnitExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        environment.filters["keep_local_edits"] = keep_local_edits
         environment.globals.update(
             mix_app_name=mix_app_name,
             unit=unit,
             validate_all=validate_all,
             bindings_json=bindings_json,
+            eex_constants=eex_constants,
+            elixir_term=elixir_term,
             check_option=check_option,
             choices_for=choices_for,
             default_of=default_of,

@@ -1,16 +1,151 @@
-"""The computed option values as bindings for the EEx templates (mix systemd.generate)."""
+"""The resolved option values as bindings for the EEx templates (mix systemd.generate).
+
+mix_systemd evaluates each template with its config as top-level bindings.
+``export_bindings`` gives the same values in the shape that config has them
+(JSON-able: atoms are plain strings here, named by ATOM_OPTIONS and
+ATOM_LIST_OPTIONS); ``elixir_keyword`` writes them as an Elixir keyword list,
+with atoms where mix_systemd has atoms.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from .options import OPTIONS
+from . import hardening, units
+from .options import DIR_NAMES, OPTIONS
 
-# mix_systemd keeps these as atoms; the rest are strings, numbers, booleans or lists.
-ATOM_OPTIONS = ("service_type", "release_system", "restart_method", "app_name")
+# mix_systemd keeps these as atoms: its choices, the app name and Mix.env().
+ATOM_OPTIONS = ("service_type", "release_system", "restart_method", "app_name", "release_name", "mix_env")
+ATOM_LIST_OPTIONS = ("dirs", "expand_keys", "expand_keys_extra")
+# The options mix_systemd 0.8 has (shared/reference/mix_systemd-options.md). The
+# .eex files read the others (hardening, credentials, ...) with a fallback to
+# the answers copier rendered into them.
+MIX_SYSTEMD_OPTIONS = frozenset(
+    {
+        *("app_name", "module_name", "release_name", "ext_name", "service_name", "app_user", "app_group"),
+        *("syslog_identifier", "mix_env", "env_lang", "release_system", "base_dir", "deploy_dir", "releases_dir"),
+        *("scripts_dir", "flags_dir", "current_dir", "working_dir", "root_directory", "pid_file", "dirs"),
+        *(f"{name}_{suffix}" for name in DIR_NAMES for suffix in ("directory", "directory_base", "directory_mode", "dir")),
+        *("runtime_directory_preserve", "systemd_version", "service_type", "start_command", "exec_start"),
+        *("exec_start_wrap", "exec_stop", "exec_start_pre", "restart", "restart_sec", "timeout_start_sec"),
+        *("limit_nofile", "limit_core", "umask", "env_files", "env_vars", "unit_after_targets", "restart_method"),
+        *("runtime_environment_service_script", "runtime_environment_unit_after_targets", "chroot"),
+        *("read_write_paths", "read_only_paths", "inaccessible_paths", "paranoia", "expand_keys"),
+        *("expand_keys_extra", "output_dir", "template_dir"),
+    }
+)
+ATOM = re.compile(r"[a-z_][a-zA-Z0-9_]*")
 
 
-def export_bindings(view: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option's final value, with `dirs` as systemd will use them."""
-    return {name: view[name] for name in OPTIONS}
+def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
+    script = values["runtime_environment_service_script"]
+    return f"{values['service_name']}-runtime-environment.service" if script else None
+
+
+def mix_after_targets(values: Mapping[str, Any]) -> list[str]:
+    """mix_systemd appends the runtime-environment unit to unit_after_targets itself."""
+    targets = list(values["unit_after_targets"])
+    extra = runtime_environment_unit(values)
+    return [*targets, extra] if extra and extra not in targets else targets
+
+
+def mix_exec_start_wrap(wrap: str | None) -> str:
+    """mix_systemd turns nil into "" and makes sure a wrapper ends in a space."""
+    if not wrap:
+        return ""
+    return wrap if wrap.endswith(" ") else f"{wrap} "
+
+
+def export_bindings(view: Mapping[str, Any], mix_systemd_only: bool = False) -> dict[str, Any]:
+    """Every option's value as the unit templates used it (resolved, expanded, strategies
+    applied, not escaped), shaped like mix_systemd's cfg. ``view`` is units.unit_view's result.
+
+    With ``mix_systemd_only``, options mix_systemd does not know are left out,
+    as they are when `mix systemd.generate` runs with mix_systemd's own config.
+    """
+    values = view["options"]
+    names = [name for name in OPTIONS if not mix_systemd_only or name in MIX_SYSTEMD_OPTIONS]
+    bindings = {name: values[name] for name in names}
+    bindings["unit_after_targets"] = mix_after_targets(values)
+    bindings["exec_start_wrap"] = mix_exec_start_wrap(values["exec_start_wrap"])
+    return json.loads(json.dumps(bindings))
+
+
+def elixir_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("#{", "\\#{")
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def elixir_atom(name: str) -> str:
+    return f":{name}" if ATOM.fullmatch(name) else f":{elixir_string(name)}"
+
+
+def elixir_term(value: Any) -> str:
+    """A JSON-able value as Elixir source: None is nil, lists are lists, dicts are maps."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return elixir_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(elixir_term(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "%{" + ", ".join(f"{elixir_term(k)} => {elixir_term(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no Elixir term for {value!r}")
+
+
+def elixir_binding(name: str, value: Any) -> str:
+    if name in ATOM_OPTIONS and isinstance(value, str):
+        term = elixir_atom(value)
+    elif name in ATOM_LIST_OPTIONS and isinstance(value, list):
+        term = "[" + ", ".join(elixir_atom(item) for item in value) + "]"
+    else:
+        term = elixir_term(value)
+    return f"{name}: {term}"
+
+
+def elixir_keyword(bindings: Mapping[str, Any]) -> str:
+    """The bindings as an Elixir keyword list, atoms where mix_systemd has atoms."""
+    return "[" + ", ".join(elixir_binding(name, value) for name, value in bindings.items()) + "]"
+
+
+def hardening_table() -> str:
+    """Every hardening directive as Elixir tuples {key, value, since, profiles}, for the .eex files."""
+    rows = [
+        "{"
+        + ", ".join([elixir_string(row.key), elixir_string(row.value), str(row.since), elixir_term(sorted(row.profiles))])
+        + "}"
+        for row in hardening.DIRECTIVES
+    ]
+    return "[\n    " + ",\n    ".join(rows) + "\n  ]"
+
+
+def directory_table() -> str:
+    """name => {directive, the systemd version that manages it}, for the dirs systemd can create."""
+    pairs = [
+        f"{elixir_string(name)} => {{{elixir_string(units.DIRECTIVE[name])}, {units.DIRECTORY_SINCE[name]}}}"
+        for name in DIR_NAMES
+        if name in units.DIRECTIVE
+    ]
+    return "%{\n    " + ",\n    ".join(pairs) + "\n  }"
+
+
+def eex_constants() -> dict[str, str]:
+    """Facts the .eex files need from this package, as Elixir source."""
+    return {
+        "hardening_table": hardening_table(),
+        "hardened_profiles": elixir_term(sorted(hardening.HARDENED)),
+        "bind_capability": elixir_string(hardening.BIND_CAPABILITY),
+        "dir_names": elixir_term(list(DIR_NAMES)),
+        "directory_table": directory_table(),
+        "base_after": elixir_term(units.BASE_AFTER),
+        "writable_for": "["
+        + ", ".join(f"{{{elixir_string(k)}, {elixir_term(list(v))}}}" for k, v in units.WRITABLE_FOR.items())
+        + "]",
+    }

@@ -41,6 +41,7 @@ DIRECTIVES: tuple[Directive, ...] = (
     Directive("ProtectHostname", "yes", 242, HARDENED),
     Directive("ProtectProc", "invisible", 247, HARDENED),
     Directive("ProcSubset", "pid", 247, frozenset({STRICT})),
+    Directive("PrivateMounts", "yes", 239, HARDENED),
     Directive("MountAPIVFS", "yes", 233, frozenset({PARANOIA})),
     Directive("RestrictNamespaces", "yes", 233, HARDENED),
     Directive("RestrictRealtime", "yes", 231, HARDENED),
@@ -60,16 +61,31 @@ DIRECTIVES: tuple[Directive, ...] = (
     Directive("RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6", 211, HARDENED),
 )
 
+# The lowest systemd_version at which every strict directive exists
+# (ProtectProc=, ProcSubset=): strict's default systemd_version.
+STRICT_MIN_VERSION = 247
+
 # What allow_privileged_ports changes: a port < 1024 needs the capability,
 # and PrivateUsers= would make the capability useless.
 BIND_CAPABILITY = "CAP_NET_BIND_SERVICE"
 
 
-def directives(profile: str, systemd_version: int, allow_privileged_ports: bool) -> list[tuple[str, str]]:
-    """The (key, value) lines of a profile that this systemd version understands."""
+def directive_names() -> frozenset[str]:
+    """What hardening_disable accepts: a key (every line of it) or one `Key=value` line."""
+    return frozenset(row.key for row in DIRECTIVES) | frozenset(f"{row.key}={row.value}" for row in DIRECTIVES)
+
+
+def is_disabled(row: Directive, disabled: frozenset[str]) -> bool:
+    return row.key in disabled or f"{row.key}={row.value}" in disabled
+
+
+def directives(
+    profile: str, systemd_version: int, allow_privileged_ports: bool, disabled: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """The (key, value) lines of a profile that this systemd version understands, less the disabled ones."""
     lines: list[tuple[str, str]] = []
     for row in DIRECTIVES:
-        if profile not in row.profiles or systemd_version < row.since:
+        if profile not in row.profiles or systemd_version < row.since or is_disabled(row, disabled):
             continue
         if allow_privileged_ports and row.key == "PrivateUsers":
             continue

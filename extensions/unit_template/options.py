@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .hardening import STRICT_MIN_VERSION
+
 Resolved = Mapping[str, Any]
 Derivation = Callable[[Resolved], Any]
 
@@ -30,6 +32,7 @@ RESTART_METHODS = ("systemctl", "systemd_flag")
 PRESERVE_VALUES = ("no", "yes", "restart")
 RESTART_VALUES = ("always", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "no")
 HARDENING_PROFILES = ("none", "paranoia", "standard", "strict")
+CONFIG_STRATEGIES = ("environment_file", "s3_sync", "ssm", "cloud_init", "credentials")
 
 DEFAULT_EXPAND_KEYS = (
     "env_files",
@@ -55,6 +58,8 @@ class Option:
     help: str = ""
     basic: bool = False  # asked in a plain interactive copy; the rest behind `advanced`
     question_default: str | None = None  # a Jinja default for copier.yml, where it differs
+    ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}`
+    empty_is_value: bool = False  # "" is an answer (e.g. "not set"), only null means the default
 
     def default_for(self, resolved: Resolved) -> Any:
         return self.default(resolved) if callable(self.default) else self.default
@@ -72,6 +77,17 @@ def start_command(resolved: Resolved) -> str:
     # Elixir's `daemon` never writes a PID file; forking runs `start` in the
     # background and records its PID itself (see units.exec_start).
     return "start"
+
+
+def staged_path(output_dir: str, server_path: str) -> str:
+    """Where a file for server_path goes in the repo: under the staging root that holds
+    <root>/lib/systemd/system, so copying that root to / installs it; else beside output_dir."""
+    suffix = "lib/systemd/system"
+    if output_dir == suffix or output_dir.endswith("/" + suffix):
+        root = output_dir[: -len(suffix)]
+        return f"{root}{server_path.lstrip('/')}"
+    parent = output_dir.rpartition("/")[0]
+    return f"{parent}/scripts" if parent else "scripts"
 
 
 DIR_HELP = {
@@ -116,9 +132,12 @@ OPTIONS: dict[str, Option] = {
     "service_name": Option("unit_name", lambda r: r["ext_name"], help="systemd unit name, without .service"),
     "app_user": Option("user", lambda r: r["ext_name"], help="OS user the app runs as (User=)"),
     "app_group": Option("user", lambda r: r["ext_name"], help="OS group the app runs as (Group=)"),
+    "deploy_user": Option(
+        "user", None, help="User who deploys releases: the sysusers.d file adds it to app_group (empty: none)"
+    ),
     "syslog_identifier": Option("identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal"),
     "mix_env": Option("word", "prod", help="MIX_ENV of the release"),
-    "env_lang": Option("text", "en_US.utf8", help="LANG for the VM (empty: not set)"),
+    "env_lang": Option("text", "en_US.utf8", help="LANG for the VM (empty: not set)", empty_is_value=True),
     "release_system": Option(
         "choice", "mix", RELEASE_SYSTEMS, help="What builds the release: mix (Elixir 1.9+) or distillery", basic=True
     ),
@@ -149,12 +168,14 @@ OPTIONS: dict[str, Option] = {
     ),
     "systemd_version": Option(
         "version",
-        239,
+        lambda r: STRICT_MIN_VERSION if r["hardening"] == "strict" else 239,
         help=(
             "Oldest systemd on your servers: gates each directive "
             "(239 RHEL 8, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9.2+, 255 Ubuntu 24.04)"
+            f" (empty: 239, or {STRICT_MIN_VERSION} with hardening strict)"
         ),
         basic=True,
+        question_default="",
     ),
     # Process
     "service_type": Option(
@@ -173,7 +194,7 @@ OPTIONS: dict[str, Option] = {
     "watchdog_sec": Option("timespan", None, help="WatchdogSec= for service_type notify (the app must ping)"),
     "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
     "limit_core": Option("limit", None, help="LimitCORE=: core dump size (empty: not set)"),
-    "umask": Option("mode", "0027", help="UMask=, octal"),
+    "umask": Option("mode", lambda r: "0077" if r["hardening"] == "strict" else "0027", help="UMask=, octal"),
     "env_files": Option(
         "paths",
         [],
@@ -198,6 +219,25 @@ OPTIONS: dict[str, Option] = {
         "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),
     "runtime_environment_unit_after_targets": Option("unit_names", [], help="After= of that oneshot unit"),
+    # Configuration strategies (docs/configuration.md)
+    "config_strategies": Option(
+        "strategies",
+        ["environment_file"],
+        CONFIG_STRATEGIES,
+        help="How the release gets its configuration and secrets (pick any; see docs/configuration.md)",
+        basic=True,
+    ),
+    "credentials": Option(
+        "credential_names",
+        [],
+        help="Secret files in the configuration dir handed to the app by LoadCredential=, e.g. [db_password]",
+        ask="{{ advanced or 'credentials' in config_strategies }}",
+    ),
+    "scripts_output_dir": Option(
+        "relpath",
+        lambda r: staged_path(r["output_dir"], r["scripts_dir"]),
+        help="Where the configuration scripts go in your repo: under the units' staging root, at scripts_dir",
+    ),
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
     "read_write_paths": Option("paths", [], help="ReadWritePaths="),
@@ -215,6 +255,11 @@ OPTIONS: dict[str, Option] = {
     "allow_privileged_ports": Option(
         "bool", False, help="Let the app bind ports below 1024 (adds CAP_NET_BIND_SERVICE, drops PrivateUsers=)"
     ),
+    "hardening_disable": Option(
+        "directive_names",
+        [],
+        help='Hardening directives to leave out, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
+    ),
     # Variable expansion
     "expand_keys": Option("option_names", list(DEFAULT_EXPAND_KEYS), help="Options whose :name references expand"),
     "expand_keys_extra": Option("option_names", [], help="More options whose references expand"),
@@ -222,9 +267,17 @@ OPTIONS: dict[str, Option] = {
     "output_dir": Option("relpath", "rel/systemd/lib/systemd/system", help="Where the unit files go in your repo"),
     "template_dir": Option("relpath", "rel/templates/systemd", help="Where the EEx templates go"),
     "eex_templates": Option("bool", True, help="Also write EEx templates for mix_systemd's `mix systemd.generate`"),
+    "system_files": Option(
+        "bool", True, help="Also write a sysusers.d file (app user and group) and a tmpfiles.d file (deploy dirs)"
+    ),
 }
 
 EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")
+
+# Questions renamed between template versions, old name -> new name: copier's
+# `_migrations` (answers_migration.py) renames them in the answers file before
+# an update, so the old answer carries over. Never remove an entry.
+RENAMED: dict[str, str] = {}
 
 
 def is_unset(value: Any) -> bool:

@@ -14,11 +14,12 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from unit_template.options import OPTIONS, Option
+    from unit_template.options import OPTIONS, RENAMED, Option
 else:
-    from .options import OPTIONS, Option
+    from .options import OPTIONS, RENAMED, Option
 
-YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names"}
+YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names",
+              "directive_names", "credential_names"}
 
 SETTINGS: dict[str, Any] = {
     "_min_copier_version": "9.19.0",
@@ -73,11 +74,26 @@ def question(name: str, option: Option) -> dict[str, Any]:
         # Rendered by the extension: copier would refuse a bad --data choice
         # with a traceback; the last question refuses it cleanly instead.
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
+        if isinstance(option.default, list):
+            entry["multiselect"] = True
     entry["default"] = question_default(option)
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if not option.basic:
-        entry["ask"] = "{{ advanced }}"
+        entry["ask"] = option.ask or "{{ advanced }}"
     return entry
+
+
+def migrations(renamed: dict[str, str]) -> dict[str, Any]:
+    """Rename old answers before each update (idempotent, so no version gate)."""
+    if not renamed:
+        return {}
+    command = [
+        "{{ _copier_python }}",
+        "{{ _copier_conf.src_path }}/extensions/unit_template/answers_migration.py",
+        "{{ _copier_conf.answers_file }}",
+        *(f"{old}={new}" for old, new in sorted(renamed.items())),
+    ]
+    return {"_migrations": [{"command": command, "when": "{{ _stage == 'before' }}"}]}
 
 
 def questionnaire() -> dict[str, Any]:
@@ -85,6 +101,7 @@ def questionnaire() -> dict[str, Any]:
     advanced = {name: opt for name, opt in OPTIONS.items() if not opt.basic}
     return {
         **SETTINGS,
+        **migrations(RENAMED),
         **{name: question(name, opt) for name, opt in basic.items()},
         "advanced": ADVANCED,
         **{name: question(name, opt) for name, opt in advanced.items()},

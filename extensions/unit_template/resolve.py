@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .options import OPTIONS, is_unset
+from .options import EXPANDABLE_KINDS, OPTIONS, is_unset
 
 REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
 
@@ -42,7 +42,8 @@ class _Resolver:
         self.in_progress.append(name)
         try:
             answer = self.answers.get(name)
-            value = OPTIONS[name].default_for(self) if is_unset(answer) else answer
+            unset = is_unset(answer) and not (answer == "" and OPTIONS[name].empty_is_value)
+            value = OPTIONS[name].default_for(self) if unset else answer
         finally:
             self.in_progress.pop()
         self.values[name] = value
@@ -83,7 +84,7 @@ def expand_item(item: Any, values: Mapping[str, Any], option: str, seen: tuple[s
         chain = " -> ".join(f":{name}" for name in (*seen, ref))
         raise OptionError(option, f"reference cycle through `:{ref}` ({chain})")
     value = values[ref]
-    if isinstance(value, list):
+    if isinstance(value, list) and OPTIONS[ref].kind in LIST_KINDS:
         return " ".join(expand_item(part, values, option, (*seen, ref)) for part in value)
     return expand_item(value, values, option, (*seen, ref))
 
@@ -108,10 +109,27 @@ def expand_keys(values: Mapping[str, Any]) -> list[str]:
     return keys
 
 
+def literal_item(item: Any) -> Any:
+    """An item of an option that does not expand: its parts joined as written."""
+    if isinstance(item, list):
+        return "".join("" if part is None else str(part) for part in item)
+    return item
+
+
+def literal_value(value: Any, option: str) -> Any:
+    if isinstance(value, list) and OPTIONS[option].kind in LIST_KINDS:
+        return [literal_item(item) for item in value]
+    return literal_item(value)
+
+
 def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Every option's final value: defaults filled in, references expanded."""
     values = resolve_defaults(answers)
+    keys = expand_keys(values)
     expanded = dict(values)
-    for key in expand_keys(values):
-        expanded[key] = expand_value(values[key], values, key)
+    for key, option in OPTIONS.items():
+        if key in keys:
+            expanded[key] = expand_value(values[key], values, key)
+        elif option.kind in EXPANDABLE_KINDS:
+            expanded[key] = literal_value(values[key], key)
     return expanded

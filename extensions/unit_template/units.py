@@ -13,7 +13,9 @@ from . import hardening
 from .escape import environment, specifiers
 from .options import DIR_NAMES
 from .resolve import OptionError, resolve
-from .validate import _env_var
+from .strategies import apply_strategies, rendered_scripts
+from .system_files import system_files_view
+from .validate import _abspath, _env_var
 
 # systemd >= this version manages the directory itself (*Directory=).
 DIRECTORY_SINCE = {"runtime": 211, "configuration": 235, "state": 235, "cache": 235, "logs": 235}
@@ -24,6 +26,7 @@ DIRECTIVE = {
     "cache": "CacheDirectory",
     "logs": "LogsDirectory",
 }
+EXEC_TYPE_SINCE = 240  # Type=exec
 BASE_AFTER = ["local-fs.target", "network.target"]
 # Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
 WRITABLE_FOR = {"RELEASE_TMP": ("runtime", "tmp", "cache"), "ERL_CRASH_DUMP": ("logs", "state", "tmp")}
@@ -100,16 +103,19 @@ def unmanaged_dirs(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
 
 
 def tmp_dir_creation(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
-    """/var/tmp/<name> has no *Directory=: create it, as root, inside the service's namespace."""
+    """/var/tmp/<name> has no *Directory=: the app user creates it, inside PrivateTmp= when hardened.
+
+    Not as root: `+` would create it outside the private /var/tmp the app sees,
+    and `!` keeps the empty CapabilityBoundingSet=, so root could not chown it.
+    """
     if "tmp" not in dirs:
         return []
-    prefix = "!" if values["systemd_version"] >= 235 else "+"
-    mode = values["tmp_directory_mode"]
-    return [
-        specifiers(
-            f"{prefix}/usr/bin/install -d -m {mode} -o {values['app_user']} -g {values['app_group']} {values['tmp_dir']}"
-        )
-    ]
+    return [specifiers(f"/usr/bin/install -d -m {values['tmp_directory_mode']} {values['tmp_dir']}")]
+
+
+def in_private_tmp(path: str, profile_lines: list[tuple[str, str]]) -> bool:
+    """PrivateTmp= gives the unit its own writable /tmp and /var/tmp."""
+    return ("PrivateTmp", "yes") in profile_lines and path.startswith(("/tmp/", "/var/tmp/"))
 
 
 def sandbox_paths(values: Mapping[str, Any], dirs: list[str], profile_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -118,7 +124,12 @@ def sandbox_paths(values: Mapping[str, Any], dirs: list[str], profile_lines: lis
     strict = ("ProtectSystem", "strict") in profile_lines
     if strict:
         # Dirs that systemd does not manage are read-only under ProtectSystem=strict.
-        read_write += [values[f"{n}_dir"] for n in unmanaged_dirs(values, dirs) if n != "configuration"]
+        # A path there must exist when the namespace is set up: not so for one in PrivateTmp=.
+        read_write += [
+            values[f"{n}_dir"]
+            for n in unmanaged_dirs(values, dirs)
+            if n != "configuration" and not in_private_tmp(values[f"{n}_dir"], profile_lines)
+        ]
     lines = []
     for key, paths in (
         ("ReadWritePaths", read_write),
@@ -136,6 +147,28 @@ def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
     return f"{values['service_name']}-runtime-environment.service"
 
 
+# Path options and the prefixes systemd allows before their absolute paths.
+PATH_PREFIXES = {"env_files": "-", "read_write_paths": "-+", "read_only_paths": "-+", "inaccessible_paths": "-+"}
+
+
+def check_paths(values: Mapping[str, Any]) -> None:
+    """After expansion every path must be absolute and normalised, or systemd ignores it."""
+    for option, prefixes in PATH_PREFIXES.items():
+        for item in values[option]:
+            error = _abspath(item.lstrip(prefixes))
+            if error:
+                raise OptionError(option, f"after expansion {error}")
+
+
+def check_service_type(values: Mapping[str, Any]) -> None:
+    if values["service_type"] == "exec" and values["systemd_version"] < EXEC_TYPE_SINCE:
+        raise OptionError(
+            "service_type",
+            f"exec needs systemd_version {EXEC_TYPE_SINCE} or later, not {values['systemd_version']}: "
+            "use simple, or raise systemd_version",
+        )
+
+
 def check_env_vars(env_vars: list[str]) -> None:
     for item in env_vars:
         error = _env_var(item)
@@ -145,12 +178,17 @@ def check_env_vars(env_vars: list[str]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    values = resolve(answers)
+    values = apply_strategies(resolve(answers))
     check_env_vars(values["env_vars"])
+    check_paths(values)
+    check_service_type(values)
     dirs = effective_dirs(values)
     forking = values["service_type"] == "forking"
     profile_lines = hardening.directives(
-        values["hardening"], values["systemd_version"], values["allow_privileged_ports"]
+        values["hardening"],
+        values["systemd_version"],
+        values["allow_privileged_ports"],
+        frozenset(values["hardening_disable"]),
     )
     runtime_env_unit = runtime_environment_unit(values)
     after = BASE_AFTER + list(values["unit_after_targets"]) + ([runtime_env_unit] if runtime_env_unit else [])
@@ -165,6 +203,8 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     )
     return {
         **values,
+        # The option values themselves, before the entries below replace some: for bindings.py.
+        "options": values,
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,
@@ -190,4 +230,6 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
+        "config_scripts": rendered_scripts(values),
+        **system_files_view(values, unmanaged_dirs(values, dirs)),
     }

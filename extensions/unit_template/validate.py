@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .options import DIR_NAMES, OPTIONS, is_unset
+from .hardening import directive_names
+from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS, is_unset
 
 APP_NAME = re.compile(r"[a-z][a-z0-9_]*")
 MODULE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*")
@@ -26,6 +27,7 @@ MODE = re.compile(r"0?[0-7]{3}")
 TIMESPAN = re.compile(r"(\d+(\.\d+)?\s*(us|ms|s|sec|seconds?|m|min|minutes?|h|hr|hours?|d|days?)?\s*)+|infinity")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 Validator = Callable[[Any], str]
 
@@ -131,12 +133,48 @@ def _path_item(item: Any) -> str:
     return ""
 
 
+def _strategies(value: Any) -> str:
+    allowed = ", ".join(CONFIG_STRATEGIES)
+    if not isinstance(value, list):
+        return f"must be a list drawn from {allowed}, not {value!r}"
+    for item in value:
+        if item not in CONFIG_STRATEGIES:
+            return f"{item!r} is not a configuration strategy (pick from {allowed})"
+    if len(set(value)) != len(value):
+        return f"names a strategy twice: {value!r}"
+    return ""
+
+
+def _credential_names(value: Any) -> str:
+    if not isinstance(value, list):
+        return f"must be a list of credential names such as [db_password], not {value!r}"
+    for item in value:
+        if not isinstance(item, str) or not CREDENTIAL_NAME.fullmatch(item):
+            return (
+                f"{item!r} is not a credential name (a file name: letters, digits, _, . and -, "
+                "not starting with . or -, at most 64 characters)"
+            )
+    if len(set(value)) != len(value):
+        return f"names a credential twice: {value!r}"
+    return ""
+
+
 def _dirs(value: Any) -> str:
     if not isinstance(value, list):
         return f"must be a list drawn from {', '.join(DIR_NAMES)}, not {value!r}"
     for item in value:
         if item not in DIR_NAMES:
             return f"{item!r} is not one of {', '.join(DIR_NAMES)}"
+    return ""
+
+
+def _directive_names(value: Any) -> str:
+    if not isinstance(value, list):
+        return f"must be a list of hardening directives such as MemoryDenyWriteExecute, not {value!r}"
+    known = directive_names()
+    for item in value:
+        if item not in known:
+            return f"{item!r} is not a hardening directive of this template (one of: {', '.join(sorted(known))})"
     return ""
 
 
@@ -153,10 +191,22 @@ def _bool(value: Any) -> str:
     return "" if isinstance(value, bool) else f"must be true or false, not {value!r}"
 
 
+# Upstream values this template refuses, with what to use instead.
+REFUSED_CHOICES = {
+    ("restart_method", "touch"): (
+        "touch is not supported (upstream it renders nothing, so only an app that watches the flag file "
+        "itself restarts): use systemd_flag, whose path unit restarts the service when "
+        "<flags_dir>/restart.flag changes, or systemctl"
+    ),
+}
+
+
 def _choice(name: str) -> Validator:
     choices = OPTIONS[name].choices
 
     def check(value: Any) -> str:
+        if (name, value) in REFUSED_CHOICES:
+            return REFUSED_CHOICES[(name, value)]
         return "" if value in choices else f"must be one of {', '.join(choices)}, not {value!r}"
 
     return check
@@ -183,7 +233,10 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "timespan": _matches(TIMESPAN, "a time span such as 5, 500ms, 2s or 1min"),
     "bool": _bool,
     "dirs": _dirs,
+    "strategies": _strategies,
+    "credential_names": _credential_names,
     "option_names": _option_names,
+    "directive_names": _directive_names,
     "command": _command,
     "commands": _items(_command, allow_parts=True),
     "paths": _items(_path_item, allow_parts=True),

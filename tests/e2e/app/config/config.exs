@@ -1,0 +1,3 @@
+import Config
+
+config :e2e_probe, port: 4000

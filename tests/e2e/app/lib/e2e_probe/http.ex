@@ -1,0 +1,115 @@
+defmodule E2eProbe.Http do
+  @moduledoc """
+  A tiny HTTP/1.0 server on 127.0.0.1:$PORT with :gen_tcp, no deps:
+  GET /info, GET /write/<ENV_VAR_NAMING_A_DIR>, GET /crash, GET /stop-watchdog.
+  """
+  use Task, restart: :permanent
+
+  def start_link(port), do: Task.start_link(__MODULE__, :listen, [port])
+
+  def listen(port) do
+    {:ok, listener} =
+      :gen_tcp.listen(port, [:binary, ip: {127, 0, 0, 1}, packet: :http_bin, active: false, reuseaddr: true])
+
+    accept(listener)
+  end
+
+  defp accept(listener) do
+    {:ok, client} = :gen_tcp.accept(listener)
+    pid = spawn(fn -> serve(client) end)
+    :ok = :gen_tcp.controlling_process(client, pid)
+    accept(listener)
+  end
+
+  defp serve(client) do
+    {:ok, {:http_request, _method, {:abs_path, path}, _version}} = :gen_tcp.recv(client, 0, 5_000)
+    {status, body} = route(String.split(path, "/", trim: true))
+    :ok = :gen_tcp.send(client, response(status, E2eProbe.Json.encode(body)))
+    :gen_tcp.close(client)
+  end
+
+  defp response(status, body) do
+    "HTTP/1.0 #{status}\r\ncontent-type: application/json\r\ncontent-length: #{byte_size(body)}\r\n" <>
+      "connection: close\r\n\r\n" <> body
+  end
+
+  defp route(["info"]), do: {"200 OK", info()}
+
+  defp route(["write", var]) do
+    case System.get_env(var) do
+      nil -> {"404 Not Found", %{"error" => "#{var} is not set"}}
+      dir -> {"200 OK", %{"path" => dir, "result" => write_probe(dir)}}
+    end
+  end
+
+  defp route(["crash"]) do
+    spawn(fn ->
+      Process.sleep(50)
+      :erlang.halt(1)
+    end)
+
+    {"200 OK", %{"crashing" => System.pid()}}
+  end
+
+  defp route(["stop-watchdog"]), do: {"200 OK", %{"watchdog" => inspect(E2eProbe.Notify.stop_watchdog())}}
+  defp route(_), do: {"404 Not Found", %{"error" => "no such path"}}
+
+  defp write_probe(dir) do
+    dir |> Path.join("write-probe-#{System.pid()}") |> File.write("probe\n") |> inspect()
+  end
+
+  defp info do
+    %{
+      "env" => System.get_env(),
+      "uid" => status_field("Uid"),
+      "gid" => status_field("Gid"),
+      "os_pid" => System.pid(),
+      "node" => to_string(node()),
+      "cwd" => File.cwd!(),
+      "os_mon" => Enum.any?(Application.started_applications(), &(elem(&1, 0) == :os_mon)),
+      "runtime_exs" => Application.get_env(:e2e_probe, :runtime_exs, false),
+      "boot_write" => Application.get_env(:e2e_probe, :boot_write),
+      "boots" => boots(),
+      "dirs" => dir_stats(),
+      "release_root" => to_string(:code.root_dir())
+    }
+  end
+
+  # Mode and owner of each directory named by a *_DIR variable, as the VM sees it.
+  defp dir_stats do
+    for {var, dir} <- System.get_env(), String.ends_with?(var, "_DIR"), into: %{} do
+      case File.stat(dir) do
+        {:ok, stat} ->
+          mode = Integer.to_string(Bitwise.band(stat.mode, 0o7777), 8)
+          {var, %{"path" => dir, "mode" => mode, "uid" => stat.uid, "gid" => stat.gid, "type" => stat.type}}
+
+        {:error, reason} ->
+          {var, %{"path" => dir, "error" => inspect(reason)}}
+      end
+    end
+  end
+
+  defp boots do
+    with dir when is_binary(dir) <- System.get_env("STATE_DIR"),
+         {:ok, text} <- File.read(Path.join(dir, "boots.log")) do
+      text |> String.split("\n", trim: true) |> length()
+    else
+      _ -> nil
+    end
+  end
+
+  # The real uid/gid from /proc/self/status (readable even with ProcSubset=pid).
+  defp status_field(name) do
+    "/proc/self/status"
+    |> File.read!()
+    |> String.split("\n")
+    |> Enum.find_value(fn line ->
+      label = name <> ":"
+
+      case String.split(line, ~r/\s+/, trim: true) do
+        [^label, real | _] -> String.to_integer(real)
+        _ -> nil
+      end
+    end)
+  end
+end

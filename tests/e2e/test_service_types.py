@@ -1,0 +1,38 @@
+"""Scenario 2: each service_type starts the release, tracks the VM and stops cleanly."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .metrics import record
+
+pytestmark = pytest.mark.e2e
+
+SERVICE_TYPES = ("simple", "exec", "notify", "forking")
+
+
+@pytest.fixture(scope="module", params=SERVICE_TYPES)
+def typed_service(request, deploy):
+    # exec needs systemd 240: render for the box's own version.
+    service = deploy.scenario(f"type-{request.param}", {"service_type": request.param, "systemd_version": 252})
+    record("start -> first HTTP answer", f"service_type {request.param}", service.start())
+    return service
+
+
+def test_service_type_is_active_after_start(typed_service):
+    assert typed_service.show("ActiveState", "SubState") == {"ActiveState": "active", "SubState": "running"}
+
+
+def test_service_type_main_pid_is_the_vm(typed_service):
+    assert typed_service.main_pid() == typed_service.info()["os_pid"]
+
+
+def test_service_type_stop_ends_inactive_within_10s(typed_service):
+    started = time.monotonic()
+    typed_service.box.systemctl("stop", typed_service.unit, timeout=30)
+    typed_service.wait_state("inactive", timeout=10)
+    record("systemctl stop", typed_service.name, time.monotonic() - started)
+    assert typed_service.show("ActiveState", "Result") == {"ActiveState": "inactive", "Result": "success"}
+    assert time.monotonic() - started < 10

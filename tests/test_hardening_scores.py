@@ -1,0 +1,120 @@
+"""Exposure of every hardening profile x service_type, scored by the real `systemd-analyze security`.
+
+Each cell is rendered once with copier and scored offline; the table of all
+cells is printed in the terminal summary (no -s needed).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from system_tools import exposure, failed_checks
+
+from rendering import OUTPUT_DIR, render_template
+
+PROFILES = ("none", "paranoia", "standard", "strict")
+SERVICE_TYPES = ("simple", "exec", "notify", "forking")
+# None: the default answer (239, or 247 for strict); 252: Debian 12 / RHEL 9.2+.
+VERSIONS: tuple[int | None, ...] = (None, 239, 252)
+EXEC_SINCE = 240  # Type=exec; the template refuses it below
+BOUNDS = {"standard": 2.0, "strict": 1.2}
+# mix_systemd's own units, measured the same way: the baseline this template replaces.
+MIX_SYSTEMD = {"none": 9.2, "paranoia": 7.0}
+
+Cell = tuple[str, str, int | None]
+Scorer = Callable[[str, str, "int | None"], tuple[float, str]]
+
+
+def answers_for(profile: str, service_type: str, version: int | None) -> dict[str, Any]:
+    """None: the default systemd_version, raised to the lowest that has this Type= (exec: 240)."""
+    answers: dict[str, Any] = {"hardening": profile, "service_type": service_type}
+    if version is None and service_type == "exec" and profile != "strict":
+        version = EXEC_SINCE
+    if version is not None:
+        answers["systemd_version"] = version
+    return answers
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Scorer]:
+    """score(profile, service_type, version): rendered and scored once per cell, then tabled."""
+    cache: dict[Cell, tuple[float, str]] = {}
+
+    def score(profile: str, service_type: str, version: int | None) -> tuple[float, str]:
+        cell = (profile, service_type, version)
+        if cell not in cache:
+            dst = render_template(tmp_path_factory.mktemp("score"), answers_for(*cell))
+            cache[cell] = exposure(dst / OUTPUT_DIR / "foo-bar.service")
+        return cache[cell]
+
+    yield score
+    if cache:
+        table = score_table({cell: value for cell, (value, _) in cache.items()})
+        request.config.pluginmanager.register(ScoreTable(table), "hardening-score-table")
+
+
+class ScoreTable:
+    """A plugin registered after the scores exist: prints them in the terminal summary."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        terminalreporter.write_sep("=", "systemd-analyze security --offline=yes of foo_bar's unit")
+        terminalreporter.write_line(self.table)
+
+
+def score_table(scored: dict[Cell, float]) -> str:
+    """One row per profile and systemd_version scored, one column per service_type."""
+    header = f"{'profile':<10}{'systemd':<9}" + "".join(f"{t:<9}" for t in SERVICE_TYPES) + "mix_systemd"
+    lines = [header]
+    for profile in PROFILES:
+        for version in VERSIONS:
+            cells = [scored.get((profile, t, version)) for t in SERVICE_TYPES]
+            if all(cell is None for cell in cells):
+                continue
+            row = "".join(("-" if cell is None else f"{cell:.1f}").ljust(9) for cell in cells)
+            label = "default" if version is None else str(version)
+            lines.append(f"{profile:<10}{label:<9}{row}{MIX_SYSTEMD.get(profile, '')}".rstrip())
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("service_type", SERVICE_TYPES)
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_profile_scores_within_its_bound_at_default_answers(scores: Scorer, profile: str, service_type: str) -> None:
+    value, report = scores(profile, service_type, None)
+    assert value <= BOUNDS[profile], f"{profile}/{service_type}: {value}, failing {failed_checks(report)}"
+
+
+@pytest.mark.parametrize("service_type", SERVICE_TYPES)
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_profile_scores_within_its_bound_at_systemd_252(scores: Scorer, profile: str, service_type: str) -> None:
+    value, report = scores(profile, service_type, 252)
+    assert value <= BOUNDS[profile], f"{profile}/{service_type}: {value}, failing {failed_checks(report)}"
+
+
+@pytest.mark.parametrize("service_type", SERVICE_TYPES)
+@pytest.mark.parametrize(("weaker", "stronger"), list(itertools.pairwise(PROFILES)))
+def test_each_profile_scores_lower_than_the_one_before(scores: Scorer, weaker: str, stronger: str, service_type: str) -> None:
+    """none > paranoia > standard > strict: each step is worth its cost."""
+    assert scores(stronger, service_type, None)[0] < scores(weaker, service_type, None)[0]
+
+
+@pytest.mark.parametrize("profile", ["none", "paranoia"])
+def test_migration_profiles_score_like_mix_systemd(scores: Scorer, profile: str) -> None:
+    """none and paranoia are mix_systemd's units: same score, so migrating changes nothing."""
+    value, _ = scores(profile, "simple", None)
+    assert value == MIX_SYSTEMD[profile]
+
+
+def test_strict_at_systemd_239_still_beats_standard_at_239(scores: Scorer) -> None:
+    """On RHEL 8 strict cannot reach 1.2 (ProtectProc= and friends need newer systemd) but still gains."""
+    assert scores("strict", "simple", 239)[0] < scores("standard", "simple", 239)[0]
+
+
+def test_score_table_has_a_row_per_profile_and_version_scored() -> None:
+    table = score_table({("none", "simple", None): 9.2, ("strict", "simple", 239): 1.7})
+    assert [line.split()[:3] for line in table.splitlines()[1:]] == [["none", "default", "9.2"], ["strict", "239", "1.7"]]

@@ -1,0 +1,227 @@
+"""copier update with real template versions: v1 is the working tree, v2 a later release of it.
+
+v2 differs from v1 by a new directive (Documentation=), a changed default
+(restart_sec: none -> 5s) and a renamed question (syslog_identifier ->
+journal_identifier, migrated by `_migrations`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from template_repo import (
+    ANSWERS_FILE,
+    RENAMED_FROM,
+    RENAMED_TO,
+    V2_DIRECTIVE,
+    commit_all,
+    copy_template,
+    git,
+    make_v2,
+    new_project,
+    snapshot_template,
+    update_project,
+)
+
+from rendering import OUTPUT_DIR, values_of
+
+UNIT = f"{OUTPUT_DIR}/foo-bar.service"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = snapshot_template(tmp_path_factory.mktemp("template"), "v1")
+    make_v2(repo, "v2")
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return new_project(tmp_path / "project")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def answers(project: Path) -> dict:
+    return yaml.safe_load((project / ANSWERS_FILE).read_text())
+
+
+def test_local_edit_survives_an_update_that_changes_other_lines(template: Path, project: Path) -> None:
+    copy_template(template, project)
+    edit(project / UNIT, "LimitNOFILE=65535", "LimitNOFILE=100000")
+    commit_all(project, "local edit")
+
+    update_project(project)
+
+    text = (project / UNIT).read_text()
+    assert values_of(text, "LimitNOFILE") == ["100000"]
+    assert V2_DIRECTIVE in text.splitlines()
+    assert "<<<<<<<" not in text
+
+
+def test_overlapping_edit_leaves_conflict_markers_that_git_diff_check_finds(template: Path, project: Path) -> None:
+    copy_template(template, project)
+    edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
+    commit_all(project, "local edit next to v2's new line")
+
+    update_project(project)
+
+    text = (project / UNIT).read_text()
+    assert "<<<<<<< before updating" in text
+    assert ">>>>>>> after updating" in text
+    check = subprocess.run(["git", "-C", str(project), "diff", "--check"], capture_output=True, text=True)
+    assert check.returncode != 0
+    assert "leftover conflict marker" in check.stdout
+
+
+def test_update_with_data_re_renders_like_a_fresh_copy(template: Path, project: Path, tmp_path: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+
+    update_project(project, {"base_dir": "/opt"}, vcs_ref="v2")
+
+    fresh = new_project(tmp_path / "fresh")
+    copy_template(template, fresh, {"base_dir": "/opt"}, vcs_ref="v2")
+    assert (project / UNIT).read_text() == (fresh / UNIT).read_text()
+    assert values_of((project / UNIT).read_text(), "WorkingDirectory") == ["/opt/foo-bar/current"]
+
+
+def test_update_with_data_keeps_derived_answers_empty(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+
+    update_project(project, {"base_dir": "/opt"}, vcs_ref="v2")
+
+    recorded = answers(project)
+    assert recorded["base_dir"] == "/opt"
+    assert recorded["deploy_dir"] == ""
+
+
+def test_service_name_change_moves_local_edits_to_the_renamed_unit(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "Type=simple", "Type=exec")
+    commit_all(project, "local edit")
+
+    update_project(project, {"service_name": "shop"}, vcs_ref="v2")
+
+    renamed = (project / OUTPUT_DIR / "shop.service").read_text()
+    assert not (project / UNIT).exists()
+    assert values_of(renamed, "Type") == ["exec"]
+    assert values_of(renamed, "Description") == ["shop service"]
+
+
+def test_service_name_change_during_a_version_update_keeps_edits_and_takes_v2(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v1")
+    edit(project / UNIT, "Type=simple", "Type=exec")
+    commit_all(project, "local edit")
+
+    update_project(project, {"service_name": "shop"}, vcs_ref="v2")
+
+    renamed = (project / OUTPUT_DIR / "shop.service").read_text()
+    assert values_of(renamed, "Type") == ["exec"]
+    assert V2_DIRECTIVE in renamed.splitlines()
+    assert "<<<<<<<" not in renamed
+
+
+def test_service_name_change_moves_edits_of_the_restart_path_unit(template: Path, project: Path) -> None:
+    copy_template(template, project, {"restart_method": "systemd_flag"}, vcs_ref="v2")
+    path_unit = project / OUTPUT_DIR / "foo-bar-restart.path"
+    edit(path_unit, "[Path]\n", "[Path]\nTriggerLimitBurst=5\n")
+    commit_all(project, "local edit")
+
+    update_project(project, {"service_name": "shop"}, vcs_ref="v2")
+
+    assert not path_unit.exists()
+    assert "TriggerLimitBurst=5" in (project / OUTPUT_DIR / "shop-restart.path").read_text()
+
+
+def test_service_name_change_without_local_edits_renders_the_plain_unit(template: Path, project: Path, tmp_path: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+
+    update_project(project, {"service_name": "shop"}, vcs_ref="v2")
+
+    fresh = new_project(tmp_path / "fresh")
+    copy_template(template, fresh, {"service_name": "shop"}, vcs_ref="v2")
+    shop = f"{OUTPUT_DIR}/shop.service"
+    assert (project / shop).read_text() == (fresh / shop).read_text()
+
+
+def test_renamed_question_keeps_the_v1_answer(template: Path, project: Path) -> None:
+    copy_template(template, project, {RENAMED_FROM: "shop-log"}, vcs_ref="v1")
+
+    update_project(project)
+
+    recorded = answers(project)
+    assert recorded[RENAMED_TO] == "shop-log"
+    assert RENAMED_FROM not in recorded
+    assert values_of((project / UNIT).read_text(), "SyslogIdentifier") == ["shop-log"]
+
+
+def test_changed_default_reaches_a_project_that_left_the_answer_empty(template: Path, project: Path) -> None:
+    copy_template(template, project)
+    assert values_of((project / UNIT).read_text(), "RestartSec") == []
+
+    update_project(project)
+
+    assert values_of((project / UNIT).read_text(), "RestartSec") == ["5s"]
+
+
+def test_answer_given_at_copy_wins_over_a_changed_default(template: Path, project: Path) -> None:
+    copy_template(template, project, {"restart_sec": "2s"})
+
+    update_project(project)
+
+    assert values_of((project / UNIT).read_text(), "RestartSec") == ["2s"]
+
+
+SET_AT_COPY = {
+    "base_dir": "/opt",
+    "dirs": ["runtime", "state"],
+    "service_type": "notify",
+    "env_vars": ["PORT=4000"],
+    "hardening": "strict",
+    # advanced questions, not asked unless advanced: true
+    "app_user": "shop",
+    "limit_nofile": 4096,
+    "umask": "0077",
+    "exec_start_pre": [["!", ":deploy_dir", "/bin/sync-config"]],
+    "runtime_directory_preserve": "restart",
+    "unit_after_targets": ["cloud-init.target"],
+}
+
+
+def test_every_answer_set_at_copy_is_still_set_after_update(template: Path, project: Path) -> None:
+    copy_template(template, project, SET_AT_COPY)
+    before = answers(project)
+    assert {name: before[name] for name in SET_AT_COPY} == SET_AT_COPY
+
+    update_project(project)
+
+    after = answers(project)
+    assert {name: after[name] for name in SET_AT_COPY} == SET_AT_COPY
+
+
+def test_update_leaves_other_files_and_other_answers_files_alone(template: Path, project: Path) -> None:
+    others = {
+        ".copier-answers.yml": "_commit: v3\n_src_path: gh:someone/phoenix-template\nproject_name: shop\n",
+        "config/config.exs": "import Config\nconfig :foo_bar, port: 4000\n",
+        "rel/systemd/README": "our own notes\n",
+    }
+    for name, text in others.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    commit_all(project, "other files")
+    copy_template(template, project)
+    rendered = set(git(project, "diff", "--name-only", "HEAD~1", "HEAD").splitlines())
+
+    update_project(project)
+
+    assert {name: (project / name).read_text() for name in others} == others
+    changed = {line[3:] for line in git(project, "status", "--porcelain", "--untracked-files=all").splitlines()}
+    assert ANSWERS_FILE in changed
+    assert changed <= rendered

@@ -1,0 +1,142 @@
+"""Validators: each bad value is refused with a message naming the option and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from unit_template.options import OPTIONS
+from unit_template.validate import check, check_all
+
+# (option, bad value, a fragment of the message that says what is allowed)
+REFUSED = [
+    ("app_name", "FooBar", "Elixir app name"),
+    ("app_name", "1foo", "Elixir app name"),
+    ("app_name", "foo-bar", "Elixir app name"),
+    ("app_name", "", "Elixir app name"),
+    ("module_name", "foo_bar", "Elixir module name"),
+    ("release_name", "Foo", "Elixir app name"),
+    ("ext_name", "Foo Bar", "lower-case letters"),
+    ("service_name", "foo bar", "systemd unit name"),
+    ("service_name", "foo@bar", "systemd unit name"),
+    ("service_name", "foo/bar", "systemd unit name"),
+    ("app_user", "Foo", "useradd accepts"),
+    ("app_user", "1foo", "useradd accepts"),
+    ("app_user", "a" * 33, "at most 31 characters"),
+    ("app_group", "foo bar", "useradd accepts"),
+    ("syslog_identifier", "foo bar", "syslog identifier"),
+    ("mix_env", "prod env", "single word"),
+    ("base_dir", "srv", "absolute path"),
+    ("deploy_dir", "/srv/../etc", "normalised"),
+    ("current_dir", "/srv/foo/", "normalised"),
+    ("pid_file", "/run//foo.pid", "normalised"),
+    ("working_dir", "/srv/./foo", "normalised"),
+    ("root_directory", "/srv/my app", "spaces"),
+    ("state_directory_base", "/var/lib%", "%"),
+    ("runtime_directory", "/foo", "relative path"),
+    ("logs_directory", "../foo", "normalised relative path"),
+    ("output_dir", "/rel/systemd", "relative path"),
+    ("umask", "0999", "octal"),
+    ("umask", "u=rwx", "octal"),
+    ("runtime_directory_mode", "75", "octal"),
+    ("tmp_directory_mode", "rwx", "octal"),
+    ("service_type", "oneshot", "simple, exec, notify, forking"),
+    ("release_system", "rebar", "mix, distillery"),
+    ("restart_method", "reload", "systemctl, systemd_flag"),
+    ("runtime_directory_preserve", "maybe", "no, yes, restart"),
+    ("restart", "sometimes", "always"),
+    ("hardening", "max", "none, paranoia, standard, strict"),
+    ("dirs", ["runtime", "data"], "runtime, configuration, state, cache, logs, tmp"),
+    ("dirs", "runtime", "a list"),
+    ("limit_nofile", "lots", "whole number"),
+    ("limit_nofile", -1, "whole number"),
+    ("limit_core", 1.5, "whole number"),
+    ("systemd_version", "latest", "whole number"),
+    ("systemd_version", 2.5, "whole number"),
+    ("restart_sec", "soon", "time span"),
+    ("env_vars", ["PORT"], "NAME=value"),
+    ("env_vars", ["1PORT=4000"], "valid variable name"),
+    ("env_vars", ["MY-VAR=1"], "valid variable name"),
+    ("env_vars", "PORT=4000", "a list"),
+    ("env_files", "/etc/foo", "a list"),
+    ("exec_start_pre", [[{"a": 1}]], "string or a number"),
+    ("unit_after_targets", ["cloud init"], "unit name"),
+    ("expand_keys_extra", ["no_such_option"], "not an option"),
+    ("chroot", "yes", "true or false"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "allowed"), REFUSED, ids=[f"{o}={v!r}"[:60] for o, v, _ in REFUSED])
+def test_bad_value_is_refused_naming_option_and_what_is_allowed(option, value, allowed):
+    message = check(option, value)
+    assert message.startswith(f"{option}: ")
+    assert allowed in message
+
+
+ACCEPTED = [
+    ("app_name", "foo_bar2"),
+    ("module_name", "FooBar.Web"),
+    ("service_name", "foo-bar.v2"),
+    ("app_user", "_foo-bar"),
+    ("base_dir", "/opt/apps"),
+    ("runtime_directory", "foo/bar"),
+    ("umask", "0077"),
+    ("umask", "027"),
+    ("runtime_directory_mode", "750"),
+    ("dirs", ["runtime", "configuration", "state", "cache", "logs", "tmp"]),
+    ("limit_nofile", 1048576),
+    ("limit_nofile", "4096"),
+    ("limit_core", "infinity"),
+    ("systemd_version", 252),
+    ("restart_sec", "500ms"),
+    ("timeout_start_sec", "1min 30s"),
+    ("env_vars", ["PORT=4000", "EMPTY=", ["RELEASE_TMP=", ":runtime_dir"]]),
+    ("env_files", [["-", ":configuration_dir", "/environment"]]),
+    ("exec_start_pre", [["!", ":deploy_dir", "/bin/sync"], "/bin/true"]),
+    ("exec_start", ["/usr/bin/env ", 4000]),
+    ("unit_after_targets", ["cloud-init.target", "postgresql.service"]),
+    ("service_type", "forking"),
+    ("restart_method", "systemd_flag"),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), ACCEPTED, ids=[f"{o}={v!r}"[:60] for o, v in ACCEPTED])
+def test_good_value_is_accepted(option, value):
+    assert check(option, value) == ""
+
+
+@pytest.mark.parametrize("option", sorted(set(OPTIONS) - {"app_name"}))
+@pytest.mark.parametrize("empty", ["", None])
+def test_an_empty_answer_is_accepted_as_use_the_default(option, empty):
+    assert check(option, empty) == ""
+
+
+TEXT_OPTIONS = [name for name, opt in OPTIONS.items() if opt.kind in ("text", "command", "abspath", "word")]
+
+
+@pytest.mark.parametrize("option", TEXT_OPTIONS)
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f"], ids=repr)
+def test_a_control_character_is_refused_in_any_string_value(option, char):
+    assert "control character" in check(option, f"/srv/a{char}b")
+
+
+@pytest.mark.parametrize("option", ["env_vars", "env_files", "exec_start_pre", "read_write_paths"])
+def test_a_newline_nested_in_a_list_part_is_refused(option):
+    assert "control character" in check(option, [["A=", "x\nExecStartPre=/bin/evil"]])
+
+
+def test_restart_method_touch_is_refused_saying_to_use_systemd_flag():
+    message = check("restart_method", "touch")
+    assert message.startswith("restart_method: ") and "use systemd_flag" in message
+
+
+def test_check_all_names_every_bad_option():
+    errors = check_all({"app_name": "foo_bar", "umask": "9", "service_type": "x"})
+    assert sorted(e.partition(":")[0] for e in errors) == ["service_type", "umask"]
+
+
+def test_check_all_accepts_the_defaults():
+    assert check_all({"app_name": "foo_bar"}) == []
+
+
+def test_an_unknown_option_name_is_refused():
+    assert check("no_such_option", "x") == "no_such_option: not an option of this template"

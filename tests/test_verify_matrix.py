@@ -1,0 +1,164 @@
+"""Every rendered unit, across a matrix of answer combinations, passes `systemd-analyze verify` silently.
+
+`verify` exits 0 even when it warns, so any output at all fails. Each
+combination is rendered by copier; `systemd-analyze security --offline=yes`
+must also run on every service (exit 0, an exposure line).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rendering import OUTPUT_DIR
+from systemd_analyze import UNIT_SUFFIXES, install_units, make_scratch_root, require_systemd_analyze, security, verify
+from unit_template.options import OPTIONS, RELEASE_SYSTEMS, RESTART_METHODS, SERVICE_TYPES
+
+Answers = dict[str, Any]
+
+
+def dir_overrides(name: str) -> Answers:
+    return {
+        "dirs": [name],
+        f"{name}_directory": "shop/data",
+        f"{name}_directory_base": "/data",
+        f"{name}_directory_mode": "0700",
+        f"{name}_dir": "/data/shop/data",
+    }
+
+
+# Each option away from its default at least once (test_matrix_covers_every_option checks it).
+EXTRAS: list[tuple[str, Answers]] = [
+    ("identity", {"app_name": "shop_web", "module_name": "Shop", "release_name": "shop", "mix_env": "staging"}),
+    ("names", {"ext_name": "shop", "service_name": "shop-api", "syslog_identifier": "shopid"}),
+    ("users", {"app_user": "deploy", "app_group": "www-data", "deploy_user": "deployer"}),
+    ("lang-empty", {"env_lang": ""}),
+    ("lang", {"env_lang": "C.UTF-8"}),
+    ("layout", {"base_dir": "/opt", "releases_dir": "/opt/foo-bar/rel", "flags_dir": "/var/flags"}),
+    ("deploy-dir", {"deploy_dir": "/opt/shop", "current_dir": "/opt/shop/live", "working_dir": "/var/lib/foo"}),
+    ("scripts", {"scripts_dir": "/opt/scripts", "runtime_environment_service_script": "env.sh"}),
+    ("chroot", {"chroot": True, "root_directory": "/srv/jail", "read_write_paths": ["/data"]}),
+    ("pid-file", {"pid_file": "/run/foo-bar/app.pid", "dirs": ["runtime"]}),
+    ("all-dirs", {"dirs": ["runtime", "configuration", "state", "cache", "logs", "tmp"]}),
+    *[(f"{name}-dir", dir_overrides(name)) for name in ("runtime", "configuration", "state", "cache", "logs", "tmp")],
+    ("preserve", {"dirs": ["runtime"], "runtime_directory_preserve": "yes"}),
+    ("start-command", {"start_command": "foreground"}),
+    ("exec-start", {"exec_start": ["/usr/bin/env ", ":current_dir", "/bin/", ":release_name", " start"]}),
+    ("wrap-stop", {"exec_start_wrap": "/usr/bin/nice -n 5", "exec_stop": [":current_dir", "/bin/foo_bar stop"]}),
+    ("pre", {"exec_start_pre": [["-", ":scripts_dir", "/migrate"], "/bin/echo 100%"]}),
+    ("restart", {"restart": "on-failure", "restart_sec": "5s", "timeout_start_sec": "2min 30s"}),
+    ("limits", {"limit_nofile": "infinity", "limit_core": 0, "umask": "0077"}),
+    ("env", {"env_files": [["-", ":configuration_dir", "/environment"]], "env_vars": ['A=b c"d\\e%f', "PORT=4000"]}),
+    ("after", {"unit_after_targets": ["cloud-init.target", "postgresql.service"]}),
+    (
+        "runtime-env",
+        {
+            "runtime_environment_service_script": "/usr/local/bin/runtime-env",
+            "runtime_environment_unit_after_targets": ["network-online.target"],
+            "dirs": ["runtime"],
+        },
+    ),
+    ("s3-sync", {"config_strategies": ["s3_sync"]}),
+    ("ssm", {"config_strategies": ["environment_file", "ssm"]}),
+    ("cloud-init", {"config_strategies": ["cloud_init"]}),
+    ("credentials", {"config_strategies": ["credentials"], "credentials": ["db_password"], "systemd_version": 252}),
+    ("scripts-out", {"config_strategies": ["s3_sync"], "scripts_output_dir": "deploy/scripts"}),
+    ("paths", {"read_write_paths": ["/data"], "read_only_paths": ["-/etc/ssl"], "inaccessible_paths": ["/home"]}),
+    ("paranoia", {"paranoia": True}),
+    ("ports", {"allow_privileged_ports": True}),
+    ("disable", {"hardening_disable": ["MemoryDenyWriteExecute", "SystemCallFilter=~@privileged"]}),
+    ("expand", {"expand_keys": ["env_vars"], "expand_keys_extra": ["env_lang"], "env_lang": ":mix_env"}),
+    ("output", {"output_dir": "deploy/systemd", "template_dir": "deploy/eex", "eex_templates": False}),
+    ("no-system-files", {"system_files": False}),
+    ("watchdog", {"service_type": "notify", "watchdog_sec": "30s"}),
+    ("old-systemd", {"systemd_version": 234, "dirs": ["runtime", "state", "tmp"]}),
+]
+
+BASE = list(itertools.product(SERVICE_TYPES, RELEASE_SYSTEMS, RESTART_METHODS))
+PROFILES = [
+    (hardening, version) for hardening in ("none", "paranoia", "standard", "strict") for version in (239, 247, 252)
+]
+
+
+def consistent(answers: Answers) -> Answers:
+    """Type=exec needs systemd 240: raise the version where a combination asks for exec."""
+    if answers.get("service_type") == "exec" and int(answers.get("systemd_version") or 0) < 240:
+        return {**answers, "systemd_version": 252}
+    return answers
+
+
+def combinations() -> list[tuple[str, Answers]]:
+    combos = []
+    # every service_type x release_system x restart_method, each with one extra
+    for i, (service_type, release_system, restart_method) in enumerate(BASE):
+        extra_id, extra = EXTRAS[i % len(EXTRAS)]
+        base = {"service_type": service_type, "release_system": release_system, "restart_method": restart_method}
+        combos.append((f"{service_type}-{release_system}-{restart_method}+{extra_id}", consistent({**extra, **base})))
+    # every extra on its own
+    combos += [(extra_id, consistent(extra)) for extra_id, extra in EXTRAS]
+    # every hardening profile at each common systemd version, with dirs in use
+    for hardening, version in PROFILES:
+        answers = {"hardening": hardening, "systemd_version": version, "dirs": ["runtime", "state", "tmp"]}
+        combos.append((f"{hardening}-v{version}", answers))
+    return combos
+
+
+COMBINATIONS = combinations()
+
+
+def test_matrix_has_at_least_60_combinations():
+    assert len(COMBINATIONS) >= 60
+
+
+def test_matrix_covers_every_service_type_release_system_restart_method():
+    seen = {(a.get("service_type"), a.get("release_system"), a.get("restart_method")) for _, a in COMBINATIONS}
+    assert set(BASE) <= seen
+
+
+def test_matrix_sets_every_option_away_from_its_default():
+    changed = {name for _, answers in COMBINATIONS for name in answers}
+    changed |= {"service_type", "release_system", "restart_method", "hardening", "systemd_version"}
+    assert sorted(set(OPTIONS) - changed) == []
+
+
+def unit_files(dst: Path, answers: Answers) -> Path:
+    return dst / answers.get("output_dir", OUTPUT_DIR)
+
+
+@pytest.mark.parametrize("answers", [a for _, a in COMBINATIONS], ids=[i for i, _ in COMBINATIONS])
+def test_rendered_units_verify_silently_and_score(render, tmp_path: Path, answers: Answers):
+    tool = require_systemd_analyze()
+    dst = render(answers)
+    root = make_scratch_root(tmp_path / "root")
+    names = install_units(root, unit_files(dst, answers))
+    assert any(name.endswith(".service") for name in names)
+    for name in names:
+        result = verify(tool, root, name)
+        assert (result.returncode, result.stdout + result.stderr) == (0, ""), name
+    for name in (n for n in names if n.endswith(".service")):
+        result = security(tool, root, name)
+        assert result.returncode == 0, result.stderr
+        assert f"Overall exposure level for {name}:" in result.stdout
+
+
+def test_a_unit_with_a_bad_directive_is_not_silent(tmp_path: Path):
+    """The check itself: an unknown key makes verify print, so a silent run means something."""
+    tool = require_systemd_analyze()
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "bad.service").write_text("[Service]\nExecStart=/bin/true\nNoSuchKey=1\n")
+    root = make_scratch_root(tmp_path / "root")
+    install_units(root, units)
+    assert "NoSuchKey" in verify(tool, root, "bad.service").stderr
+
+
+def test_install_units_ignores_files_that_are_not_units(tmp_path: Path):
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "foo.conf").write_text("u foo -\n")
+    root = make_scratch_root(tmp_path / "root")
+    assert install_units(root, units) == []
+    assert UNIT_SUFFIXES
