@@ -6,10 +6,13 @@ real `elixir`, as `mix systemd.generate` does (EEx.eval_file(..., trim: true)),
 all cases in one elixir run. The directives must match the Jinja units
 section by section, in order (blank lines and comments aside).
 
-Two shapes of bindings per case: "copier", every option as exported, and
+Three shapes of bindings per case: "copier", every option as exported;
 "mix_systemd", only the options mix_systemd 0.8 has, with its own start_command
-default (daemon for forking + mix): the templates then fall back to the
-answers baked into them.
+default (daemon for forking + mix), so the templates fall back to the answers
+baked into them; "strings", every option as exported, with strings where
+mix_systemd has atoms; "other_project", every option as exported, evaluated
+with the .eex files copier wrote for the first case (default answers): with
+all options bound, what copier baked into the files must not matter.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ UNITS = {
     "restart.path": "{}-restart.path",
     "runtime-environment.service": "{}-runtime-environment.service",
 }
-VARIANTS = ("copier", "mix_systemd")
+VARIANTS = ("copier", "mix_systemd", "strings", "other_project")
 
 
 def matrix_cases() -> dict[str, dict[str, Any]]:
@@ -63,6 +66,8 @@ TRICKY_ENV_VARS = [
     "SINGLE=it's",
     "BACKSLASH=a\\b",
     "PERCENT=100%",
+    "HASH=#{not_code} <%= neither %>",
+    "UNICODE=café",
     ["RELEASE_TMP=", ":runtime_dir"],
     ["DEPLOY=", ":deploy_dir", "/with space"],
 ]
@@ -154,6 +159,17 @@ def mix_systemd_bindings(bindings: dict[str, Any], answers: dict[str, Any]) -> d
     return bindings
 
 
+def binding_shapes(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, str]:
+    """Each variant's bindings, as Elixir source."""
+    bindings = export_bindings(view)
+    mix_systemd = mix_systemd_bindings(export_bindings(view, mix_systemd_only=True), answers)
+    return {
+        "copier": elixir_keyword(bindings),
+        "mix_systemd": elixir_keyword(mix_systemd),
+        "strings": elixir_keyword(bindings, atoms=False),
+    }
+
+
 def rendered_answers(dst: Path, answers: dict[str, Any]) -> dict[str, Any]:
     recorded = yaml.safe_load((dst / ANSWERS_FILE).read_text())
     return {**{k: v for k, v in recorded.items() if k in OPTIONS}, **answers}
@@ -186,42 +202,47 @@ def elixir_or_missing() -> str:
     pytest.skip(message)
 
 
-class Evaluated:
-    """Every case rendered with copier, and every .eex evaluated in one elixir run."""
+def service_name(case: str) -> str:
+    return CASES[case].get("service_name", "foo-bar")
 
-    def __init__(self, root: Path, elixir: str) -> None:
+
+class Rendered:
+    """Every case rendered with copier, and its bindings in each shape as Elixir source."""
+
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.projects: dict[str, Path] = {}
-        entries = []
+        self.entries: list[str] = []
         for case, answers in CASES.items():
             dst = render_template(root / "projects" / case, answers)
             self.projects[case] = dst
-            bindings = export_bindings(unit_view(rendered_answers(dst, answers)))
-            shapes = {
-                "copier": bindings,
-                "mix_systemd": mix_systemd_bindings(
-                    export_bindings(unit_view(rendered_answers(dst, answers)), mix_systemd_only=True), answers
-                ),
-            }
-            for variant, shaped in shapes.items():
-                template_dir = elixir_string(str(dst / TEMPLATE_DIR))
-                entries.append(f"{{{elixir_string(f'{case}-{variant}')}, {template_dir}, {elixir_keyword(shaped)}}}")
-        cases_file = root / "cases.exs"
-        cases_file.write_text("[\n" + ",\n".join(entries) + "\n]\n")
-        script = root / "eval.exs"
+            shapes = binding_shapes(unit_view(rendered_answers(dst, answers)), answers)
+            for variant, bindings in shapes.items():
+                self.add(f"{case}-{variant}", dst, bindings)
+            self.add(f"{case}-other_project", self.projects[next(iter(CASES))], shapes["copier"])
+
+    def add(self, name: str, project: Path, bindings: str) -> None:
+        template_dir = elixir_string(str(project / TEMPLATE_DIR))
+        self.entries.append(f"{{{elixir_string(name)}, {template_dir}, {bindings}}}")
+
+    def jinja_unit(self, case: str, template: str) -> Path:
+        return self.projects[case] / OUTPUT_DIR / UNITS[template].format(service_name(case))
+
+
+class Evaluated:
+    """Every .eex of every case and shape, evaluated in one elixir run."""
+
+    def __init__(self, rendered: Rendered, elixir: str) -> None:
+        cases_file = rendered.root / "cases.exs"
+        cases_file.write_text("[\n" + ",\n".join(rendered.entries) + "\n]\n")
+        script = rendered.root / "eval.exs"
         script.write_text(EVAL_SCRIPT)
-        self.out = root / "eex"
+        self.out = rendered.root / "eex"
         self.result = subprocess.run(
             [elixir, str(script), str(cases_file), str(self.out)], capture_output=True, text=True, timeout=600
         )
 
-    def service_name(self, case: str) -> str:
-        return CASES[case].get("service_name", "foo-bar")
-
-    def jinja_unit(self, case: str, template: str) -> Path:
-        return self.projects[case] / OUTPUT_DIR / UNITS[template].format(self.service_name(case))
-
-    def eex_output(self, case: str, variant: str, template: str) -> str:
+    def output(self, case: str, variant: str, template: str) -> str:
         target = self.out / f"{case}-{variant}" / template
         error = target.with_name(template + ".error")
         assert not error.exists(), error.read_text()
@@ -229,9 +250,18 @@ class Evaluated:
 
 
 @pytest.fixture(scope="module")
-def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Evaluated:
-    elixir = elixir_or_missing()
-    return Evaluated(tmp_path_factory.mktemp("eex-equivalence"), elixir)
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    return Rendered(tmp_path_factory.mktemp("eex-equivalence"))
+
+
+@pytest.fixture(scope="module")
+def elixir() -> str:
+    return elixir_or_missing()
+
+
+@pytest.fixture(scope="module")
+def evaluated(elixir: str, rendered: Rendered) -> Evaluated:
+    return Evaluated(rendered, elixir)
 
 
 def expected_templates(case: str) -> list[str]:
@@ -259,18 +289,17 @@ COMPARISONS = [
 
 
 @pytest.mark.parametrize(("case", "variant", "template"), COMPARISONS)
-def test_eex_template_gives_the_directives_of_the_jinja_unit(evaluated, case, variant, template):
-    jinja = evaluated.jinja_unit(case, template).read_text()
-    eex = evaluated.eex_output(case, variant, template)
+def test_eex_template_gives_the_directives_of_the_jinja_unit(evaluated, rendered, case, variant, template):
+    jinja = rendered.jinja_unit(case, template).read_text()
+    eex = evaluated.output(case, variant, template)
     assert directive_lines(eex) == directive_lines(jinja)
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_copier_writes_the_units_mix_systemd_generate_would(evaluated, case):
-    written = sorted(p.name for p in (evaluated.projects[case] / OUTPUT_DIR).glob("*.service")) + sorted(
-        p.name for p in (evaluated.projects[case] / OUTPUT_DIR).glob("*.path")
-    )
-    expected = [UNITS[t].format(evaluated.service_name(case)) for t in expected_templates(case)]
+def test_copier_writes_the_units_mix_systemd_generate_would(rendered, case):
+    unit_dir = rendered.projects[case] / OUTPUT_DIR
+    written = [p.name for p in unit_dir.iterdir() if p.suffix in (".service", ".path")]
+    expected = [UNITS[t].format(service_name(case)) for t in expected_templates(case)]
     assert sorted(written) == sorted(expected)
 
 

@@ -7,7 +7,9 @@ cells is printed in the terminal summary (no -s needed).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,8 +73,9 @@ def score_table(scored: dict[Cell, float]) -> str:
     """One row per profile and systemd_version scored, one column per service_type."""
     header = f"{'profile':<10}{'systemd':<9}" + "".join(f"{t:<9}" for t in SERVICE_TYPES) + "mix_systemd"
     lines = [header]
+    versions = [None, *sorted({cell[2] for cell in scored if cell[2] is not None})]
     for profile in PROFILES:
-        for version in VERSIONS:
+        for version in versions:
             cells = [scored.get((profile, t, version)) for t in SERVICE_TYPES]
             if all(cell is None for cell in cells):
                 continue
@@ -118,3 +121,45 @@ def test_strict_at_systemd_239_still_beats_standard_at_239(scores: Scorer) -> No
 def test_score_table_has_a_row_per_profile_and_version_scored() -> None:
     table = score_table({("none", "simple", None): 9.2, ("strict", "simple", 239): 1.7})
     assert [line.split()[:3] for line in table.splitlines()[1:]] == [["none", "default", "9.2"], ["strict", "239", "1.7"]]
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs/hardening.md"
+NUMBER = re.compile(r"\d+\.\d")
+
+
+def docs_table(first_header: str) -> list[list[str]]:
+    """Header and rows (cells stripped) of the docs table whose first header cell is first_header."""
+    rows: list[list[str]] = []
+    for line in DOCS.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and (rows or cells[0] == first_header):
+            if not set(cells[0]) <= {"-"}:
+                rows.append(cells)
+        elif rows:
+            break
+    return rows
+
+
+def documented_profile(cell: str) -> str:
+    return cell.strip("`").split("`")[0]
+
+
+def first_number(cell: str) -> float:
+    match = NUMBER.search(cell)
+    assert match, f"no score in {cell!r}"
+    return float(match.group())
+
+
+@pytest.mark.parametrize(("column", "version"), [(1, None), (2, 252)])
+def test_docs_profile_table_shows_the_measured_scores(scores: Scorer, column: int, version: int | None) -> None:
+    _, *rows = docs_table("`hardening`")
+    documented = {documented_profile(row[0]): first_number(row[column]) for row in rows}
+    assert documented == {profile: scores(profile, "simple", version)[0] for profile in PROFILES}
+
+
+def test_docs_version_table_shows_the_measured_scores(scores: Scorer) -> None:
+    header, *rows = docs_table("`systemd_version`")
+    versions = [int(cell) for cell in header[1:]]
+    documented = {documented_profile(row[0]): [float(cell) for cell in row[1:]] for row in rows}
+    measured = {profile: [scores(profile, "simple", v)[0] for v in versions] for profile in documented}
+    assert documented == measured

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from copier.errors import UserMessageError
 
 from rendering import OUTPUT_DIR, directives, sections, unit_file, values_of
 from unit_template.options import OPTIONS
@@ -448,3 +449,8 @@ def test_system_files_next_to_a_custom_output_dir_do_not_collide(render):
     assert (dst / "deploy/systemd/sysusers.d/foo-bar.conf").read_text() != (
         dst / "deploy/systemd/tmpfiles.d/foo-bar.conf"
     ).read_text()
+
+
+def test_daemon_start_command_with_mix_is_refused_with_what_to_use(render):
+    with pytest.raises(UserMessageError, match=r"start_command: daemon is not supported.*leave start_command empty"):
+        render({"start_command": "daemon", "service_type": "forking"})

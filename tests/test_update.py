@@ -225,3 +225,17 @@ def test_update_leaves_other_files_and_other_answers_files_alone(template: Path,
     changed = {line[3:] for line in git(project, "status", "--porcelain", "--untracked-files=all").splitlines()}
     assert ANSWERS_FILE in changed
     assert changed <= rendered
+
+
+def test_conflict_in_a_renamed_unit_is_found_by_the_documented_check(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
+    commit_all(project, "local edit of a line the rename changes")
+
+    update_project(project, {"service_name": "shop"}, vcs_ref="v2")
+
+    assert "<<<<<<< before updating" in (project / OUTPUT_DIR / "shop.service").read_text()
+    git(project, "add", "--intent-to-add", ".")
+    check = subprocess.run(["git", "-C", str(project), "diff", "--check"], capture_output=True, text=True)
+    assert f"{OUTPUT_DIR}/shop.service" in check.stdout
+    assert "leftover conflict marker" in check.stdout

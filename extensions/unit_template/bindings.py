@@ -89,8 +89,8 @@ def elixir_term(value: Any) -> str:
         return "nil"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, str):
         return elixir_string(value)
     if isinstance(value, list):
@@ -100,19 +100,19 @@ def elixir_term(value: Any) -> str:
     raise TypeError(f"no Elixir term for {value!r}")
 
 
-def elixir_binding(name: str, value: Any) -> str:
-    if name in ATOM_OPTIONS and isinstance(value, str):
+def elixir_binding(name: str, value: Any, atoms: bool = True) -> str:
+    if atoms and name in ATOM_OPTIONS and isinstance(value, str):
         term = elixir_atom(value)
-    elif name in ATOM_LIST_OPTIONS and isinstance(value, list):
+    elif atoms and name in ATOM_LIST_OPTIONS and isinstance(value, list):
         term = "[" + ", ".join(elixir_atom(item) for item in value) + "]"
     else:
         term = elixir_term(value)
     return f"{name}: {term}"
 
 
-def elixir_keyword(bindings: Mapping[str, Any]) -> str:
-    """The bindings as an Elixir keyword list, atoms where mix_systemd has atoms."""
-    return "[" + ", ".join(elixir_binding(name, value) for name, value in bindings.items()) + "]"
+def elixir_keyword(bindings: Mapping[str, Any], atoms: bool = True) -> str:
+    """The bindings as an Elixir keyword list, atoms where mix_systemd has atoms (unless not `atoms`)."""
+    return "[" + ", ".join(elixir_binding(name, value, atoms) for name, value in bindings.items()) + "]"
 
 
 def hardening_table() -> str:

@@ -148,7 +148,7 @@ OPTIONS: dict[str, Option] = {
     "scripts_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/bin", help="Deployment scripts"),
     "flags_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/flags", help="Flag files, e.g. restart.flag"),
     "current_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="The running release (a symlink)"),
-    "working_dir": Option("abspath", lambda r: r["current_dir"], help="WorkingDirectory="),
+    "working_dir": Option("abspath", lambda r: r["current_dir"], help="WorkingDirectory=: the directory the release runs in"),
     "root_directory": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="RootDirectory= with chroot"),
     "pid_file": Option(
         "abspath",
@@ -188,7 +188,7 @@ OPTIONS: dict[str, Option] = {
     "exec_start_pre": Option(
         "commands", [], help='ExecStartPre= commands, e.g. [["!", ":deploy_dir", "/bin/sync-config"]] (! runs as root)'
     ),
-    "restart": Option("choice", "always", RESTART_VALUES, help="Restart="),
+    "restart": Option("choice", "always", RESTART_VALUES, help="Restart=: when systemd restarts the app after it exits"),
     "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),
     "timeout_start_sec": Option("timespan", None, help="TimeoutStartSec= (empty: systemd's default)"),
     "watchdog_sec": Option("timespan", None, help="WatchdogSec= for service_type notify (the app must ping)"),
@@ -240,9 +240,9 @@ OPTIONS: dict[str, Option] = {
     ),
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
-    "read_write_paths": Option("paths", [], help="ReadWritePaths="),
-    "read_only_paths": Option("paths", [], help="ReadOnlyPaths="),
-    "inaccessible_paths": Option("paths", [], help="InaccessiblePaths="),
+    "read_write_paths": Option("paths", [], help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox"),
+    "read_only_paths": Option("paths", [], help="ReadOnlyPaths=: absolute paths the app may read but not write"),
+    "inaccessible_paths": Option("paths", [], help="InaccessiblePaths=: absolute paths hidden from the app"),
     "paranoia": Option("bool", False, help="mix_systemd's paranoia set (same as hardening: paranoia)"),
     "hardening": Option(
         "choice",

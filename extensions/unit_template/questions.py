@@ -32,13 +32,8 @@ SETTINGS: dict[str, Any] = {
         "extensions/systemd_unit.py:SystemdUnitExtension",
     ],
     "_skip_if_exists": [],
-    "_message_after_copy": (
-        "Unit files written to {{ output_dir }}. Next: review them, commit, and install them on "
-        "the server as the README explains (sudo cp, systemctl daemon-reload, systemctl enable --now)."
-    ),
-    "_message_after_update": (
-        "Unit files in {{ output_dir }} updated. Look for conflict markers before committing: git diff --check"
-    ),
+    "_message_after_copy": "{{ lifecycle_message('copy') }}",
+    "_message_after_update": "{{ lifecycle_message('update') }}",
 }
 
 ADVANCED = {
@@ -62,6 +57,16 @@ def question_default(option: Option) -> Any:
     return option.default
 
 
+def imported_default(name: str, option: Option) -> str:
+    """The default, unless the project's `config :mix_systemd` sets this option (see mix_systemd_import.py)."""
+    default = question_default(option)
+    if isinstance(default, str) and default.startswith("{{") and default.endswith("}}"):
+        fallback = default[2:-2].strip()
+    else:
+        fallback = repr(default)
+    return f"{{{{ imported({name!r}, {fallback}) }}}}"
+
+
 def help_text(name: str, option: Option) -> str:
     if callable(option.default) and option.question_default is None:
         return f"{option.help} (empty: {{{{ default_of('{name}') }}}})"
@@ -76,7 +81,7 @@ def question(name: str, option: Option) -> dict[str, Any]:
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
         if isinstance(option.default, list):
             entry["multiselect"] = True
-    entry["default"] = question_default(option)
+    entry["default"] = imported_default(name, option)
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if not option.basic:
         entry["ask"] = option.ask or "{{ advanced }}"

@@ -176,10 +176,21 @@ def check_env_vars(env_vars: list[str]) -> None:
             raise OptionError("env_vars", f"after expansion {error}")
 
 
+def check_daemon_start(values: Mapping[str, Any]) -> None:
+    """`daemon` detaches from the shell that would record its PID: systemd could not track the VM."""
+    if values["release_system"] == "mix" and values["start_command"] == "daemon":
+        raise OptionError(
+            "start_command",
+            "daemon is not supported: Elixir's daemon mode writes no PID file, so systemd cannot track the VM; "
+            "leave start_command empty (start) and use service_type forking, simple, exec or notify",
+        )
+
+
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
     values = apply_strategies(resolve(answers))
     check_env_vars(values["env_vars"])
+    check_daemon_start(values)
     check_paths(values)
     check_service_type(values)
     dirs = effective_dirs(values)

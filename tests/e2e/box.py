@@ -1,11 +1,14 @@
 """A throwaway systemd in its own namespaces, over a copy-on-write view of the host.
 
 The technique and the safety rules come from shared/reference/systemd-and-beam.md:
-``unshare --pid --fork --mount --uts --ipc --cgroup`` runs BOOT_SCRIPT, which mounts an
+``unshare --pid --fork --mount --uts --ipc --cgroup --net`` runs BOOT_SCRIPT, which mounts an
 overlay of ``/`` whose upper layer lives on a tmpfs, marks it, pivots into it and execs
 systemd. Every command that touches the box runs through ``nsenter`` into that systemd's
 namespaces, after ``guard()`` has checked that the target really is the box. Teardown is
 SIGKILL to the box's PID 1: everything inside dies and its mounts vanish.
+
+Beyond the recipe, the box has its own network namespace (loopback only): its services'
+ports and epmd never meet the host's, nor those of another box running at the same time.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ MASKED_UNITS = (
 BOOT_SCRIPT = r"""
 set -eu
 T="$1"; NAME="$2"; MASKED="$3"; shift 3
+ip link set lo up
 mount --make-rprivate /
 mount -t tmpfs -o mode=0700 e2e-box "$T"
 mkdir "$T/upper" "$T/work" "$T/root"
@@ -118,7 +122,7 @@ class Box:
         self,
         args: Sequence[str],
         *,
-        input: str | bytes | None = None,  # noqa: A002 - mirrors subprocess
+        input: str | bytes | None = None,
         check: bool = True,
         timeout: float = 60,
         env: dict[str, str] | None = None,
@@ -128,8 +132,9 @@ class Box:
         command = ["nsenter", "-t", str(self.pid), "-a", "-r", "-w", "env", "-i", *box_env(env), *args]
         data = input.encode() if isinstance(input, str) else input
         done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
-        result = CommandResult(list(args), done.returncode, done.stdout.decode(errors="replace"),
-                               done.stderr.decode(errors="replace"))
+        result = CommandResult(
+            list(args), done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
+        )
         if check and not result.ok():
             raise subprocess.CalledProcessError(result.returncode, list(args), result.stdout, result.stderr)
         return result
@@ -139,8 +144,7 @@ class Box:
 
     def write_file(self, path: str, content: str | bytes, mode: str = "0644") -> None:
         data = content.encode() if isinstance(content, str) else content
-        self.run(["/bin/sh", "-euc", 'mkdir -p "$(dirname "$1")"; cat >"$1"; chmod "$2" "$1"', "sh", path, mode],
-                 input=data)
+        self.run(["/bin/sh", "-euc", 'mkdir -p "$(dirname "$1")"; cat >"$1"; chmod "$2" "$1"', "sh", path, mode], input=data)
 
     def read_file(self, path: str) -> str:
         return self.run(["cat", path]).stdout
@@ -228,14 +232,30 @@ def boot(name: str, log_dir: Path, timeout: float = 60) -> Box:
     mount_dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir="/var/tmp"))
     log_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        "unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts", "--ipc", "--cgroup",
-        "/bin/sh", "-c", BOOT_SCRIPT, "box-boot", str(mount_dir), name,
-        " ".join(MASKED_UNITS), SYSTEMD, "--system", "--unit=multi-user.target", "--log-target=console",
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount",
+        "--uts",
+        "--ipc",
+        "--cgroup",
+        "/bin/sh",
+        "-c",
+        BOOT_SCRIPT,
+        "box-boot",
+        str(mount_dir),
+        name,
+        " ".join(MASKED_UNITS),
+        SYSTEMD,
+        "--system",
+        "--unit=multi-user.target",
     ]
     # systemd's own log goes to this host file, opened before the namespaces exist.
     with (log_dir / "boot.log").open("ab") as log:
-        unshare = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                   preexec_fn=die_with_parent)
+        unshare = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, preexec_fn=die_with_parent
+        )
     box: Box | None = None
     try:
         pid = find_box_systemd(unshare.pid)

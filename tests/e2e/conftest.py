@@ -9,15 +9,14 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .box import Box, boot
-from .deploy import Service, install
+from .deploy import Service, install, render_many
 from .metrics import record, summary_lines
 from .release import Release, build_release
 
@@ -75,16 +74,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append(("journal of the services", deployer.journals()))
 
 
-def free_port(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-PORTS = (port for port in itertools.count(4101) if free_port(port))
+# The box has a network namespace of its own: every port is free there.
+PORTS = itertools.count(4101)
 
 
 class Deployer:
@@ -101,16 +92,24 @@ class Deployer:
         self.installed.append(service)
         return service
 
-    def scenario(self, name: str, answers: dict[str, Any] | None = None, *, port: int | None = None,
-                 deploy_user: str | None = None) -> Service:
+    def scenario(
+        self, name: str, answers: dict[str, Any] | None = None, *, port: int | None = None, deploy_user: str | None = None
+    ) -> Service:
         """A service of its own (probe-<name>, /srv/probe-<name>, its own port and Erlang node name)."""
         port = port or next(PORTS)
-        answers = dict(answers or {})
-        own_env = [f"PORT={port}", f"RELEASE_NODE=probe_{name.replace('-', '_')}"]
-        answers["env_vars"] = own_env + list(answers.get("env_vars", []))
-        answers.setdefault("service_name", f"probe-{name}")
-        answers.setdefault("deploy_dir", f"/srv/probe-{name}")
-        return self(answers, port=port, deploy_user=deploy_user)
+        return self(scenario_answers(name, answers or {}, port), port=port, deploy_user=deploy_user)
+
+    def scenarios(self, specs: dict[str, dict[str, Any]]) -> dict[str, Service]:
+        """Several scenarios {name: answers}, rendered in parallel, installed one by one."""
+        ports = {name: next(PORTS) for name in specs}
+        answers = {name: scenario_answers(name, specs[name], ports[name]) for name in specs}
+        workdirs = {name: self.workdir / f"project{next(self.counter)}" for name in specs}
+        rendered = render_many([(workdirs[name], self.release.app, answers[name]) for name in specs])
+        services = {}
+        for name, done in zip(specs, rendered, strict=True):
+            services[name] = install(self.box, self.release, workdirs[name], answers[name], ports[name], rendered=done)
+            self.installed.append(services[name])
+        return services
 
     def journals(self) -> str:
         parts = []
@@ -121,17 +120,30 @@ class Deployer:
         return "\n".join(parts)
 
     def stop_all(self) -> None:
-        for service in reversed(self.installed):
-            for unit in reversed(service.units):
-                self.box.systemctl("stop", unit, check=False, timeout=60)
+        """One systemctl call: systemd stops them all in parallel."""
+        units = [unit for service in self.installed for unit in service.units]
+        if units:
+            self.box.systemctl("stop", *units, check=False, timeout=90)
 
 
 DEPLOYERS: dict[str, Deployer] = {}
 
 
+def scenario_answers(name: str, answers: dict[str, Any], port: int) -> dict[str, Any]:
+    """Defaults a scenario gets unless it says otherwise: its own service, deploy dir, port and node."""
+    own_env = [f"PORT={port}", f"RELEASE_NODE=probe_{name.replace('-', '_')}"]
+    return {
+        "service_name": f"probe-{name}",
+        "deploy_dir": f"/srv/probe-{name}",
+        **answers,
+        "env_vars": own_env + list(answers.get("env_vars", [])),
+    }
+
+
 @pytest.fixture(scope="module")
-def deploy(request: pytest.FixtureRequest, box: Box, release: Release,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployer]:
+def deploy(
+    request: pytest.FixtureRequest, box: Box, release: Release, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployer]:
     """Installs services for one test module; stops them all when the module is done."""
     deployer = Deployer(box, release, tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2]))
     DEPLOYERS[request.module.__name__] = deployer
@@ -149,4 +161,3 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("end-to-end timings")
         for line in summary_lines():
             terminalreporter.write_line(line)
-

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
-import urllib.error
-import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,11 @@ class Service:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def get(self, path: str, timeout: float = 2) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url(path), timeout=timeout) as response:
-            return json.loads(response.read())
+        """GET from inside the box (it has its own network); ConnectionError when nothing answers."""
+        done = self.box.run(["curl", "-sS", "--max-time", str(timeout), self.url(path)], check=False)
+        if not done.ok():
+            raise ConnectionError(done.stderr.strip() or f"curl exited {done.returncode}")
+        return json.loads(done.stdout)
 
     def info(self) -> dict[str, Any]:
         return self.get("/info")
@@ -60,7 +63,7 @@ class Service:
                 info = self.info()
                 if info["os_pid"] != not_pid:
                     return info, time.monotonic() - started
-            except (OSError, urllib.error.URLError, ValueError) as error:
+            except (OSError, ValueError) as error:
                 last = error
             time.sleep(0.05)
         raise AssertionError(f"{self.unit} did not answer on port {self.port} within {timeout}s: {last}")
@@ -93,6 +96,15 @@ def render_scenario(workdir: Path, app: str, answers: dict[str, Any]) -> tuple[P
     """Render with copier into a fresh mix project; also resolve the answers as the template does."""
     dst = render_template(workdir, answers, app=app)
     return dst, resolve({"app_name": app, **answers})
+
+
+def render_many(jobs: list[tuple[Path, str, dict[str, Any]]]) -> list[tuple[Path, dict[str, Any]]]:
+    """render_scenario for many (workdir, app, answers) at once, in forked processes (copier is slow)."""
+    if len(jobs) < 2:
+        return [render_scenario(*job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(len(jobs), 4), mp_context=context) as pool:
+        return list(pool.map(render_scenario, *zip(*jobs, strict=True)))
 
 
 def rendered_files(dst: Path, directory: str) -> list[Path]:
@@ -160,11 +172,23 @@ def install(
     answers: dict[str, Any],
     port: int,
     deploy_user: str | None = None,
+    rendered: tuple[Path, dict[str, Any]] | None = None,
 ) -> Service:
-    """Render, install units, users, dirs and the release; daemon-reload. Nothing is started."""
-    dst, values = render_scenario(workdir, release.app, answers)
+    """Render (unless given), install units, users, dirs and the release; daemon-reload. Nothing is started."""
+    dst, values = rendered or render_scenario(workdir, release.app, answers)
     units = install_units(box, dst, values)
     create_users_and_dirs(box, dst, values, deploy_user)
     unpack_release(box, release, values)
     box.systemctl("daemon-reload")
     return Service(box=box, values=values, rendered=dst, port=port, units=units)
+
+
+def start_all(box: Box, services: list[Service]) -> dict[str, float]:
+    """Start several services with one systemctl call; seconds from it to each one's first HTTP answer."""
+    started = time.monotonic()
+    box.systemctl("start", *(service.unit for service in services), timeout=120)
+    waits = {}
+    for service in services:
+        service.wait_http()
+        waits[service.name] = time.monotonic() - started
+    return waits

@@ -23,8 +23,11 @@ def flag_service(deploy, box):
 
 def test_deploy_user_touching_restart_flag_restarts_the_vm(flag_service, box):
     old_pid = flag_service.main_pid()
-    flag = flag_service.values["restart_flag"] if "restart_flag" in flag_service.values else (
-        f"{flag_service.values['flags_dir']}/restart.flag")
+    flag = (
+        flag_service.values["restart_flag"]
+        if "restart_flag" in flag_service.values
+        else (f"{flag_service.values['flags_dir']}/restart.flag")
+    )
     touched = time.monotonic()
     box.run(["runuser", "-u", DEPLOY_USER, "--", "touch", flag])
     info, _ = flag_service.wait_http(timeout=30, not_pid=old_pid)

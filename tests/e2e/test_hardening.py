@@ -1,0 +1,102 @@
+"""Issue 4, end to end: every hardening profile boots and serves; what standard allows and forbids."""
+
+from __future__ import annotations
+
+import pytest
+
+from .deploy import start_all
+from .metrics import record
+
+pytestmark = pytest.mark.e2e
+
+PROFILES = ("none", "paranoia", "standard", "strict")
+# 239: the template's default systemd_version; 252: the box's own, with every directive.
+VERSIONS = (239, 252)
+
+
+@pytest.fixture(scope="module")
+def profile_services(deploy, box):
+    """Every profile x version, rendered in parallel and started by one systemctl call."""
+    specs = {
+        f"{profile}-{version}": {"hardening": profile, "systemd_version": version, "dirs": ["state"]}
+        for profile in PROFILES
+        for version in VERSIONS
+    }
+    services = deploy.scenarios(specs)
+    for name, seconds in start_all(box, list(services.values())).items():
+        record("start -> first HTTP answer", f"{name} (8 at once)", seconds)
+    return services
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_profile_boots_and_serves(profile_services, profile, version):
+    service = profile_services[f"{profile}-{version}"]
+    info = service.info()
+    assert (service.show("ActiveState")["ActiveState"], info["runtime_exs"], info["os_mon"]) == ("active", True, True)
+
+
+@pytest.fixture(scope="module", params=["standard", "strict"])
+def hardened(request, deploy):
+    service = deploy.scenario(f"{request.param}-fs", {"hardening": request.param, "systemd_version": 252, "dirs": ["state"]})
+    service.start()
+    return service
+
+
+def test_hardened_vm_cannot_write_into_the_release(hardened):
+    assert hardened.get("/write/RELEASE_ROOT")["result"] == "{:error, :erofs}"
+
+
+def test_hardened_vm_writes_into_state_dir(hardened):
+    assert hardened.get("/write/STATE_DIR")["result"] == ":ok"
+
+
+def test_hardened_vm_recorded_its_boot_in_state_dir(hardened):
+    assert hardened.info()["boot_write"] == ":ok"
+
+
+def test_release_rpc_reaches_the_vm_under_standard(deploy, box):
+    service = deploy.scenario("rpc", {"hardening": "standard", "systemd_version": 252})
+    service.start()
+    node = service.info()["env"]["RELEASE_NODE"]
+    rpc = box.run(
+        [f"{service.values['current_dir']}/bin/{service.values['release_name']}", "rpc", "IO.puts(System.pid())"],
+        env={"RELEASE_NODE": node, "RELEASE_TMP": "/tmp"},
+        timeout=60,
+    )
+    assert rpc.stdout.strip() == service.info()["os_pid"]
+
+
+PRIVILEGED_PORTS = iter(range(81, 1024))
+
+
+def privileged_port() -> int:
+    return next(PRIVILEGED_PORTS)
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_port_below_1024_serves_with_allow_privileged_ports(deploy, profile):
+    port = privileged_port()
+    service = deploy.scenario(
+        f"port-{profile}", {"hardening": profile, "systemd_version": 252, "allow_privileged_ports": True}, port=port
+    )
+    service.start()
+    assert service.info()["env"]["PORT"] == str(port)
+
+
+def test_port_below_1024_is_refused_without_allow_privileged_ports(deploy):
+    """The counter-proof: the same port without the option never serves, the unit fails."""
+    service = deploy.scenario(
+        "port-refused", {"hardening": "standard", "systemd_version": 252, "restart": "no"}, port=privileged_port()
+    )
+    service.box.systemctl("start", service.unit, check=False)
+    service.wait_state("failed", timeout=30)
+    assert "eacces" in service.box.journal(service.unit)
+
+
+def test_paranoia_true_from_mix_systemd_boots_and_serves(deploy):
+    """Scenario 10: `paranoia: true`, as a mix_systemd user answers it, still runs the release."""
+    service = deploy.scenario("paranoia-true", {"paranoia": True})
+    service.start()
+    assert "ProtectSystem=full" in service.rendered_unit().splitlines()
+    assert service.info()["runtime_exs"] is True

@@ -1,0 +1,141 @@
+"""Bad input through the real `copier copy` command line: a clear error naming the option, nothing written.
+
+Each case runs `copier copy --trust --defaults --data ...` in a fresh mix
+project, as a user would, and checks: a non-zero exit, stderr that names
+the option and what is allowed, no Python traceback, and the destination
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
+
+COPIER = Path(sys.executable).parent / "copier"
+
+
+def copier_copy(dst: Path, *data: str, settings: Path) -> subprocess.CompletedProcess[str]:
+    args = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    for item in data:
+        args += ["--data", item]
+    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "NO_COLOR": "1"}
+    return subprocess.run([*args, str(ROOT), "."], cwd=dst, env=env, capture_output=True, text=True, timeout=120)
+
+
+def snapshot(dst: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(dst)): p.read_bytes() if p.is_file() else b"<dir>" for p in sorted(dst.rglob("*"))}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Path:
+    path = tmp_path / "copier-settings.yml"
+    path.write_text("{}\n")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    dst = tmp_path / "foo_bar"
+    write_mix_exs(dst)
+    return dst
+
+
+# (id, --data items, the option named, what the message says is allowed)
+BAD = [
+    ("app_name-camel", ["app_name=FooBar"], "app_name", "Elixir app name"),
+    ("app_name-dash", ["app_name=foo-bar"], "app_name", "Elixir app name"),
+    ("service_name-space", ["service_name=foo bar"], "service_name", "systemd unit name"),
+    ("service_name-at", ["service_name=foo@bar"], "service_name", "systemd unit name"),
+    ("app_user-upper", ["app_user=Deploy"], "app_user", "useradd accepts"),
+    ("app_user-too-long", ["app_user=" + "a" * 40], "app_user", "at most 31 characters"),
+    ("app_group-digit", ["app_group=1group"], "app_group", "useradd accepts"),
+    ("base_dir-relative", ["base_dir=srv"], "base_dir", "absolute path"),
+    ("deploy_dir-dotdot", ["deploy_dir=/srv/../etc"], "deploy_dir", "normalised"),
+    ("current_dir-trailing-slash", ["current_dir=/srv/foo/"], "current_dir", "normalised"),
+    ("read_write_paths-relative", ["read_write_paths=[data]"], "read_write_paths", "absolute path"),
+    ("env_files-relative-after-expansion", ['env_files=[["-", "etc/", ":service_name"]]'], "env_files", "absolute"),
+    ("umask-not-octal", ["umask=0999"], "umask", "octal"),
+    ("mode-not-octal", ["dirs=[state]", "state_directory_mode=rwx"], "state_directory_mode", "octal"),
+    ("service_type", ["service_type=oneshot"], "service_type", "simple, exec, notify, forking"),
+    ("release_system", ["release_system=rebar3"], "release_system", "mix, distillery"),
+    ("restart_method", ["restart_method=reload"], "restart_method", "systemctl, systemd_flag"),
+    ("restart_method-touch", ["restart_method=touch"], "restart_method", "use systemd_flag"),
+    ("runtime_directory_preserve", ["runtime_directory_preserve=maybe"], "runtime_directory_preserve", "no, yes"),
+    ("dirs-member", ["dirs=[runtime, data]"], "dirs", "runtime, configuration, state, cache, logs, tmp"),
+    ("limit-not-integer", ["limit_nofile=lots"], "limit_nofile", "whole number"),
+    ("limit-fraction", ["limit_core=1.5"], "limit_core", "whole number"),
+    ("version-not-integer", ["systemd_version=latest"], "systemd_version", "whole number"),
+    ("env_var-without-name", ["env_vars=[PORT]"], "env_vars", "NAME=value"),
+    ("env_var-bad-name", ['env_vars=["1PORT=4000"]'], "env_vars", "valid variable name"),
+    ("env_var-bad-name-after-expansion", ['env_vars=[[":service_name", "=1"]]'], "env_vars", "valid variable name"),
+    ("newline-text", ["env_lang=C\nExecStartPre=/bin/evil"], "env_lang", "control character"),
+    ("newline-command", ['exec_start="/bin/true\\nExecStartPre=/bin/evil"'], "exec_start", "control character"),
+    ("newline-list-part", ['env_vars=[["A=", "b\\nUser=root"]]'], "env_vars", "control character"),
+    ("escape-char", ["mix_env=prod\x1b[31m"], "mix_env", "control character"),
+    ("unknown-reference", ['env_files=[["-", ":no_such_dir", "/env"]]'], "env_files", "`:no_such_dir`"),
+    ("reference-cycle", ["exec_start=:exec_stop", "exec_stop=:exec_start"], "exec_start", "cycle"),
+    ("exec-on-old-systemd", ["service_type=exec", "systemd_version=239"], "service_type", "240"),
+]
+
+
+@pytest.mark.parametrize(("data", "option", "allowed"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_input_is_refused_cleanly_and_writes_nothing(project: Path, settings: Path, data, option, allowed):
+    before = snapshot(project)
+    result = copier_copy(project, *data, settings=settings)
+    assert result.returncode != 0
+    assert f"{option}:" in result.stderr
+    assert allowed in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(project) == before
+
+
+def test_no_mix_exs_and_no_app_name_is_refused_naming_app_name(tmp_path: Path, settings: Path):
+    empty = tmp_path / "not_a_mix_project"
+    empty.mkdir()
+    result = copier_copy(empty, settings=settings)
+    assert result.returncode != 0
+    assert "app_name:" in result.stderr and "Traceback" not in result.stderr
+    assert list(empty.iterdir()) == []
+
+
+def test_no_mix_exs_with_app_name_given_renders(tmp_path: Path, settings: Path):
+    empty = tmp_path / "not_a_mix_project"
+    empty.mkdir()
+    result = copier_copy(empty, "app_name=shop", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert values_of(unit_file(empty, "shop.service"), "User") == ["shop"]
+
+
+def test_percent_in_a_value_is_written_as_double_percent(project: Path, settings: Path):
+    result = copier_copy(
+        project,
+        "exec_start_pre=[/bin/date +%s]",
+        'env_vars=["FMT=%d"]',
+        "exec_start_wrap=/usr/bin/nice -n 5 %",
+        settings=settings,
+    )
+    assert result.returncode == 0, result.stderr
+    text = unit_file(project)
+    assert values_of(text, "ExecStartPre") == ["/bin/date +%%s"]
+    assert "FMT=%%d" in values_of(text, "Environment")
+    assert values_of(text, "ExecStart")[0].startswith("/usr/bin/nice -n 5 %% ")
+
+
+def test_environment_values_with_spaces_quotes_and_backslashes_are_quoted(project: Path, settings: Path):
+    result = copier_copy(project, """env_vars=['GREETING=hello world', 'MSG=say "hi"', 'RE=a\\d']""", settings=settings)
+    assert result.returncode == 0, result.stderr
+    environment = values_of(unit_file(project), "Environment")
+    assert environment[-3:] == ['"GREETING=hello world"', '"MSG=say \\"hi\\""', '"RE=a\\\\d"']
+
+
+def test_a_good_copy_writes_the_unit(project: Path, settings: Path):
+    """The harness itself: the same command with good input succeeds."""
+    result = copier_copy(project, settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert (project / OUTPUT_DIR / "foo-bar.service").is_file()
