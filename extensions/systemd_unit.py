@@ -41,6 +41,7 @@ from copier.errors import UserMessageError  # noqa: E402
 
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
 from unit_template.carry_edits import carried, committed_answers, unit_location, user_answers  # noqa: E402
+from unit_template.compile_cache import cache_dir, cached_compile  # noqa: E402
 from unit_template.messages import after_copy, after_update  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
 from unit_template.mix_systemd_import import Imported, default_text, import_project, report  # noqa: E402
@@ -241,22 +242,8 @@ def keep_local_edits(context: Context, content: str, suffix: str) -> str:
 
 
 def cache_compiled_sources(environment: Environment) -> None:
-    """copier compiles each question's Jinja strings anew every time it renders them
-    (about 700 compiles for 240 sources in one copy): compile each source once per environment."""
-    compile_source = environment.compile
-    cache: dict[tuple[Any, ...], Any] = {}
-
-    def compile(
-        source: Any, name: str | None = None, filename: str | None = None, raw: bool = False, defer_init: bool = False
-    ) -> Any:
-        if not isinstance(source, str):
-            return compile_source(source, name, filename, raw, defer_init)
-        key = (source, name, filename, raw, defer_init)
-        if key not in cache:
-            cache[key] = compile_source(source, name, filename, raw, defer_init)
-        return cache[key]
-
-    environment.compile = compile  # type: ignore[method-assign]
+    """copier compiles each question's Jinja strings anew every time it renders them: compile each once."""
+    environment.compile = cached_compile(environment, cache_dir())  # type: ignore[method-assign]
 
 
 class SystemdUnitExtension(Extension):

@@ -104,17 +104,15 @@ class Box:
         proc = Path(f"/proc/{self.pid}")
         try:
             comm = (proc / "comm").read_text().strip()
-            parent = parent_pid(self.pid)
-            mnt_ns = os.readlink(proc / "ns/mnt")
+            if comm != "systemd":
+                raise BoxError(f"pid {self.pid} is {comm!r}, not systemd")
+            if parent_pid(self.pid) != self.unshare.pid:
+                raise BoxError(f"pid {self.pid} is not the child of unshare {self.unshare.pid}")
+            if os.readlink(proc / "ns/mnt") == self.own_mnt_ns:
+                raise BoxError("the box shares the host's mount namespace")
             marker = (proc / "root" / MARKER.lstrip("/")).read_text().strip()
         except OSError as error:
             raise BoxError(f"box pid {self.pid} is gone or unreadable: {error}") from error
-        if comm != "systemd":
-            raise BoxError(f"pid {self.pid} is {comm!r}, not systemd")
-        if parent != self.unshare.pid:
-            raise BoxError(f"pid {self.pid} is not the child of unshare {self.unshare.pid}")
-        if mnt_ns == self.own_mnt_ns:
-            raise BoxError("the box shares the host's mount namespace")
         if marker != self.name:
             raise BoxError(f"marker {MARKER} says {marker!r}, not {self.name!r}")
 

@@ -36,14 +36,18 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture(scope="session")
-def e2e_ready() -> None:
-    missing = missing_requirements()
+def require(missing: list[str], ci: bool) -> None:
+    """Nothing missing: go on. Else fail under CI, skip elsewhere, naming what is missing."""
     if missing:
         message = "end-to-end tests need: " + ", ".join(missing)
-        if in_ci():
+        if ci:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def e2e_ready() -> None:
+    require(missing_requirements(), in_ci())
 
 
 @pytest.fixture(scope="session")
@@ -79,25 +83,23 @@ PORTS = itertools.count(4101)
 
 
 class Deployer:
-    """deploy(answers, port=None, deploy_user=None) -> an installed, not yet started Service."""
+    """deploy(answers, port=None) -> an installed, not yet started Service; .scenario() for most tests."""
 
     def __init__(self, box: Box, release: Release, workdir: Path) -> None:
         self.box, self.release, self.workdir = box, release, workdir
         self.installed: list[Service] = []
         self.counter = itertools.count()
 
-    def __call__(self, answers: dict[str, Any], port: int | None = None, deploy_user: str | None = None) -> Service:
+    def __call__(self, answers: dict[str, Any], port: int | None = None) -> Service:
         workdir = self.workdir / f"project{next(self.counter)}"
-        service = install(self.box, self.release, workdir, answers, port or next(PORTS), deploy_user)
+        service = install(self.box, self.release, workdir, answers, port or next(PORTS))
         self.installed.append(service)
         return service
 
-    def scenario(
-        self, name: str, answers: dict[str, Any] | None = None, *, port: int | None = None, deploy_user: str | None = None
-    ) -> Service:
+    def scenario(self, name: str, answers: dict[str, Any] | None = None, *, port: int | None = None) -> Service:
         """A service of its own (probe-<name>, /srv/probe-<name>, its own port and Erlang node name)."""
         port = port or next(PORTS)
-        return self(scenario_answers(name, answers or {}, port), port=port, deploy_user=deploy_user)
+        return self(scenario_answers(name, answers or {}, port), port=port)
 
     def scenarios(self, specs: dict[str, dict[str, Any]]) -> dict[str, Service]:
         """Several scenarios {name: answers}, rendered in parallel, installed one by one."""

@@ -125,35 +125,46 @@ def install_units(box: Box, dst: Path, values: dict[str, Any]) -> list[str]:
     return names
 
 
-def create_users_and_dirs(box: Box, dst: Path, values: dict[str, Any], deploy_user: str | None) -> None:
-    """Step 3: users and directories, from the rendered sysusers.d/tmpfiles.d files when there are some."""
+def create_users_and_dirs(box: Box, dst: Path, values: dict[str, Any]) -> None:
+    """Step 3: users and directories with the rendered sysusers.d and tmpfiles.d files.
+
+    With `system_files: false` there are none: then useradd/install -d, as mix_systemd's users do.
+    """
     sysusers = rendered_files(dst, "sysusers.d")
     tmpfiles = rendered_files(dst, "tmpfiles.d")
-    if deploy_user:
-        box.run(["useradd", "--system", "--no-create-home", "--shell", "/bin/sh", deploy_user], check=False)
+    for path in sysusers:
+        box.write_file(f"/etc/sysusers.d/{path.name}", path.read_text())
+    for path in tmpfiles:
+        box.write_file(f"/etc/tmpfiles.d/{path.name}", path.read_text())
     if sysusers:
-        for path in sysusers:
-            box.write_file(f"/etc/sysusers.d/{path.name}", path.read_text())
         box.run(["systemd-sysusers"])
     else:
-        group, user = values["app_group"], values["app_user"]
-        box.sh(f"getent group {group} >/dev/null || groupadd --system {group}")
-        box.sh(
-            f"getent passwd {user} >/dev/null || useradd --system --gid {group} --no-create-home "
-            f"--home-dir {values['deploy_dir']} --shell /usr/sbin/nologin {user}"
-        )
-    if deploy_user:
-        box.run(["usermod", "--append", "--groups", values["app_group"], deploy_user])
+        manual_users(box, values)
     if tmpfiles:
-        for path in tmpfiles:
-            box.write_file(f"/etc/tmpfiles.d/{path.name}", path.read_text())
-            box.run(["systemd-tmpfiles", "--create", f"/etc/tmpfiles.d/{path.name}"])
+        # The user runs plain `systemd-tmpfiles --create`; naming the file keeps the box's other entries out.
+        box.run(["systemd-tmpfiles", "--create", *(f"/etc/tmpfiles.d/{path.name}" for path in tmpfiles)])
     else:
-        group = values["app_group"]
-        box.sh(
-            f"install -d -m 0750 -o root -g {group} {values['deploy_dir']} {values['releases_dir']}\n"
-            f"install -d -m 0770 -o root -g {group} {values['flags_dir']}"
-        )
+        manual_dirs(box, values)
+
+
+def manual_users(box: Box, values: dict[str, Any]) -> None:
+    group, user, deployer = values["app_group"], values["app_user"], values.get("deploy_user")
+    box.sh(f"getent group {group} >/dev/null || groupadd --system {group}")
+    box.sh(
+        f"getent passwd {user} >/dev/null || useradd --system --gid {group} --no-create-home "
+        f"--home-dir {values['deploy_dir']} --shell /usr/sbin/nologin {user}"
+    )
+    if deployer:
+        box.sh(f"getent passwd {deployer} >/dev/null || useradd --system --no-create-home {deployer}")
+        box.run(["usermod", "--append", "--groups", group, deployer])
+
+
+def manual_dirs(box: Box, values: dict[str, Any]) -> None:
+    owner, group = values.get("deploy_user") or "root", values["app_group"]
+    box.sh(
+        f"install -d -m 0750 -o {owner} -g {group} {values['deploy_dir']} {values['releases_dir']}\n"
+        f"install -d -m 0770 -o {owner} -g {group} {values['flags_dir']}"
+    )
 
 
 def unpack_release(box: Box, release: Release, values: dict[str, Any]) -> str:
@@ -171,13 +182,12 @@ def install(
     workdir: Path,
     answers: dict[str, Any],
     port: int,
-    deploy_user: str | None = None,
     rendered: tuple[Path, dict[str, Any]] | None = None,
 ) -> Service:
     """Render (unless given), install units, users, dirs and the release; daemon-reload. Nothing is started."""
     dst, values = rendered or render_scenario(workdir, release.app, answers)
     units = install_units(box, dst, values)
-    create_users_and_dirs(box, dst, values, deploy_user)
+    create_users_and_dirs(box, dst, values)
     unpack_release(box, release, values)
     box.systemctl("daemon-reload")
     return Service(box=box, values=values, rendered=dst, port=port, units=units)

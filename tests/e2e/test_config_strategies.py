@@ -52,9 +52,7 @@ def configuration_dir(service) -> str:
 def app_user_can_write(box, service, path: str) -> bool:
     """Outside any sandbox, as the app user: only file permissions decide."""
     probe = f"{path}/app-user-write-probe"
-    done = box.run(
-        ["runuser", "-u", service.values["app_user"], "--", "sh", "-c", f"echo x >{shlex.quote(probe)}"], check=False
-    )
+    done = box.run(["runuser", "-u", service.values["app_user"], "--", "sh", "-c", f"echo x >{shlex.quote(probe)}"], check=False)
     return done.ok()
 
 
@@ -106,12 +104,16 @@ def s3_service(deploy, box):
     bucket = "/var/lib/fake-s3/acme-config/prod"
     box.write_file(f"{bucket}/environment", 'E2E_S3_VALUE="synced from S3"\n')
     box.write_file(f"{bucket}/nested/settings.toml", "pool_size = 15\n")
-    write_bootstrap(box, service, {
-        "CONFIG_S3_BUCKET": "acme-config",
-        "CONFIG_S3_PREFIX": "prod/",
-        "AWS_STUB_S3_DIR": bucket,
-        "AWS_STUB_LOG": "/var/log/aws-stub-s3.log",
-    })
+    write_bootstrap(
+        box,
+        service,
+        {
+            "CONFIG_S3_BUCKET": "acme-config",
+            "CONFIG_S3_PREFIX": "prod/",
+            "AWS_STUB_S3_DIR": bucket,
+            "AWS_STUB_LOG": "/var/log/aws-stub-s3.log",
+        },
+    )
     service.start()
     return service
 
@@ -128,9 +130,7 @@ def test_s3_sync_called_aws_with_the_bucket_prefix_from_the_deploy_dir_file(s3_s
 def test_s3_sync_files_are_root_app_group_0640(s3_service, box):
     group = s3_service.values["app_group"]
     directory = configuration_dir(s3_service)
-    assert [stat(box, f"{directory}/{name}") for name in ("environment", "nested/settings.toml")] == [
-        f"root:{group} 640"
-    ] * 2
+    assert [stat(box, f"{directory}/{name}") for name in ("environment", "nested/settings.toml")] == [f"root:{group} 640"] * 2
 
 
 def test_s3_sync_app_user_cannot_write_the_configuration(s3_service, box):
@@ -150,11 +150,15 @@ def ssm_service(deploy, box):
     install_scripts(box, service)
     install_aws_stub(box)
     box.write_file("/var/lib/fake-ssm/parameters.json", SSM_JSON.read_text())
-    write_bootstrap(box, service, {
-        "CONFIG_SSM_PATH": "/probe/prod/",
-        "AWS_STUB_SSM_JSON": "/var/lib/fake-ssm/parameters.json",
-        "AWS_STUB_LOG": "/var/log/aws-stub-ssm.log",
-    })
+    write_bootstrap(
+        box,
+        service,
+        {
+            "CONFIG_SSM_PATH": "/probe/prod/",
+            "AWS_STUB_SSM_JSON": "/var/lib/fake-ssm/parameters.json",
+            "AWS_STUB_LOG": "/var/log/aws-stub-ssm.log",
+        },
+    )
     service.start()
     return service
 
@@ -245,9 +249,7 @@ def share_run_mounts(box) -> None:
 @pytest.fixture(scope="module")
 def credential_service(deploy, box):
     share_run_mounts(box)
-    service = deploy.scenario(
-        "cfg-cred", {**BASE, "config_strategies": ["credentials"], "credentials": ["db_password"]}
-    )
+    service = deploy.scenario("cfg-cred", {**BASE, "config_strategies": ["credentials"], "credentials": ["db_password"]})
     directory = configuration_dir(service)
     box.sh(f"install -d -m 0750 -o root -g root {directory}")
     box.write_file(f"{directory}/db_password", SECRET, "0600")

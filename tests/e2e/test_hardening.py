@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from .deploy import start_all
@@ -55,16 +57,21 @@ def test_hardened_vm_recorded_its_boot_in_state_dir(hardened):
     assert hardened.info()["boot_write"] == ":ok"
 
 
-def test_release_rpc_reaches_the_vm_under_standard(deploy, box):
-    service = deploy.scenario("rpc", {"hardening": "standard", "systemd_version": 252})
-    service.start()
-    node = service.info()["env"]["RELEASE_NODE"]
+def test_release_rpc_reaches_the_hardened_vm(hardened, box):
+    """Distribution on localhost works under standard and strict: `bin/<rel> rpc` as root."""
+    info = hardened.info()
     rpc = box.run(
-        [f"{service.values['current_dir']}/bin/{service.values['release_name']}", "rpc", "IO.puts(System.pid())"],
-        env={"RELEASE_NODE": node, "RELEASE_TMP": "/tmp"},
+        [f"{hardened.values['current_dir']}/bin/{hardened.values['release_name']}", "rpc", "IO.puts(System.pid())"],
+        env={"RELEASE_NODE": info["env"]["RELEASE_NODE"], "RELEASE_TMP": "/tmp"},
         timeout=60,
     )
-    assert rpc.stdout.strip() == service.info()["os_pid"]
+    assert rpc.stdout.strip() == info["os_pid"]
+
+
+def test_only_strict_hides_system_memory_from_os_mon(hardened):
+    """strict's ProcSubset=pid hides /proc/meminfo: memsup reports nothing; standard keeps it."""
+    seen = hardened.info()["system_memory_entries"] > 0
+    assert seen is (hardened.values["hardening"] == "standard")
 
 
 PRIVILEGED_PORTS = iter(range(81, 1024))
@@ -100,3 +107,15 @@ def test_paranoia_true_from_mix_systemd_boots_and_serves(deploy):
     service.start()
     assert "ProtectSystem=full" in service.rendered_unit().splitlines()
     assert service.info()["runtime_exs"] is True
+
+
+def test_crash_dump_lands_in_the_logs_dir_under_standard(deploy, box):
+    """ERL_CRASH_DUMP is pointed at a writable dir automatically: the VM's dump is written there."""
+    service = deploy.scenario("dump", {"hardening": "standard", "systemd_version": 252, "dirs": ["logs"]})
+    service.start()
+    old_pid = service.main_pid()
+    with contextlib.suppress(OSError):
+        service.get("/crash-dump")
+    service.wait_http(timeout=30, not_pid=old_pid)
+    dump = f"{service.values['logs_dir']}/erl_crash.dump"
+    assert box.run(["grep", "-c", "^Slogan: e2e crash dump", dump], check=False).stdout.strip() == "1"

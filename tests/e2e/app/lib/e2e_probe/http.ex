@@ -1,7 +1,7 @@
 defmodule E2eProbe.Http do
   @moduledoc """
   A tiny HTTP/1.0 server on 127.0.0.1:$PORT with :gen_tcp, no deps:
-  GET /info, GET /write/<ENV_VAR_NAMING_A_DIR>, GET /crash, GET /stop-watchdog.
+  GET /info, GET /write/<ENV_VAR_NAMING_A_DIR>, GET /crash, GET /crash-dump, GET /stop-watchdog.
   """
   use Task, restart: :permanent
 
@@ -51,6 +51,16 @@ defmodule E2eProbe.Http do
     {"200 OK", %{"crashing" => System.pid()}}
   end
 
+  # halt/1 with a slogan writes a crash dump to $ERL_CRASH_DUMP before exiting.
+  defp route(["crash-dump"]) do
+    spawn(fn ->
+      Process.sleep(50)
+      :erlang.halt(~c"e2e crash dump")
+    end)
+
+    {"200 OK", %{"crashing" => System.pid(), "dump" => System.get_env("ERL_CRASH_DUMP")}}
+  end
+
   defp route(["stop-watchdog"]), do: {"200 OK", %{"watchdog" => inspect(E2eProbe.Notify.stop_watchdog())}}
   defp route(_), do: {"404 Not Found", %{"error" => "no such path"}}
 
@@ -71,6 +81,7 @@ defmodule E2eProbe.Http do
       "boot_write" => Application.get_env(:e2e_probe, :boot_write),
       "boots" => boots(),
       "dirs" => dir_stats(),
+      "system_memory_entries" => length(:memsup.get_system_memory_data()),
       "release_root" => to_string(:code.root_dir())
     }
   end
