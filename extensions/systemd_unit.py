@@ -40,7 +40,7 @@ from copier import run_copy  # noqa: E402
 from copier.errors import UserMessageError  # noqa: E402
 
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
-from unit_template.carry_edits import carried, committed_answers, unit_location, user_answers  # noqa: E402
+from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
 from unit_template.compile_cache import cache_dir, cached_compile  # noqa: E402
 from unit_template.messages import after_copy, after_update  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
@@ -215,29 +215,30 @@ def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
 
 
 @pass_context
-def keep_local_edits(context: Context, content: str, suffix: str) -> str:
-    """Filter around a unit template: a renamed unit file keeps the edits of the old one."""
+def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
+    """Filter around a template whose file name comes from the answers: when new answers
+    rename the file, the edits of the old one are merged in. path_pattern is formatted
+    with the unit view, e.g. "{output_dir}/{service_name}.service"."""
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
         return content
     project = Path(str(conf["dst_path"]))
     previous = committed_answers(project, str(conf["answers_file"]))
-    old, new = unit_location(previous), unit_location(_answers(context))
-    if not previous or old is None or new is None or old == new:
+    if not previous:
         return content
-    relpath = Path(old[0], f"{old[1]}{suffix}")
-    if not (project / relpath).is_file():
+    old, new = rendered_path(previous, path_pattern), rendered_path(_answers(context), path_pattern)
+    if old is None or new is None or old == new or not (project / old).is_file():
         return content
     try:
         pristine = _pristine_render(project, previous)
     except Exception as error:
         raise UserMessageError(
-            f"{relpath} is renamed to {Path(new[0], new[1] + suffix)} by the new answers, and rendering the previous "
-            f"template version to carry your edits over failed ({error}). Update without changing service_name or "
-            "output_dir, then rename the files with git mv and change the answer in a second update."
+            f"{old} is renamed to {new} by the new answers, and rendering the previous template version "
+            f"to carry your edits over failed ({error}). Update without changing the answer that names it, "
+            "then rename the file with git mv and change the answer in a second update."
         ) from error
-    base = pristine / relpath if pristine else None
-    ours = (project / relpath).read_text(encoding="utf-8")
+    base = pristine / old if pristine else None
+    ours = (project / old).read_text(encoding="utf-8")
     return carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
 
 

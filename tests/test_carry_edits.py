@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unit_template.carry_edits import carried, unit_location, with_current_names
+from unit_template.carry_edits import carried, rendered_path, with_current_names
 
 BASE = "[Unit]\nDescription=foo service\n\n[Service]\nType=simple\nUser=foo\nUMask=0027\n"
 OURS = BASE.replace("Type=simple", "Type=exec")
@@ -27,12 +27,13 @@ def test_carried_without_a_previous_render_is_the_new_content() -> None:
     assert carried(THEIRS, OURS, None) == THEIRS
 
 
-def test_unit_location_follows_derived_names() -> None:
-    assert unit_location({"app_name": "foo_bar", "service_name": ""}) == ("rel/systemd/lib/systemd/system", "foo-bar")
+def test_rendered_path_follows_derived_names() -> None:
+    pattern = "{output_dir}/{service_name}.service"
+    assert rendered_path({"app_name": "foo_bar"}, pattern) == "rel/systemd/lib/systemd/system/foo-bar.service"
 
 
-def test_unit_location_of_unresolvable_answers_is_none() -> None:
-    assert unit_location({"app_name": ""}) is None
+def test_rendered_path_of_unresolvable_answers_is_none() -> None:
+    assert rendered_path({"app_name": ""}, "{output_dir}/{service_name}.service") is None
 
 
 def test_with_current_names_drops_unknown_answers() -> None:

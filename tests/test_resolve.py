@@ -215,3 +215,13 @@ def test_an_empty_env_lang_means_not_set():
 
 def test_a_null_env_lang_means_the_default():
     assert resolved(env_lang=None)["env_lang"] == "en_US.utf8"
+
+
+def test_a_referenced_value_in_a_command_keeps_its_dollar_literal():
+    values = resolve({"app_name": "foo", "env_lang": "a$b", "exec_start_pre": [["/bin/echo ", ":env_lang", " $HOME"]]})
+    assert values["exec_start_pre"] == ["/bin/echo a$$b $HOME"]
+
+
+def test_a_referenced_value_in_an_environment_variable_is_not_dollar_escaped():
+    values = resolve({"app_name": "foo", "env_lang": "a$b", "env_vars": [["LABEL=", ":env_lang"]]})
+    assert values["env_vars"] == ["LABEL=a$b"]

@@ -176,6 +176,11 @@ def test_separate_app_group_becomes_the_app_users_primary_group(tmp_path: Path) 
     assert server.user("foo-app").gid == server.group("foo-grp")[0]
 
 
+def test_sysusers_creates_a_missing_deploy_user_as_a_system_account(tmp_path: Path) -> None:
+    server = server_for(tmp_path, {"deploy_user": "shipper"})
+    assert (server.user("shipper").shell.endswith("/nologin"), "shipper" in server.group("foo-bar")[1]) == (True, True)
+
+
 def test_without_a_deploy_user_root_owns_the_deploy_tree(tmp_path: Path) -> None:
     server = server_for(tmp_path, {})
     assert server.owner("/srv/foo-bar/releases") == (0, server.group("foo-bar")[0], "0750")

@@ -151,6 +151,18 @@ def test_service_name_change_without_local_edits_renders_the_plain_unit(template
     assert (project / shop).read_text() == (fresh / shop).read_text()
 
 
+def test_ext_name_change_moves_local_edits_of_the_sysusers_file(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    sysusers = project / "rel/systemd/lib/sysusers.d/foo-bar.conf"
+    sysusers.write_text(sysusers.read_text() + "m foo-bar systemd-journal\n")
+    commit_all(project, "local edit")
+
+    update_project(project, {"ext_name": "shop"}, vcs_ref="v2")
+
+    assert not sysusers.exists()
+    assert "m foo-bar systemd-journal" in (project / "rel/systemd/lib/sysusers.d/shop.conf").read_text().splitlines()
+
+
 def test_renamed_question_keeps_the_v1_answer(template: Path, project: Path) -> None:
     copy_template(template, project, {RENAMED_FROM: "shop-log"}, vcs_ref="v1")
 

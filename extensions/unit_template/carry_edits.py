@@ -5,6 +5,7 @@ copier update deletes a file the new answers no longer produce, so edits to
 renders ``bar.service``, the extension merges the edits into it:
 base = what the previous template version rendered as ``foo.service``,
 ours = the project's ``foo.service``, theirs = the new ``bar.service``.
+The same goes for any file whose name comes from the answers (sysusers.d, tmpfiles.d).
 Overlapping edits give copier's own inline conflict markers.
 """
 
@@ -19,14 +20,14 @@ from typing import Any
 import yaml
 
 from .options import OPTIONS, RENAMED
-from .resolve import resolve_defaults
+from .units import unit_view
 
 LABELS = ("before updating", "last update", "after updating")
 
 
 def committed_answers(project: Path, answers_file: str) -> dict[str, Any]:
     """The answers file as last committed (copier update needs a clean tree): {} if none."""
-    if not answers_file:
+    if not answers_file or not (project / answers_file).is_file():  # a first copy: nothing to carry
         return {}
     result = subprocess.run(
         ["git", "-C", str(project), "show", f"HEAD:./{answers_file}"],
@@ -46,13 +47,13 @@ def with_current_names(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in renamed.items() if name in OPTIONS}
 
 
-def unit_location(answers: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(output_dir, service_name) the answers give, or None if they do not resolve."""
+def rendered_path(answers: Mapping[str, Any], pattern: str) -> str | None:
+    """The file's path for these answers: pattern is formatted with the unit view,
+    e.g. "{output_dir}/{service_name}.service"; None if the answers do not resolve."""
     try:
-        values = resolve_defaults(with_current_names(answers))
-    except (ValueError, KeyError, TypeError, AttributeError):
+        return pattern.format_map(unit_view(with_current_names(answers)))
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
-    return str(values["output_dir"]), str(values["service_name"])
 
 
 def user_answers(answers: Mapping[str, Any]) -> dict[str, Any]:

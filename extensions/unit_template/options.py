@@ -186,7 +186,10 @@ OPTIONS: dict[str, Option] = {
     "exec_start_wrap": Option("command", None, help="Command put before ExecStart= (it must exec the rest)"),
     "exec_stop": Option("command", None, help="ExecStop= (empty: systemd sends SIGTERM, which stops the VM cleanly)"),
     "exec_start_pre": Option(
-        "commands", [], help='ExecStartPre= commands, e.g. [["!", ":deploy_dir", "/bin/sync-config"]] (! runs as root)'
+        "commands",
+        [],
+        help='ExecStartPre= commands, e.g. [["+", ":deploy_dir", "/bin/sync-config"]] '
+        "(+ runs as root outside the sandbox; ! runs as root inside it, without capabilities under standard/strict)",
     ),
     "restart": Option("choice", "always", RESTART_VALUES, help="Restart=: when systemd restarts the app after it exits"),
     "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),

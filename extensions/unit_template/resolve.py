@@ -9,9 +9,10 @@ parts; a string that is exactly ``:name`` refers to option ``name``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from .escape import literal_dollars
 from .options import EXPANDABLE_KINDS, OPTIONS, is_unset
 
 REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
@@ -67,10 +68,24 @@ def reference_name(item: Any) -> str | None:
     return None
 
 
-def expand_item(item: Any, values: Mapping[str, Any], option: str, seen: tuple[str, ...] = ()) -> str:
-    """Expand one item (a string or a list of parts) to text."""
+def _same(text: str) -> str:
+    return text
+
+
+def expand_item(
+    item: Any,
+    values: Mapping[str, Any],
+    option: str,
+    seen: tuple[str, ...] = (),
+    quote_reference: Callable[[str], str] = _same,
+) -> str:
+    """Expand one item (a string or a list of parts) to text.
+
+    ``quote_reference`` is applied to the text a reference stands for (once,
+    at the outermost reference): in Exec lines an option's value is literal.
+    """
     if isinstance(item, list):
-        return "".join(expand_item(part, values, option, seen) for part in item)
+        return "".join(expand_item(part, values, option, seen, quote_reference) for part in item)
     if item is None:
         return ""
     if isinstance(item, bool):
@@ -85,10 +100,14 @@ def expand_item(item: Any, values: Mapping[str, Any], option: str, seen: tuple[s
         raise OptionError(option, f"reference cycle through `:{ref}` ({chain})")
     value = values[ref]
     if isinstance(value, list) and OPTIONS[ref].kind in LIST_KINDS:
-        return " ".join(expand_item(part, values, option, (*seen, ref)) for part in value)
-    return expand_item(value, values, option, (*seen, ref))
+        text = " ".join(expand_item(part, values, option, (*seen, ref)) for part in value)
+    else:
+        text = expand_item(value, values, option, (*seen, ref))
+    return quote_reference(text)
 
 
+# Options systemd reads as command lines, where `$NAME` is its variable expansion.
+COMMAND_KINDS = frozenset({"command", "commands"})
 LIST_KINDS = frozenset({"commands", "paths", "env_vars", "unit_names", "dirs", "option_names"})
 
 
@@ -96,9 +115,10 @@ def expand_value(value: Any, values: Mapping[str, Any], option: str) -> Any:
     """A list option expands item by item; any other option's value is one item (a list is its parts)."""
     if value is None:
         return None
+    quote = literal_dollars if OPTIONS[option].kind in COMMAND_KINDS else _same
     if isinstance(value, list) and OPTIONS[option].kind in LIST_KINDS:
-        return [expand_item(item, values, option, (option,)) for item in value]
-    return expand_item(value, values, option, (option,))
+        return [expand_item(item, values, option, (option,), quote) for item in value]
+    return expand_item(value, values, option, (option,), quote)
 
 
 def expand_keys(values: Mapping[str, Any]) -> list[str]:

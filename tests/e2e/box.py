@@ -175,7 +175,8 @@ class Box:
         if self.killed:
             return
         self.killed = True
-        with contextlib.suppress(ProcessLookupError):
+        # Only while it is still our unshare's child: never a recycled pid.
+        with contextlib.suppress(OSError):
             if parent_pid(self.pid) == self.unshare.pid:
                 os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):

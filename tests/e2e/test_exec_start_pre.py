@@ -42,3 +42,28 @@ def test_app_cannot_write_where_bang_exec_start_pre_wrote(pre_service):
 def test_plain_exec_start_pre_runs_as_app_user(pre_service, box):
     uid = box.run(["id", "-u", pre_service.values["app_user"]]).stdout.strip()
     assert box.read_file(f"{pre_service.values['runtime_dir']}/app-uid").strip() == uid
+
+
+def sync_config_answers(prefix: str) -> dict:
+    """mix_systemd's sync-config pattern: a root script writes an env file into the configuration dir."""
+    write = [f"{prefix}/bin/sh -c 'echo E2E_SYNCED=yes >", ":configuration_dir", "/synced.env'"]
+    return {
+        "hardening": "standard",
+        "dirs": ["configuration"],
+        "exec_start_pre": [write],
+        "env_files": [["-", ":configuration_dir", "/synced.env"]],
+    }
+
+
+def test_plus_exec_start_pre_writes_the_configuration_dir_under_standard(deploy):
+    service = deploy.scenario("pre-plus", sync_config_answers("+"))
+    service.start()
+    assert service.info()["env"].get("E2E_SYNCED") == "yes"
+
+
+def test_bang_exec_start_pre_cannot_write_app_owned_dirs_under_standard(deploy, box):
+    """`!` keeps the sandbox and the empty CapabilityBoundingSet=: root cannot write a dir the app user owns."""
+    service = deploy.scenario("pre-bang", sync_config_answers("-!"))
+    service.start()
+    assert service.info()["env"].get("E2E_SYNCED") is None
+    assert "Permission denied" in box.journal(service.unit)

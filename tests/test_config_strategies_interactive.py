@@ -1,0 +1,65 @@
+"""Picking configuration strategies at copier's interactive prompt, in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import yaml
+
+from rendering import ROOT, unit_file, values_of, write_mix_exs
+
+COPIER = str(Path(sys.executable).parent / "copier")
+# copier's microphone, colour codes, then the question's help text
+PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
+CLEAR_LINE = "\x15"
+DOWN = "\x1b[B"
+STRATEGIES_HELP = "How the release gets its configuration and secrets"
+CREDENTIALS_HELP = "Secret files in the configuration dir"
+VERSION_HELP = "Oldest systemd on your servers"
+
+
+def answer_prompts(child: pexpect.spawn) -> list[str]:
+    """Accept every default except: tick credentials, name one, systemd 252. The help texts seen."""
+    seen: list[str] = []
+    while child.expect([pexpect.EOF, PROMPT]) == 1:
+        help_text = child.match.group(1).strip()
+        if seen and seen[-1] == help_text:
+            continue  # the same question, drawn again
+        seen.append(help_text)
+        if help_text.startswith(STRATEGIES_HELP):
+            # environment_file is ticked already; credentials is the fifth choice
+            child.send(DOWN * 4 + " \r")
+        elif help_text.startswith(CREDENTIALS_HELP):
+            child.send(CLEAR_LINE + "[db_password]\r")
+        elif help_text.startswith(VERSION_HELP):
+            child.send(CLEAR_LINE + "252\r")
+        else:
+            child.send("\r")
+    return seen
+
+
+def test_ticking_credentials_at_the_prompt_asks_for_names_and_loads_them(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    child = pexpect.spawn(
+        COPIER,
+        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(60, 250),
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
+    )
+    log = tmp_path / "terminal.log"
+    child.logfile_read = log.open("w")
+    seen = answer_prompts(child)
+    child.close()
+    child.logfile_read.close()
+
+    assert child.exitstatus == 0, log.read_text()
+    assert any(text.startswith(CREDENTIALS_HELP) for text in seen), seen
+    answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
+    assert (answers["config_strategies"], answers["credentials"]) == (["environment_file", "credentials"], ["db_password"])
+    assert values_of(unit_file(dst), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
