@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 import tempfile
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -214,6 +215,17 @@ def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
     return _PRISTINE[key]
 
 
+_COMMITTED: weakref.WeakKeyDictionary[Environment, dict[tuple[Path, str], dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _committed_answers(environment: Environment, project: Path, answers_file: str) -> dict[str, Any]:
+    """committed_answers, once per render (copier renders each run with its own environment)."""
+    per_run = _COMMITTED.setdefault(environment, {})
+    if (project, answers_file) not in per_run:
+        per_run[(project, answers_file)] = committed_answers(project, answers_file)
+    return per_run[(project, answers_file)]
+
+
 @pass_context
 def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
     """Filter around a template whose file name comes from the answers: when new answers
@@ -223,7 +235,7 @@ def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
     if not isinstance(conf, Mapping):
         return content
     project = Path(str(conf["dst_path"]))
-    previous = committed_answers(project, str(conf["answers_file"]))
+    previous = _committed_answers(context.environment, project, str(conf["answers_file"]))
     if not previous:
         return content
     old, new = rendered_path(previous, path_pattern), rendered_path(_answers(context), path_pattern)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from copier.errors import UserMessageError
+from template_repo import ANSWERS_FILE, copy_template, make_v2, new_project, snapshot_template, update_project
 
 from rendering import ROOT, render_template, sections, unit_file, values_of
 
@@ -226,6 +227,11 @@ def test_s3_sync_below_systemd_231_is_refused(render) -> None:
     assert "s3_sync runs its script as root with ExecStartPre=+, which needs systemd_version >= 231" in message
 
 
+def test_scripts_go_beside_an_output_dir_that_is_not_a_staging_root(render) -> None:
+    dst = render({"config_strategies": ["ssm"], "output_dir": "deploy/units"})
+    assert (dst / "deploy/scripts/sync-config-ssm").is_file()
+
+
 def test_scripts_output_dir_answer_moves_the_scripts(render) -> None:
     dst = render({"config_strategies": ["ssm"], "scripts_output_dir": "deploy/scripts"})
     assert (dst / "deploy/scripts/sync-config-ssm").is_file()
@@ -245,3 +251,21 @@ def test_config_strategies_is_a_multiselect_asked_in_a_plain_copy() -> None:
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
     assert copier_questions()["credentials"]["ask"] == "{{ advanced or 'credentials' in config_strategies }}"
+
+
+# --- copier update -----------------------------------------------------------------------------
+
+PICKED = {"config_strategies": ["ssm", "credentials"], "credentials": ["db_password"], "systemd_version": 252}
+
+
+def test_picked_strategies_and_credentials_survive_copier_update(tmp_path: Path) -> None:
+    template = snapshot_template(tmp_path / "template", "v1")
+    make_v2(template, "v2")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project, PICKED)
+
+    update_project(project)
+
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    assert {name: answers[name] for name in PICKED} == PICKED
+    assert values_of(unit_file(project), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]

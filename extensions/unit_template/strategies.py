@@ -47,10 +47,6 @@ def runtime_environment_file(values: Mapping[str, Any]) -> str:
     return f"{values['runtime_dir']}/environment"
 
 
-def ssm_file(values: Mapping[str, Any]) -> str:
-    return f"{values['configuration_dir']}/ssm.json"
-
-
 def default_ssm_path(values: Mapping[str, Any]) -> str:
     return f"/{values['ext_name']}/{values['mix_env']}/"
 
@@ -62,7 +58,6 @@ def script_settings(values: Mapping[str, Any]) -> dict[str, str]:
         "runtime_dir": values["runtime_dir"],
         "app_group": values["app_group"],
         "release_name": values["release_name"],
-        "bootstrap_file": bootstrap_file(values),
         "ssm_path": default_ssm_path(values),
         "instance_data": INSTANCE_DATA,
     }

@@ -46,7 +46,7 @@ def write_bootstrap(box, service, settings: dict[str, str]) -> None:
 
 
 def configuration_dir(service) -> str:
-    return f"/etc/{service.values['configuration_directory']}"
+    return service.values["configuration_dir"]
 
 
 def app_user_can_write(box, service, path: str) -> bool:
@@ -86,6 +86,10 @@ def envfile_service(deploy, box):
 
 def test_environment_file_value_reaches_the_vm(envfile_service):
     assert envfile_service.info()["env"].get("E2E_CONFIG_VALUE") == "from the environment file"
+
+
+def test_environment_file_app_user_cannot_write_the_configuration(envfile_service, box):
+    assert not app_user_can_write(box, envfile_service, configuration_dir(envfile_service))
 
 
 def test_environment_file_vm_cannot_write_the_configuration_dir(envfile_service):
