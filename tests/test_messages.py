@@ -51,7 +51,14 @@ def test_copy_message_lists_the_written_unit_files(tmp_path: Path) -> None:
 def test_copy_message_gives_the_commands_that_install_the_units(tmp_path: Path) -> None:
     result = copy_cli(tmp_path / "project")
     assert "  sudo systemctl daemon-reload" in result.stderr.splitlines()
-    assert "  sudo systemctl enable --now foo-bar.service" in result.stderr.splitlines()
+    assert "  sudo systemctl enable foo-bar.service" in result.stderr.splitlines()
+
+
+def test_copy_message_starts_the_service_only_after_a_release_is_unpacked(tmp_path: Path) -> None:
+    lines = copy_cli(tmp_path / "project").stderr.splitlines()
+    release = next(i for i, line in enumerate(lines) if line.startswith("Then unpack a release into /srv/foo-bar/releases"))
+    assert lines.index("  sudo systemctl start foo-bar.service") > release
+    assert not any("enable --now" in line for line in lines)
 
 
 def test_copy_message_gives_the_exposure_that_systemd_analyze_scores(tmp_path: Path) -> None:

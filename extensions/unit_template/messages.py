@@ -46,8 +46,19 @@ def install_commands(view: Mapping[str, Any]) -> list[str]:
         commands += ["sudo systemd-sysusers", "sudo systemd-tmpfiles --create"]
     commands.append(f"sudo install -m 0644 -t /etc/systemd/system {' '.join(unit_files(view))}")
     commands.append("sudo systemctl daemon-reload")
-    commands.append(f"sudo systemctl enable --now {' '.join(units_to_enable(view))}")
+    # Not --now: on a fresh server there is no release yet, and Restart= would
+    # spin the unit into "start request repeated too quickly".
+    commands.append(f"sudo systemctl enable {' '.join(units_to_enable(view))}")
     return commands
+
+
+def start_commands(view: Mapping[str, Any]) -> list[str]:
+    return [f"sudo systemctl start {' '.join(units_to_enable(view))}"]
+
+
+def restart_commands(view: Mapping[str, Any]) -> list[str]:
+    """A running service keeps its old unit until restarted; try-restart leaves a stopped one alone."""
+    return [f"sudo systemctl try-restart {' '.join(units_to_enable(view))}"]
 
 
 def parse_exposure(report: str) -> str:
@@ -94,6 +105,8 @@ def after_copy(view: Mapping[str, Any], project: Path) -> str:
             exposure_line(view, project),
             "Next: review and commit them, then on the server, from a checkout of this project:",
             indented(install_commands(view)),
+            f"Then unpack a release into {view['releases_dir']}/<version>, point {view['current_dir']} at it, and start:",
+            indented(start_commands(view)),
             "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
         ]
     )
@@ -107,7 +120,7 @@ def after_update(view: Mapping[str, Any], project: Path) -> str:
             exposure_line(view, project),
             "Before committing, look for conflict markers (and *.rej files with --conflict rej):",
             indented([CONFLICT_CHECK]),
-            "Then reinstall them on the server:",
-            indented(install_commands(view)),
+            "Then reinstall them on the server and restart the service with them:",
+            indented(install_commands(view) + restart_commands(view)),
         ]
     )

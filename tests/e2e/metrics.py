@@ -10,5 +10,5 @@ def record(kind: str, what: str, seconds: float) -> None:
 
 
 def summary_lines() -> list[str]:
-    lines = [f"{kind:<28} {what:<40} {seconds:7.2f} s" for kind, what, seconds in MEASURED]
+    lines = [f"{kind:<34} {what:<40} {seconds:6.2f} s" for kind, what, seconds in MEASURED]
     return lines or ["(nothing measured)"]
