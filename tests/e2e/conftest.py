@@ -17,7 +17,7 @@ import pytest
 
 from .box import Box, boot
 from .deploy import Service, install, render_many
-from .metrics import record, summary_lines
+from .metrics import MEASURED, record, summary_lines
 from .release import Release, build_release
 
 TOOLS = ("unshare", "nsenter", "mix", "elixir", "erl", "tar", "systemd-analyze")
@@ -157,8 +157,6 @@ def deploy(
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from .metrics import MEASURED
-
     if MEASURED:
         terminalreporter.section("end-to-end timings")
         for line in summary_lines():

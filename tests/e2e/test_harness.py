@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from . import conftest
 from .box import Box, BoxError, boot
 from .conftest import require
 
@@ -37,6 +38,13 @@ def test_guard_refuses_the_hosts_pid_1():
             box.guard()
     finally:
         box.unshare.kill()
+
+
+def test_missing_requirements_names_root_and_each_missing_tool(monkeypatch):
+    monkeypatch.setattr(conftest.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(conftest.shutil, "which", lambda tool: None if tool in ("mix", "nsenter") else f"/usr/bin/{tool}")
+    missing = conftest.missing_requirements()
+    assert [item for item in missing if not item.startswith("systemd")] == ["root (run as uid 0)", "nsenter", "mix"]
 
 
 def test_missing_requirement_fails_under_ci():

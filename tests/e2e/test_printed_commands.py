@@ -18,7 +18,7 @@ from unit_template import messages
 from unit_template.units import unit_view
 
 from .conftest import PORTS, scenario_answers
-from .deploy import render_scenario, unpack_release
+from .deploy import Service, render_scenario, unpack_release
 
 pytestmark = pytest.mark.e2e
 
@@ -68,11 +68,14 @@ def served_units(box, port: int, timeout: float = 30) -> str:
     raise AssertionError(f"nothing answers on port {port} after {timeout}s")
 
 
-def first_install(box, release, tmp_path, name: str) -> tuple[dict[str, Any], int]:
+def first_install(deploy, box, release, tmp_path, name: str) -> tuple[dict[str, Any], int]:
     """Follow the copy message on a fresh server; the release arrives 2 s after the units."""
     port = next(PORTS)
     answers = scenario_answers(name, {"env_vars": ["E2E_UNITS=first"]}, port)
     done = checkout(box, tmp_path, release, answers, f"{name}-v1")
+    # Known to the module's deployer: stopped afterwards, journal in the report of a failure.
+    units = [path.rpartition("/")[2] for path in messages.unit_files(done.view)]
+    deploy.installed.append(Service(box, done.values, done.message_dir, port, units))
     before, after = split_at_release(messages.after_copy(done.view, done.message_dir).splitlines())
     run_in_project(box, done.project, printed_commands(before))
     time.sleep(2)
@@ -81,21 +84,15 @@ def first_install(box, release, tmp_path, name: str) -> tuple[dict[str, Any], in
     return answers, port
 
 
-def test_copy_message_commands_then_a_release_give_a_serving_service(box, release, tmp_path):
-    _, port = first_install(box, release, tmp_path, "literal-copy")
+def test_copy_message_commands_then_a_release_give_a_serving_service(deploy, box, release, tmp_path):
+    _, port = first_install(deploy, box, release, tmp_path, "literal-copy")
     assert served_units(box, port) == "first"
 
 
-def test_update_message_commands_apply_new_units_to_the_running_service(box, release, tmp_path):
-    answers, port = first_install(box, release, tmp_path, "literal-update")
+def test_update_message_commands_apply_new_units_to_the_running_service(deploy, box, release, tmp_path):
+    answers, port = first_install(deploy, box, release, tmp_path, "literal-update")
     served_units(box, port)
     changed = {**answers, "env_vars": [*answers["env_vars"][:2], "E2E_UNITS=second"]}
     done = checkout(box, tmp_path, release, changed, "literal-update-v2")
     run_in_project(box, done.project, printed_commands(messages.after_update(done.view, done.message_dir).splitlines()))
     assert served_units(box, port) == "second"
-
-
-@pytest.fixture(autouse=True)
-def _stop_literal_services(box):
-    yield
-    box.systemctl("stop", "probe-literal-copy.service", "probe-literal-update.service", check=False)
