@@ -454,3 +454,21 @@ def test_system_files_next_to_a_custom_output_dir_do_not_collide(render):
 def test_daemon_start_command_with_mix_is_refused_with_what_to_use(render):
     with pytest.raises(UserMessageError, match=r"start_command: daemon is not supported.*leave start_command empty"):
         render({"start_command": "daemon", "service_type": "forking"})
+
+
+def test_default_answers_keep_crash_dumps_in_a_logs_dir_that_outlives_the_restart(render):
+    text = unit_file(render())
+    assert values_of(text, "LogsDirectory") == ["foo-bar"]
+    assert "ERL_CRASH_DUMP=/var/log/foo-bar/erl_crash.dump" in values_of(text, "Environment")
+
+
+def test_crash_dump_uses_the_state_dir_when_answered_and_adds_no_logs_dir(render):
+    text = unit_file(render({"dirs": ["state"]}))
+    assert values_of(text, "LogsDirectory") == []
+    assert "ERL_CRASH_DUMP=/var/lib/foo-bar/erl_crash.dump" in values_of(text, "Environment")
+
+
+def test_crash_dump_adds_no_logs_dir_without_hardening(render):
+    text = unit_file(render({"hardening": "none"}))
+    assert values_of(text, "LogsDirectory") == []
+    assert not [v for v in values_of(text, "Environment") if v.startswith("ERL_CRASH_DUMP=")]

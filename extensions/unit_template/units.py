@@ -29,14 +29,33 @@ DIRECTIVE = {
 EXEC_TYPE_SINCE = 240  # Type=exec
 BASE_AFTER = ["local-fs.target", "network.target"]
 # Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
-WRITABLE_FOR = {"RELEASE_TMP": ("runtime", "tmp", "cache"), "ERL_CRASH_DUMP": ("logs", "state", "tmp")}
+# A crash dump must outlive the restart that follows the crash: PrivateTmp's /tmp
+# and /var/tmp do not, so under standard/strict the logs dir is added for it.
+WRITABLE_FOR = {"RELEASE_TMP": ("runtime", "tmp", "cache"), "ERL_CRASH_DUMP": ("logs", "state")}
+
+
+def variable_names(env_vars: list[str]) -> set[str]:
+    return {item.partition("=")[0] for item in env_vars}
+
+
+def crash_dump_needs_logs_dir(values: Mapping[str, Any]) -> bool:
+    """Under standard/strict, with no persistent dir in `dirs`, ERL_CRASH_DUMP gets the logs dir."""
+    return (
+        values["hardening"] in hardening.HARDENED
+        and values["systemd_version"] >= DIRECTORY_SINCE["logs"]
+        and not set(WRITABLE_FOR["ERL_CRASH_DUMP"]) & set(values["dirs"])
+        and "ERL_CRASH_DUMP" not in variable_names(values["env_vars"])
+    )
 
 
 def effective_dirs(values: Mapping[str, Any]) -> list[str]:
-    """`dirs` in the canonical order; forking + mix also needs the runtime dir for its PID file."""
+    """`dirs` in the canonical order, plus the runtime dir forking's PID file needs
+    and the logs dir for crash dumps under standard/strict."""
     wanted = set(values["dirs"])
     if values["service_type"] == "forking" and values["pid_file"].startswith(values["runtime_dir"] + "/"):
         wanted.add("runtime")
+    if crash_dump_needs_logs_dir(values):
+        wanted.add("logs")
     return [name for name in DIR_NAMES if name in wanted]
 
 
@@ -70,7 +89,7 @@ def automatic_environment(values: Mapping[str, Any], dirs: list[str], user_vars:
     """Under standard/strict, point RELEASE_TMP and ERL_CRASH_DUMP at writable dirs."""
     if values["hardening"] not in hardening.HARDENED:
         return []
-    user_names = {item.partition("=")[0] for item in user_vars}
+    user_names = variable_names(user_vars)
     lines = []
     for name, candidates in WRITABLE_FOR.items():
         if name in user_names:
