@@ -171,7 +171,7 @@ MIX_SYSTEMD_UNIT = {
 
 
 def with_fixed_defects(unit: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
-    """The defects docs/migrating-from-mix_systemd.md lists, fixed."""
+    """The defects the README lists under "What changes: the fixed defects", fixed."""
     fixed = {name: list(lines) for name, lines in unit.items()}
     # 1: unit_after_targets belong on After=, not on a line systemd ignores.
     continuation = [key.strip() for key, _ in fixed["Unit"] if key.startswith(" ")]

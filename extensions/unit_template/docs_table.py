@@ -36,6 +36,9 @@ DERIVED = {
     "pid_file": "`<runtime_dir>/<app_name>.pid`",
     "start_command": "`start` (distillery: `foreground`; distillery + forking: `start`)",
     "hardening": "`standard` (`paranoia` when paranoia is true)",
+    "systemd_version": "`239` (`247` with hardening strict)",
+    "umask": "`0027` (`0077` with hardening strict)",
+    "scripts_output_dir": "scripts_dir under the staging root of output_dir",
 }
 
 
@@ -46,6 +49,8 @@ def default_text(name: str, option: Option) -> str:
         return "service_name"
     if name.endswith("_dir") and name.removesuffix("_dir") + "_directory" in OPTIONS:
         return f"`<{name.removesuffix('_dir')}_directory_base>/<{name.removesuffix('_dir')}_directory>`"
+    if callable(option.default):
+        raise ValueError(f"{name}: a derived default needs its description in DERIVED")
     if option.default is None:
         return "unset"
     if isinstance(option.default, bool):

@@ -5,7 +5,7 @@ shared systemd-versions.md) and the profiles that set it. ``paranoia`` is
 exactly mix_systemd's set; ``standard`` keeps what a typical Phoenix release
 needs (os_mon, runtime.exs, distribution on localhost, ports >= 1024);
 ``strict`` gives up /proc outside the VM's own PID and scheduler binding
-(and its umask default is 0077). Scores and reasons: docs/hardening.md.
+(and its umask default is 0077). Scores and reasons: the README, section Hardening.
 """
 
 from __future__ import annotations

@@ -222,12 +222,12 @@ OPTIONS: dict[str, Option] = {
         "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),
     "runtime_environment_unit_after_targets": Option("unit_names", [], help="After= of that oneshot unit"),
-    # Configuration strategies (docs/configuration.md)
+    # Configuration strategies (README: Configuration and secrets)
     "config_strategies": Option(
         "strategies",
         ["environment_file"],
         CONFIG_STRATEGIES,
-        help="How the release gets its configuration and secrets (pick any; see docs/configuration.md)",
+        help="How the release gets its configuration and secrets (pick any; see the README's Configuration and secrets)",
         basic=True,
     ),
     "credentials": Option(

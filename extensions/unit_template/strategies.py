@@ -4,7 +4,7 @@
 them with each picked strategy's directories, environment files, start
 commands and runtime-environment script added, so the unit templates (and
 anything else reading the options) see one consistent set. Each strategy is
-a small function; docs/configuration.md explains them to users.
+a small function; the README (Configuration and secrets) explains them to users.
 """
 
 from __future__ import annotations

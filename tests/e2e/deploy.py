@@ -1,4 +1,4 @@
-"""Install rendered units and the test release into a box, the way docs/end-to-end.md tells a user to."""
+"""Install rendered units and the test release into a box, the way the README (Install the units on a server) tells a user to."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Issue 6: each configuration strategy, in a real systemd, with the real test release.
 
-The rendered scripts are installed the way docs/configuration.md says (root-owned,
+The rendered scripts are installed the way the README (Configuration and secrets) says (root-owned,
 0755, in scripts_dir). The `aws` CLI is the stub from tests/fixtures/aws-stub,
 installed as /usr/local/bin/aws inside the box and driven by variables in the
 deploy dir's environment file; jq is the real one. Everything runs under the
