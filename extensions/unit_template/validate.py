@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from .hardening import directive_names
@@ -159,32 +159,30 @@ def _credential_names(value: Any) -> str:
     return ""
 
 
-def _dirs(value: Any) -> str:
-    if not isinstance(value, list):
-        return f"must be a list drawn from {', '.join(DIR_NAMES)}, not {value!r}"
-    for item in value:
-        if item not in DIR_NAMES:
-            return f"{item!r} is not one of {', '.join(DIR_NAMES)}"
-    return ""
+def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member: str) -> Validator:
+    """A list whose items must all be in known(); ``not_a_member`` may name {allowed}."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, list):
+            return f"{not_a_list}, not {value!r}"
+        allowed = known()
+        for item in value:
+            if item not in allowed:
+                return f"{item!r} " + not_a_member.format(allowed=", ".join(sorted(allowed)))
+        return ""
+
+    return check
 
 
-def _directive_names(value: Any) -> str:
-    if not isinstance(value, list):
-        return f"must be a list of hardening directives such as MemoryDenyWriteExecute, not {value!r}"
-    known = directive_names()
-    for item in value:
-        if item not in known:
-            return f"{item!r} is not a hardening directive of this template (one of: {', '.join(sorted(known))})"
-    return ""
-
-
-def _option_names(value: Any) -> str:
-    if not isinstance(value, list):
-        return f"must be a list of option names, not {value!r}"
-    for item in value:
-        if item not in OPTIONS:
-            return f"{item!r} is not an option of this template"
-    return ""
+_dirs = _members(
+    lambda: DIR_NAMES, f"must be a list drawn from {', '.join(DIR_NAMES)}", f"is not one of {', '.join(DIR_NAMES)}"
+)
+_directive_names = _members(
+    directive_names,
+    "must be a list of hardening directives such as MemoryDenyWriteExecute",
+    "is not a hardening directive of this template (one of: {allowed})",
+)
+_option_names = _members(lambda: OPTIONS, "must be a list of option names", "is not an option of this template")
 
 
 def _bool(value: Any) -> str:
