@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from rendering import render_template
+from system_tools import require
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STUB_DIR = FIXTURES / "aws-stub"
@@ -41,17 +42,6 @@ ANSWERS = {
 }
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, message: str) -> None:
-    """Skip locally, fail under CI=true."""
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

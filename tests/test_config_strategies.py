@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 from copier.errors import UserMessageError
-from template_repo import ANSWERS_FILE, copy_template, make_v2, new_project, snapshot_template, update_project
 
 from rendering import ROOT, render_template, sections, unit_file, values_of
+from template_repo import ANSWERS_FILE, copy_template, make_v2, new_project, snapshot_template, update_project
 
 SCRIPTS_DIR = "rel/systemd/srv/foo-bar/bin"
 RUNTIME_UNIT = "foo-bar-runtime-environment.service"

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from rendering import OUTPUT_DIR, render_template, unit_file, values_of
-
-
-def require_mix() -> str:
-    mix = shutil.which("mix")
-    if mix:
-        return mix
-    message = "mix is not installed (Debian: apt-get install elixir)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+from system_tools import require_tool
 
 
 def hashes(root: Path) -> dict[str, str]:
@@ -35,7 +25,7 @@ def hashes(root: Path) -> dict[str, str]:
 def mix_project(tmp_path: Path) -> Path:
     """`mix new foo_bar`, run for real (offline: it needs no hex packages)."""
     subprocess.run(
-        [require_mix(), "new", "foo_bar"],
+        [require_tool("mix", "elixir"), "new", "foo_bar"],
         cwd=tmp_path,
         check=True,
         capture_output=True,

@@ -17,8 +17,6 @@ all options bound, what copier baked into the files must not matter.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ import pytest
 import yaml
 
 from rendering import OUTPUT_DIR, render_template, sections
+from system_tools import require_tool
 from unit_template.bindings import elixir_keyword, elixir_string, export_bindings
 from unit_template.options import DIR_NAMES, OPTIONS, RELEASE_SYSTEMS, RESTART_METHODS, SERVICE_TYPES
 from unit_template.units import unit_view
@@ -191,15 +190,6 @@ end
 """
 
 
-def elixir_or_missing() -> str:
-    """The real elixir; missing, it fails under CI and skips elsewhere."""
-    elixir = shutil.which("elixir")
-    if elixir:
-        return elixir
-    message = "elixir is not installed (Debian: apt-get install elixir)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def service_name(case: str) -> str:
@@ -256,7 +246,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 
 @pytest.fixture(scope="module")
 def elixir() -> str:
-    return elixir_or_missing()
+    return require_tool("elixir", "elixir")
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from system_tools import exposure, failed_checks
 
 from rendering import OUTPUT_DIR, render_template
+from system_tools import exposure, failed_checks
 
 PROFILES = ("none", "paranoia", "standard", "strict")
 SERVICE_TYPES = ("simple", "exec", "notify", "forking")

@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rendering import OUTPUT_DIR
 from system_tools import exposure, require_tool
 from template_repo import ANSWERS_FILE, commit_all, git, new_project, snapshot_template
-
-from rendering import OUTPUT_DIR
 from unit_template.messages import exposure as exposure_of
 from unit_template.messages import parse_exposure
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from rendering import OUTPUT_DIR, sections, write_mix_exs
 from template_repo import (
     ANSWERS_FILE,
     V2_DIRECTIVE,
@@ -21,8 +23,6 @@ from template_repo import (
     snapshot_template,
     update_project,
 )
-
-from rendering import OUTPUT_DIR, sections, write_mix_exs
 from unit_template.elixir_terms import read_config
 from unit_template.mix_systemd_import import convert, import_project
 

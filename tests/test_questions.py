@@ -12,9 +12,9 @@ import copier
 import pexpect
 import pytest
 import yaml
-from template_repo import snapshot_template
 
 from rendering import ROOT, unit_file, values_of, write_mix_exs
+from template_repo import snapshot_template
 from unit_template import questions
 from unit_template.options import OPTIONS
 

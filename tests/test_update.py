@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from rendering import OUTPUT_DIR, values_of
 from template_repo import (
     ANSWERS_FILE,
     RENAMED_FROM,
@@ -25,8 +27,6 @@ from template_repo import (
     snapshot_template,
     update_project,
 )
-
-from rendering import OUTPUT_DIR, values_of
 
 UNIT = f"{OUTPUT_DIR}/foo-bar.service"
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rendering import OUTPUT_DIR, render_template
 from systemd_analyze import (
     UNIT_SUFFIXES,
     install_units,
@@ -22,8 +24,6 @@ from systemd_analyze import (
     security,
     verify,
 )
-
-from rendering import OUTPUT_DIR, render_template
 from unit_template.options import OPTIONS, RELEASE_SYSTEMS, RESTART_METHODS, SERVICE_TYPES
 from unit_template.resolve import resolve
 

@@ -109,25 +109,24 @@ def test_paranoia_true_from_mix_systemd_boots_and_serves(deploy):
     assert service.info()["runtime_exs"] is True
 
 
-def test_crash_dump_lands_in_the_logs_dir_under_standard(deploy, box):
-    """ERL_CRASH_DUMP is pointed at a writable dir automatically: the VM's dump is written there."""
-    service = deploy.scenario("dump", {"hardening": "standard", "systemd_version": 252, "dirs": ["logs"]})
+def dumps_in_logs_dir_after_a_crash(service, box) -> int:
+    """Crash the VM with a slogan, wait for systemd's restart, count the dumps in its logs dir."""
     service.start()
     old_pid = service.main_pid()
     with contextlib.suppress(OSError):
         service.get("/crash-dump")
     service.wait_http(timeout=30, not_pid=old_pid)
     dump = f"{service.values['logs_dir']}/erl_crash.dump"
-    assert box.run(["grep", "-c", "^Slogan: e2e crash dump", dump], check=False).stdout.strip() == "1"
+    return int(box.run(["grep", "-c", "^Slogan: e2e crash dump", dump], check=False).stdout.strip() or 0)
+
+
+def test_crash_dump_lands_in_the_logs_dir_under_standard(deploy, box):
+    """ERL_CRASH_DUMP is pointed at a writable dir automatically: the VM's dump is written there."""
+    service = deploy.scenario("dump", {"hardening": "standard", "systemd_version": 252, "dirs": ["logs"]})
+    assert dumps_in_logs_dir_after_a_crash(service, box) == 1
 
 
 def test_crash_dump_survives_the_restart_with_default_answers(deploy, box):
     """With no dirs answered, standard adds the logs dir: PrivateTmp's /tmp would not outlive the restart."""
     service = deploy.scenario("dump-default")
-    service.start()
-    old_pid = service.main_pid()
-    with contextlib.suppress(OSError):
-        service.get("/crash-dump")
-    service.wait_http(timeout=30, not_pid=old_pid)
-    dump = f"{service.values['logs_dir']}/erl_crash.dump"
-    assert box.run(["grep", "-c", "^Slogan: e2e crash dump", dump], check=False).stdout.strip() == "1"
+    assert dumps_in_logs_dir_after_a_crash(service, box) == 1
