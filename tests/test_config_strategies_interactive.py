@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pexpect
 import yaml
 
-from rendering import ROOT, unit_file, values_of, write_mix_exs
+from rendering import unit_file, values_of, write_mix_exs
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
-COPIER = str(Path(sys.executable).parent / "copier")
-# copier's microphone, colour codes, then the question's help text
-PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
-CLEAR_LINE = "\x15"
 DOWN = "\x1b[B"
 STRATEGIES_HELP = "How the release gets its configuration and secrets"
 CREDENTIALS_HELP = "Secret files in the configuration dir"
@@ -44,16 +39,8 @@ def answer_prompts(child: pexpect.spawn) -> list[str]:
 def test_ticking_credentials_at_the_prompt_asks_for_names_and_loads_them(tmp_path: Path) -> None:
     dst = tmp_path / "project"
     write_mix_exs(dst, "foo_bar")
-    child = pexpect.spawn(
-        COPIER,
-        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(60, 250),
-        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
-    )
+    child = spawn_copy(dst)
     log = tmp_path / "terminal.log"
-    child.logfile_read = log.open("w")
     seen = answer_prompts(child)
     child.close()
     child.logfile_read.close()

@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pexpect
 import yaml
 
 from rendering import OUTPUT_DIR, unit_file, values_of, write_mix_exs
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
-ROOT = Path(__file__).resolve().parent.parent
-COPIER = str(Path(sys.executable).parent / "copier")
-CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
 PROMPTS = {
     "base_dir": "Base directory for apps on the server",
     "env_vars": "Environment= entries NAME=value",
 }
-# copier's microphone, colour codes, then the question's help text
-PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
 VALIDATOR_ERROR = "must be an absolute path"
-
-
-def spawn_copy(dst: Path) -> pexpect.spawn:
-    child = pexpect.spawn(
-        COPIER,
-        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(60, 250),
-        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
-    )
-    child.logfile_read = (dst.parent / "terminal.log").open("w")
-    return child
 
 
 def answer(child: pexpect.spawn, text: str) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import copier
@@ -15,14 +13,12 @@ import yaml
 
 from rendering import ROOT, unit_file, values_of, write_mix_exs
 from template_repo import snapshot_template
+from terminal import PROMPT, spawn_copy
 from unit_template import questions
 from unit_template.options import OPTIONS
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
 MAX_BASIC_QUESTIONS = 12
-COPIER = str(Path(sys.executable).parent / "copier")
-# copier's microphone, colour codes, then the question's help text
-PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
 
 
 def copier_yml() -> dict:
@@ -64,14 +60,7 @@ def test_advanced_questions_are_asked_only_on_the_advanced_path():
 def test_an_interactive_copy_that_takes_every_default_prompts_at_most_12_times(tmp_path: Path):
     dst = tmp_path / "foo_bar"
     write_mix_exs(dst)
-    child = pexpect.spawn(
-        COPIER,
-        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(50, 200),
-        env={**os.environ, "TERM": "xterm"},
-    )
+    child = spawn_copy(dst)
     prompts: list[str] = []
     while child.expect([PROMPT, pexpect.EOF]) == 0:
         prompt = child.match.group(1).strip()

@@ -1,0 +1,30 @@
+"""Drive the real interactive `copier copy` in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from rendering import ROOT
+
+COPIER = str(Path(sys.executable).parent / "copier")
+# copier's microphone, colour codes, then the question's help text
+PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
+CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
+
+
+def spawn_copy(dst: Path) -> pexpect.spawn:
+    """`copier copy --trust` of the working tree into dst; what it shows goes to <dst's parent>/terminal.log."""
+    child = pexpect.spawn(
+        COPIER,
+        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(60, 250),
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
+    )
+    child.logfile_read = (dst.parent / "terminal.log").open("w")
+    return child
