@@ -8,14 +8,10 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from .hardening import STRICT_MIN_VERSION
+from .option import Option, Resolved, is_unset
 
-Resolved = Mapping[str, Any]
-Derivation = Callable[[Resolved], Any]
+__all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
 
 DIR_NAMES = ("runtime", "configuration", "state", "cache", "logs", "tmp")
 DIR_BASES = {
@@ -46,23 +42,6 @@ DEFAULT_EXPAND_KEYS = (
     "read_only_paths",
     "inaccessible_paths",
 )
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option: ``kind`` names its validator in validate.py."""
-
-    kind: str
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    help: str = ""
-    basic: bool = False  # asked in a plain interactive copy; the rest behind `advanced`
-    question_default: str | None = None  # a Jinja default for copier.yml, where it differs
-    ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}`
-    empty_is_value: bool = False  # "" is an answer (e.g. "not set"), only null means the default
-
-    def default_for(self, resolved: Resolved) -> Any:
-        return self.default(resolved) if callable(self.default) else self.default
 
 
 def camel_case(name: str) -> str:
@@ -281,8 +260,3 @@ EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")
 # `_migrations` (answers_migration.py) renames them in the answers file before
 # an update, so the old answer carries over. Never remove an entry.
 RENAMED: dict[str, str] = {}
-
-
-def is_unset(value: Any) -> bool:
-    """An empty answer means: use the option's default."""
-    return value is None or value == ""

@@ -1,0 +1,37 @@
+"""One option of the template: the record every options table is made of.
+
+The table itself is options.py; a capability with options of its own
+(distribution, sockets, install...) keeps them in its module as a dict of
+these and options.py composes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Resolved = Mapping[str, Any]
+Derivation = Callable[[Resolved], Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: ``kind`` names its validator in validate.py."""
+
+    kind: str
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    basic: bool = False  # asked in a plain interactive copy; the rest behind `advanced`
+    question_default: str | None = None  # a Jinja default for copier.yml, where it differs
+    ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}`
+    empty_is_value: bool = False  # "" is an answer (e.g. "not set"), only null means the default
+
+    def default_for(self, resolved: Resolved) -> Any:
+        return self.default(resolved) if callable(self.default) else self.default
+
+
+def is_unset(value: Any) -> bool:
+    """An empty answer means: use the option's default."""
+    return value is None or value == ""
