@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import yaml
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, Template, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
@@ -42,12 +42,13 @@ from copier.errors import UserMessageError  # noqa: E402
 
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
 from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
-from unit_template.compile_cache import cache_dir, cached_compile  # noqa: E402
 from unit_template.messages import after_copy, after_update  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
 from unit_template.mix_systemd_import import Imported, default_text, import_project, report  # noqa: E402
+from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
-from unit_template.questions import question_type  # noqa: E402
+from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
+from unit_template.questions import ask_condition, question_order, question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
 from unit_template.validate import check, check_all  # noqa: E402
@@ -71,17 +72,28 @@ def mix_app_name(context: Context) -> str:
     return app_name_in(Path(str(dst))) if dst else ""
 
 
+def _project(context: Context) -> Path | None:
+    conf = context.get("_copier_conf")
+    return Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else None
+
+
+def _view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    errors = check_all(answers)
+    if errors:
+        return None, errors
+    try:
+        return unit_view(answers), []
+    except OptionError as error:
+        return None, [str(error)]
+
+
 @pass_context
 def unit(context: Context) -> dict[str, Any]:
     """The computed view of every unit; bad input stops copier with the option named."""
-    answers = _answers(context)
-    errors = check_all(answers)
-    if errors:
+    view, errors = _view(_answers(context))
+    if view is None:
         raise UserMessageError("Invalid answers:\n  " + "\n  ".join(errors))
-    try:
-        return unit_view(answers)
-    except OptionError as error:
-        raise UserMessageError(f"Invalid answers:\n  {error}") from error
+    return view
 
 
 @pass_context
@@ -124,8 +136,11 @@ def imported(context: Context, name: str, fallback: Any) -> str:
 
 @pass_context
 def validate_all(context: Context) -> str:
-    """Used by the last, hidden question: refuse before any file is written."""
-    unit(context)
+    """Used by the last, hidden question: refuse before any file is written, keeping the answers."""
+    answers = _answers(context)
+    view, errors = _view(answers)
+    if view is None:
+        raise UserMessageError(refused_message(errors, answers, _project(context)))
     return "ok"
 
 
@@ -147,10 +162,83 @@ def check_option(context: Context, name: str, value: Any) -> str:
     checked all together by the last question instead: copier reports a
     validator's refusal there as a traceback, but a UserMessageError cleanly.
     """
-    conf = context.get("_copier_conf")
-    if isinstance(conf, Mapping) and (conf["defaults"] or name in (conf["data"] or {})):
+    if not _at_prompt(context, name):
         return ""
-    return check(name, value)
+    if _checking_a_default():
+        return check(name, value)  # the whole set is checked once the person answers
+    return _refusal(context, name, value)
+
+
+def _checking_a_default() -> bool:
+    """copier also runs a question's validator on its default, before prompting, and
+    stops with a traceback if it refuses: e.g. `credentials`' default [] when the
+    strategy is picked. Only the answer the person gives gets the whole-set check."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "get_default" and frame.f_globals.get("__name__", "").startswith("copier"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _given(context: Context) -> Mapping[str, Any]:
+    conf = context.get("_copier_conf")
+    return (conf["data"] or {}) if isinstance(conf, Mapping) else {}
+
+
+def _at_prompt(context: Context, name: str) -> bool:
+    """Whether question `name` is answered at a prompt (not by --data, --defaults or an update's --defaults)."""
+    conf = context.get("_copier_conf")
+    return isinstance(conf, Mapping) and not conf["defaults"] and name not in _given(context)
+
+
+def _refusal(context: Context, name: str, value: Any) -> str:
+    answers = {key: context.get(key) for key in OPTIONS if key != name}
+    # What is still to be asked depends on this answer too (e.g. `credentials` on config_strategies).
+    return refusal(name, value, answers, _still_asked(context, name, {**answers, name: value}, _given(context)))
+
+
+_QUESTION_ORDER = question_order()
+_ASK_TEMPLATES: weakref.WeakKeyDictionary[Environment, dict[str, Template]] = weakref.WeakKeyDictionary()
+
+
+def _ask_template(environment: Environment, source: str) -> Template:
+    compiled = _ASK_TEMPLATES.setdefault(environment, {})
+    if source not in compiled:
+        compiled[source] = environment.from_string(source)
+    return compiled[source]
+
+
+def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
+    """The questions after `name` that will (or, with answers still to come, may) be asked.
+
+    Their conditions see the answers so far, the defaults of the rest, and
+    `advanced` as true until it is answered.
+    """
+    if name not in _QUESTION_ORDER:
+        return set()
+    try:
+        values: dict[str, Any] = dict(resolve_defaults(answers))
+    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
+        values = dict(answers)
+    values.update({key: value for key, value in answers.items() if not is_unset(value)})
+    values["advanced"] = context.get("advanced", True)
+    later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
+    asked = set()
+    for question in later:
+        if question != "advanced" and question not in data and _may_ask(context.environment, question, values):
+            asked.add(question)
+    return asked
+
+
+def _may_ask(environment: Environment, question: str, values: Mapping[str, Any]) -> bool:
+    condition = ask_condition(question, OPTIONS[question])
+    if not isinstance(condition, str):
+        return condition is None
+    try:
+        return _ask_template(environment, condition).render(values).strip() == "True"
+    except Exception:  # an answer it reads is not in yet (or not valid yet): it may be asked
+        return True
 
 
 @pass_context
@@ -162,8 +250,13 @@ def choices_for(context: Context, name: str) -> str:
     with a message naming the option and its choices.
     """
     choices: list[Any] = list(OPTIONS[name].choices)
-    conf = context.get("_copier_conf")
-    data = (conf["data"] or {}) if isinstance(conf, Mapping) else {}
+    data = _given(context)
+    if _at_prompt(context, name):
+        # A select prompt runs no validator, and a checkbox's refusal is not drawn in a terminal:
+        # a choice the answers so far refuse is shown disabled instead, with why.
+        multiselect = isinstance(OPTIONS[name].default, list)
+        refused = {choice: _refusal(context, name, [choice] if multiselect else choice) for choice in choices}
+        return json.dumps([[c, {"value": c, "validator": refused[c]}] if refused[c] else c for c in choices])
     if name in data:
         given = data[name]
         if isinstance(OPTIONS[name].default, list) and isinstance(given, str):
@@ -254,15 +347,9 @@ def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
     return carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
 
 
-def cache_compiled_sources(environment: Environment) -> None:
-    """copier compiles each question's Jinja strings anew every time it renders them: compile each once."""
-    environment.compile = cached_compile(environment, cache_dir())  # type: ignore[method-assign]
-
-
 class SystemdUnitExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        cache_compiled_sources(environment)
         environment.filters["keep_local_edits"] = keep_local_edits
         environment.globals.update(
             lifecycle_message=lifecycle_message,

@@ -24,7 +24,8 @@ def spawn_copy(dst: Path) -> pexpect.spawn:
         encoding="utf-8",
         timeout=60,
         dimensions=(60, 250),
-        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"},
+        # No cursor-position requests: a key typed while one is pending could be taken as its reply.
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"},
     )
     child.logfile_read = (dst.parent / "terminal.log").open("w")
     return child

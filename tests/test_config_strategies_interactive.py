@@ -11,9 +11,9 @@ from rendering import unit_file, values_of, write_mix_exs
 from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
 DOWN = "\x1b[B"
-STRATEGIES_HELP = "How the release gets its configuration and secrets"
-CREDENTIALS_HELP = "Secret files in the configuration dir"
-VERSION_HELP = "Oldest systemd on your servers"
+STRATEGIES_HELP = "config_strategies: How the release gets its configuration and secrets"
+CREDENTIALS_HELP = "credentials: Secret files in the configuration dir"
+VERSION_HELP = "systemd_version: Oldest systemd on your servers"
 
 
 def answer_prompts(child: pexpect.spawn) -> list[str]:

@@ -1,61 +1,209 @@
-"""A new user's interactive `copier copy`, driven in a pseudo-terminal like a person would."""
+"""A new user's interactive `copier copy`, driven in a pseudo-terminal like a person would.
+
+Both walks give a wrong answer at each kind of question (text, number, YAML
+list, a choice the answers so far rule out, a multiselect, a follow-up
+question) and check it is refused at that question, with a message naming
+the option, and that the corrected answer is taken.
+"""
 
 from __future__ import annotations
 
+import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
+import pytest
 import yaml
 
 from rendering import OUTPUT_DIR, unit_file, values_of, write_mix_exs
 from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
-PROMPTS = {
-    "base_dir": "Base directory for apps on the server",
-    "env_vars": "Environment= entries NAME=value",
-}
-VALIDATOR_ERROR = "must be an absolute path"
+DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
+SETTLE = 0.2  # seconds
+QUESTION = re.compile(r"(?:\[[a-z ]+\] )?([a-z_]+): ")
 
 
-def answer(child: pexpect.spawn, text: str) -> None:
-    child.send(CLEAR_LINE + text)
-    child.send("\r")
+@dataclass(frozen=True)
+class Step:
+    """One try at a question: text typed over the prefilled default, or keys pressed in a list."""
+
+    text: str | None = None
+    keys: str = ""
+    shows: str = ""  # what the prompt must show before this step
+    refused: str = ""  # the refusal this try must get, at this question
+    enter: bool = True  # a yes/no question takes y or n without it
 
 
-def test_new_user_answers_the_prompts_and_a_wrong_base_dir_is_refused(tmp_path: Path) -> None:
-    dst = tmp_path / "project"
-    write_mix_exs(dst, "foo_bar")
+ACCEPT = Step(keys="")
+
+
+def press(child: pexpect.spawn, step: Step) -> None:
+    if step.shows:
+        child.expect(re.escape(step.shows))
+    time.sleep(SETTLE)  # let the prompt take keys as a person's come: after it is drawn
+    child.send(step.keys if step.text is None else CLEAR_LINE + step.text)
+    if step.enter:
+        time.sleep(SETTLE)
+        child.send(ENTER)
+    if step.refused:
+        child.expect(re.escape(step.refused))
+
+
+def walk(dst: Path, steps: dict[str, list[Step]]) -> list[str]:
+    """Answer every question copier asks, in its order; returns the questions asked."""
     child = spawn_copy(dst)
-    refused = False
-    last_help = ""
-    while True:
-        index = child.expect([pexpect.EOF, PROMPT, VALIDATOR_ERROR])
-        if index == 0:
-            break
-        if index == 2:
-            if not refused:  # the message can be drawn more than once
-                refused = True
-                answer(child, "/opt")
-            continue
-        help_text = child.match.group(1).strip()
-        if help_text == last_help:
-            continue  # the same question, drawn again
-        last_help = help_text
-        if help_text.startswith(PROMPTS["base_dir"]):
-            answer(child, "srv")  # a relative path: the validator refuses it
-        elif help_text.startswith(PROMPTS["env_vars"]):
-            answer(child, '["PORT=4000"]')
-        else:
-            child.send("\r")  # accept the default
+    asked: list[str] = []
+    try:
+        while child.expect([pexpect.EOF, PROMPT]) == 1:
+            match = QUESTION.match(child.match.group(1).strip())
+            assert match, child.match.group(1)
+            if asked and asked[-1] == match.group(1):
+                continue  # the same question, drawn again
+            asked.append(match.group(1))
+            for step in steps.get(match.group(1), [ACCEPT]):
+                press(child, step)
+    except pexpect.TIMEOUT as error:
+        raise AssertionError((dst.parent / "terminal.log").read_text()) from error
     child.close()
     child.logfile_read.close()
+    assert child.exitstatus == 0, (dst.parent / "terminal.log").read_text()
+    return asked
 
-    assert refused, (tmp_path / "terminal.log").read_text()
-    assert child.exitstatus == 0, (tmp_path / "terminal.log").read_text()
-    answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
-    assert answers["base_dir"] == "/opt"
-    assert answers["env_vars"] == ["PORT=4000"]
+
+def answers_of(dst: Path) -> dict:
+    return yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
+
+
+PLAIN_STEPS = {
+    "app_name": [Step("Foo", refused="app_name: must be an Elixir app name"), Step("foo_bar")],
+    "base_dir": [Step("srv", refused="base_dir: must be an absolute path"), Step("/opt")],
+    "dirs": [Step(keys=DOWN + DOWN + SPACE)],  # state
+    "systemd_version": [
+        Step("2.5", shows="a number, e.g. 252", refused="systemd_version: must be a whole number"),
+        Step("239"),
+    ],
+    # exec needs systemd 240: with 239 answered it cannot be picked, and says why; down skips it.
+    "service_type": [Step(keys=DOWN, shows="exec needs systemd_version 240 or later")],
+    "env_files": [
+        Step('["etc/foo/env"]', refused="env_files: after expansion must be an absolute path"),
+        Step('[["-", ":configuration_dir", "/environment"]]'),
+    ],
+    "env_vars": [
+        Step('[["RELEASE_TMP=", ":runtim_dir"]]', refused="env_vars: refers to unknown option `:runtim_dir`"),
+        Step("[PORT=4000]"),
+    ],
+    # credentials needs systemd 247: with 239 answered it cannot be picked, and says why; cloud_init is picked instead.
+    "config_strategies": [
+        Step(keys=DOWN * 3 + SPACE, shows="credentials uses LoadCredential=, which needs systemd_version >= 247"),
+    ],
+}
+
+
+def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    asked = walk(dst, PLAIN_STEPS)
+    print(f"plain path: {len(asked)} questions: {asked}")
+    assert asked[-1] == "advanced"
+    assert "credentials" not in asked
+    answers = answers_of(dst)
+    assert {name: answers[name] for name in ("base_dir", "dirs", "systemd_version", "service_type")} == {
+        "base_dir": "/opt",
+        "dirs": ["state"],
+        "systemd_version": 239,
+        "service_type": "notify",
+    }
+    assert answers["env_files"] == [["-", ":configuration_dir", "/environment"]]
+    assert answers["config_strategies"] == ["environment_file", "cloud_init"]
     unit = unit_file(dst)
     assert values_of(unit, "WorkingDirectory") == ["/opt/foo-bar/current"]
+    assert "-/etc/foo-bar/environment" in values_of(unit, "EnvironmentFile")
     assert "PORT=4000" in values_of(unit, "Environment")
     assert (dst / OUTPUT_DIR / "foo-bar.service").is_file()
+
+
+def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    walk(dst, {"systemd_version": [Step(keys="252")]})  # typed after whatever is prefilled
+    assert answers_of(dst)["systemd_version"] == 252
+
+
+ADVANCED_STEPS = {
+    "dirs": [Step(keys=DOWN + DOWN + SPACE)],  # state
+    "systemd_version": [Step("252")],
+    "config_strategies": [Step(keys=DOWN * 4 + SPACE)],  # + credentials
+    "credentials": [Step("[]", refused="the `credentials` option lists no names"), Step("[db_password]")],
+    "advanced": [Step(keys="y", enter=False)],
+    "service_name": [Step("foo bar", refused="service_name: must be a systemd unit name"), Step("shop")],
+    "deploy_user": [Step("Deploy", refused="deploy_user: must be a user or group name"), Step("deploy")],
+    "deploy_dir": [Step("opt/shop", refused="deploy_dir: must be an absolute path"), Step("/opt/shop")],
+    "state_directory": [Step("../x", refused="state_directory: must be a normalised relative path"), Step("shop-data")],
+    "restart_sec": [Step("soon", refused="restart_sec: must be a time span"), Step("5s")],
+    "exec_start_pre": [
+        Step('[[":script_dir", "/prepare"]]', refused="exec_start_pre: refers to unknown option `:script_dir`"),
+        Step('[["+", ":scripts_dir", "/prepare"]]'),
+    ],
+    "limit_nofile": [Step("lots", shows="(empty: 65535)", refused="limit_nofile: must be a whole number"), Step("4096")],
+    "read_write_paths": [
+        Step('[["data"]]', refused="read_write_paths: after expansion must be an absolute path"),
+        Step('["-/data"]'),
+    ],
+    "hardening_disable": [
+        Step("[NoSuchThing]", refused="'NoSuchThing' is not a hardening directive"),
+        Step("[MemoryDenyWriteExecute]"),
+    ],
+}
+ADVANCED_ASKED = [
+    "release_name",
+    "service_name",
+    "app_user",
+    "deploy_user",
+    "deploy_dir",
+    "state_directory",
+    "restart",
+    "restart_sec",
+    "timeout_start_sec",
+    "exec_start_pre",
+    "limit_nofile",
+    "allow_privileged_ports",
+    "read_write_paths",
+    "hardening_disable",
+    "output_dir",
+    "eex_templates",
+    "system_files",
+]
+
+
+def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its_question(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    asked = walk(dst, ADVANCED_STEPS)
+    more = asked[asked.index("advanced") + 1 :]
+    print(f"advanced path: {len(asked)} questions in all, {len(more)} after `advanced`: {more}")
+    assert more == ADVANCED_ASKED
+    assert len(more) <= 25
+    assert asked.index("credentials") == asked.index("config_strategies") + 1
+    answers = answers_of(dst)
+    expected = {
+        "service_name": "shop",
+        "deploy_user": "deploy",
+        "deploy_dir": "/opt/shop",
+        "state_directory": "shop-data",
+        "restart_sec": "5s",
+        "limit_nofile": 4096,
+        "credentials": ["db_password"],
+        "hardening_disable": ["MemoryDenyWriteExecute"],
+    }
+    assert {name: answers[name] for name in expected} == expected
+    unit = (dst / OUTPUT_DIR / "shop.service").read_text()
+    assert values_of(unit, "StateDirectory") == ["shop-data"]
+    assert values_of(unit, "RestartSec") == ["5s"]
+    assert "+/opt/shop/bin/prepare" in values_of(unit, "ExecStartPre")
+
+
+@pytest.mark.parametrize("name", ["paranoia", "watchdog_sec", "pid_file", "expand_keys", "runtime_directory"])
+def test_the_advanced_path_does_not_ask_what_other_answers_decide(name):
+    assert name not in ADVANCED_ASKED

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import copier
+import jinja2
 import pexpect
 import pytest
 import yaml
@@ -19,6 +20,7 @@ from unit_template.options import OPTIONS
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
 MAX_BASIC_QUESTIONS = 12
+MAX_ADVANCED_QUESTIONS = 25
 
 
 def copier_yml() -> dict:
@@ -52,9 +54,91 @@ def test_every_question_has_help(name):
     assert len(user_questions()[name].get("help", "").strip()) >= 10
 
 
-def test_advanced_questions_are_asked_only_on_the_advanced_path():
-    hidden = [name for name, q in user_questions().items() if "ask" in q]
-    assert all("advanced" in str(user_questions()[name]["ask"]) for name in hidden)
+# Questions a plain copy asks only when an earlier answer calls for them.
+FOLLOW_UPS = {"credentials": {"config_strategies": ["credentials"]}}
+
+
+def asked(answers: dict) -> list[str]:
+    """The questions copier.yml asks, in order, for these answers (each condition rendered as copier does)."""
+    environment = jinja2.Environment()
+    names = []
+    for name, q in user_questions().items():
+        condition = q.get("ask", True)
+        if isinstance(condition, str):
+            condition = environment.from_string(condition).render(answers).strip() == "True"
+        if condition:
+            names.append(name)
+    return names
+
+
+def advanced_questions(answers: dict) -> list[str]:
+    with_advanced, without = asked({**answers, "advanced": True}), asked({**answers, "advanced": False})
+    return [name for name in with_advanced if name not in without]
+
+
+PLAIN = {"dirs": [], "service_type": "simple", "hardening": "standard", "config_strategies": ["environment_file"]}
+MOST_ASKED = {
+    "dirs": ["runtime", "configuration", "state", "cache", "logs", "tmp"],
+    "service_type": "notify",
+    "hardening": "strict",
+    "config_strategies": ["environment_file", "credentials"],
+}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [PLAIN, MOST_ASKED, {**MOST_ASKED, "service_type": "forking"}, {**PLAIN, "hardening": "none"}],
+    ids=["plain", "most-asked", "forking", "no-hardening"],
+)
+def test_the_advanced_path_asks_at_most_25_more_questions(answers):
+    more = advanced_questions(answers)
+    print(f"advanced path for {answers}: {len(more)} more questions")
+    assert 0 < len(more) <= MAX_ADVANCED_QUESTIONS, more
+
+
+def test_the_advanced_path_asks_a_directory_question_only_for_the_directories_picked():
+    more = advanced_questions({**PLAIN, "dirs": ["state"]})
+    assert [name for name in more if name.endswith("_directory")] == ["state_directory"]
+
+
+def test_the_advanced_path_asks_nothing_another_answer_decides():
+    more = advanced_questions(PLAIN)
+    decided = {"paranoia", "watchdog_sec", "pid_file", "expand_keys", "expand_keys_extra", "current_dir", "working_dir"}
+    assert decided & set(more) == set()
+    assert "allow_privileged_ports" not in advanced_questions({**PLAIN, "hardening": "none"})
+
+
+def test_the_advanced_path_is_grouped_in_order():
+    more = advanced_questions(MOST_ASKED)
+    groups = [questions.GROUP_OF[name] for name in more if name in questions.GROUP_OF]
+    assert groups == sorted(groups, key=list(questions.ADVANCED_GROUPS).index)
+    assert list(dict.fromkeys(groups)) == ["identity", "paths", "start and stop", "sandboxing", "files written"]
+
+
+def test_a_conditional_question_is_asked_on_the_plain_path_only_when_an_answer_calls_for_it():
+    for name, trigger in FOLLOW_UPS.items():
+        assert name not in asked({**PLAIN, "advanced": False})
+        assert name in asked({**PLAIN, **trigger, "advanced": False})
+
+
+def test_every_other_question_is_only_asked_on_the_advanced_path():
+    conditional = [name for name, q in user_questions().items() if "ask" in q and name not in FOLLOW_UPS]
+    assert all("advanced" in str(user_questions()[name]["ask"]) for name in conditional if user_questions()[name]["ask"])
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONS))
+def test_every_prompt_shows_the_option_name(name):
+    assert re.match(rf"(\[[a-z ]+\] )?{name}: ", copier_yml()[name]["help"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, o in OPTIONS.items() if o.kind in questions.SYNTAX and not o.choices))
+def test_list_and_typed_prompts_show_their_syntax(name):
+    assert "e.g." in copier_yml()[name]["help"].splitlines()[-1]
+
+
+def test_no_prompt_is_prefilled_with_quotes():
+    for name, option in OPTIONS.items():
+        assert questions.question_default(option) != "" or questions.question_type(option) == "str", name
 
 
 def test_an_interactive_copy_that_takes_every_default_prompts_at_most_12_times(tmp_path: Path):
@@ -120,5 +204,5 @@ def test_advanced_answers_still_shape_the_unit_after_update(updated: Path):
 
 
 def test_the_help_of_a_derived_option_shows_its_default_for_the_answers_so_far():
-    help_text = copier_yml()["deploy_dir"]["help"]
-    assert re.search(r"\(empty: \{\{ default_of\('deploy_dir'\) \}\}\)", help_text)
+    help_text = copier_yml()["release_name"]["help"]
+    assert re.search(r"\(empty: \{\{ default_of\('release_name'\) \}\}\)", help_text)

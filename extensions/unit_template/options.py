@@ -83,7 +83,10 @@ def _dir_options(name: str) -> dict[str, Option]:
     what = DIR_HELP[name]
     return {
         f"{name}_directory": Option(
-            "relpath", lambda r: r["service_name"], help=f"Name of the {name} dir ({what}) under its base"
+            "relpath",
+            lambda r: r["service_name"],
+            help=f"Name of the {name} dir ({what}) under {DIR_BASES[name]}",
+            ask=f"{{{{ advanced and '{name}' in dirs }}}}",
         ),
         f"{name}_directory_base": Option("abspath", DIR_BASES[name], help=f"Base of the {name} dir"),
         f"{name}_directory_mode": Option("mode", "750", help=f"Octal mode of the {name} dir"),
@@ -133,12 +136,14 @@ OPTIONS: dict[str, Option] = {
         "abspath",
         lambda r: f"{r['runtime_directory_base']}/{r['runtime_directory']}/{r['app_name']}.pid",
         help="PID file for service_type forking",
+        ask="{{ advanced and service_type == 'forking' }}",
     ),
     # systemd-managed directories
     "dirs": Option(
         "dirs",
         [],
-        help="Dirs systemd creates for the app, a list from: runtime, configuration, state, cache, logs, tmp",
+        DIR_NAMES,
+        help="Dirs systemd creates for the app (pick any)",
         basic=True,
     ),
     **{key: opt for name in DIR_NAMES for key, opt in _dir_options(name).items()},
@@ -154,7 +159,6 @@ OPTIONS: dict[str, Option] = {
             f" (empty: 239, or {STRICT_MIN_VERSION} with hardening strict)"
         ),
         basic=True,
-        question_default="",
     ),
     # Process
     "service_type": Option(
@@ -167,29 +171,33 @@ OPTIONS: dict[str, Option] = {
     "exec_start_pre": Option(
         "commands",
         [],
-        help='ExecStartPre= commands, e.g. [["+", ":deploy_dir", "/bin/sync-config"]] '
-        "(+ runs as root outside the sandbox; ! runs as root inside it, without capabilities under standard/strict)",
+        help="ExecStartPre= commands (+ runs as root outside the sandbox; ! as root inside it)",
     ),
     "restart": Option("choice", "always", RESTART_VALUES, help="Restart=: when systemd restarts the app after it exits"),
     "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),
     "timeout_start_sec": Option("timespan", None, help="TimeoutStartSec= (empty: systemd's default)"),
-    "watchdog_sec": Option("timespan", None, help="WatchdogSec= for service_type notify (the app must ping)"),
+    "watchdog_sec": Option(
+        "timespan",
+        None,
+        help="WatchdogSec= for service_type notify (the app must ping)",
+        ask="{{ advanced and service_type == 'notify' }}",
+    ),
     "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
     "limit_core": Option("limit", None, help="LimitCORE=: core dump size (empty: not set)"),
     "umask": Option("mode", lambda r: "0077" if r["hardening"] == "strict" else "0027", help="UMask=, octal"),
     "env_files": Option(
         "paths",
         [],
-        help='EnvironmentFile= paths; a leading - makes one optional, e.g. [["-", ":configuration_dir", "/environment"]]',
+        help="EnvironmentFile= paths; a leading - makes one optional",
         basic=True,
     ),
     "env_vars": Option(
         "env_vars",
         [],
-        help='Environment= entries NAME=value, e.g. ["PORT=4000", ["RELEASE_TMP=", ":runtime_dir"]]',
+        help="Environment= entries NAME=value",
         basic=True,
     ),
-    "unit_after_targets": Option("unit_names", [], help="Units to start after, e.g. [cloud-init.target]"),
+    "unit_after_targets": Option("unit_names", [], help="Units to start after (After=)"),
     "restart_method": Option(
         "choice",
         "systemctl",
@@ -206,14 +214,15 @@ OPTIONS: dict[str, Option] = {
         "strategies",
         ["environment_file"],
         CONFIG_STRATEGIES,
-        help="How the release gets its configuration and secrets (pick any; see the README's Configuration and secrets)",
+        help="How the release gets its configuration and secrets (pick any; see docs/configuration.md)",
         basic=True,
     ),
     "credentials": Option(
         "credential_names",
         [],
-        help="Secret files in the configuration dir handed to the app by LoadCredential=, e.g. [db_password]",
-        ask="{{ advanced or 'credentials' in config_strategies }}",
+        help="Secret files in the configuration dir handed to the app by LoadCredential=",
+        basic=True,
+        ask="{{ 'credentials' in config_strategies }}",
     ),
     "scripts_output_dir": Option(
         "relpath",
@@ -222,7 +231,12 @@ OPTIONS: dict[str, Option] = {
     ),
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
-    "read_write_paths": Option("paths", [], help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox"),
+    "read_write_paths": Option(
+        "paths",
+        [],
+        help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox",
+        ask="{{ advanced and hardening != 'none' }}",
+    ),
     "read_only_paths": Option("paths", [], help="ReadOnlyPaths=: absolute paths the app may read but not write"),
     "inaccessible_paths": Option("paths", [], help="InaccessiblePaths=: absolute paths hidden from the app"),
     "paranoia": Option("bool", False, help="mix_systemd's paranoia set (same as hardening: paranoia)"),
@@ -235,12 +249,16 @@ OPTIONS: dict[str, Option] = {
         question_default="{{ 'paranoia' if paranoia is defined and paranoia else 'standard' }}",
     ),
     "allow_privileged_ports": Option(
-        "bool", False, help="Let the app bind ports below 1024 (adds CAP_NET_BIND_SERVICE, drops PrivateUsers=)"
+        "bool",
+        False,
+        help="Let the app bind ports below 1024 (adds CAP_NET_BIND_SERVICE, drops PrivateUsers=)",
+        ask="{{ advanced and hardening in ['standard', 'strict'] }}",
     ),
     "hardening_disable": Option(
         "directive_names",
         [],
-        help='Hardening directives to leave out, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
+        help="Hardening directives to leave out, by name or as Name=value",
+        ask="{{ advanced and hardening in ['standard', 'strict'] }}",
     ),
     # Variable expansion
     "expand_keys": Option("option_names", list(DEFAULT_EXPAND_KEYS), help="Options whose :name references expand"),

@@ -14,9 +14,9 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from unit_template.options import OPTIONS, RENAMED, Option
+    from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option
 else:
-    from .options import OPTIONS, RENAMED, Option
+    from .options import DIR_NAMES, OPTIONS, RENAMED, Option
 
 YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names",
               "directive_names", "credential_names"}
@@ -39,21 +39,69 @@ SETTINGS: dict[str, Any] = {
 ADVANCED = {
     "type": "bool",
     "default": False,
-    "help": "Show the advanced options (paths, users, limits, sandboxing details...)?",
+    "help": (
+        "advanced: ask about identity, paths, start and stop, sandboxing and the files written (at most 25 more)? "
+        "Every option can also be given with --data or --data-file (docs/options.md)"
+    ),
 }
+
+# The advanced path: asked after `advanced`, group by group, each question only
+# where its answer is not already decided (an option's `ask` narrows it, e.g.
+# a directory's name only for a directory picked in `dirs`). Every option not
+# asked here is still an answer: --data NAME=VALUE or --data-file.
+ADVANCED_GROUPS: dict[str, tuple[str, ...]] = {
+    "identity": ("release_name", "service_name", "app_user", "deploy_user"),
+    "paths": ("deploy_dir", *(f"{name}_directory" for name in DIR_NAMES)),
+    "start and stop": (
+        "pid_file",
+        "restart",
+        "restart_sec",
+        "timeout_start_sec",
+        "watchdog_sec",
+        "exec_start_pre",
+        "limit_nofile",
+    ),
+    "sandboxing": ("allow_privileged_ports", "read_write_paths", "hardening_disable"),
+    "files written": ("output_dir", "eex_templates", "system_files"),
+}
+GROUP_OF = {name: group for group, names in ADVANCED_GROUPS.items() for name in names}
+
+# How to type an answer of each kind that is not a plain word or a choice.
+SYNTAX = {
+    "version": "a number, e.g. 252",
+    "limit": "a number or infinity, e.g. 65535",
+    "timespan": "a time span, e.g. 5s, 500ms or 1min",
+    "mode": "octal, e.g. 750",
+    "command": 'a command line, e.g. /srv/foo/bin/prepare --check, or a list of parts, e.g. [":scripts_dir", "/prepare"]',
+    "commands": 'a YAML list of commands, e.g. ["+/srv/foo/bin/sync-config", ["+", ":deploy_dir", "/bin/x"]]',
+    "paths": 'a YAML list, e.g. [/etc/foo/env, ["-", ":configuration_dir", "/environment"]]',
+    "env_vars": 'a YAML list, e.g. [PORT=4000, ["RELEASE_TMP=", ":runtime_dir"]]',
+    "unit_names": "a YAML list, e.g. [cloud-init.target]",
+    "credential_names": "a YAML list, e.g. [db_password, secret_key_base]",
+    "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
+    "option_names": "a YAML list of option names, e.g. [exec_start_pre]",
+}
+# copier shows a YAML number default as "65535\n..." (the YAML document end): these
+# questions start empty and say their default instead; empty means that default.
+SCALAR_YAML_KINDS = frozenset({"version", "limit"})
+REFERENCE_NOTE = '":name" is the value of option name'
 
 
 def question_type(option: Option) -> str:
     if option.kind == "bool":
         return "bool"
+    if option.choices:
+        return "str"  # a choice or a multiselect: copier gives the picked strings
     return "yaml" if option.kind in YAML_KINDS else "str"
 
 
 def question_default(option: Option) -> Any:
+    """The default copier.yml prefills: empty where the option's default is derived
+    (None for YAML questions: copier shows it as an empty line, "" would show as '')."""
     if option.question_default is not None:
         return option.question_default
-    if callable(option.default) or (option.default is None and question_type(option) == "str"):
-        return ""
+    if callable(option.default) or option.default is None or option.kind in SCALAR_YAML_KINDS:
+        return "" if question_type(option) == "str" else None
     return option.default
 
 
@@ -68,9 +116,29 @@ def imported_default(name: str, option: Option) -> str:
 
 
 def help_text(name: str, option: Option) -> str:
-    if callable(option.default) and option.question_default is None:
-        return f"{option.help} (empty: {{{{ default_of('{name}') }}}})"
-    return option.help
+    """What the prompt shows: the option's name (its --data key), its meaning, how to type it, the default."""
+    group = f"[{GROUP_OF[name]}] " if name in GROUP_OF else ""
+    lines = [f"{group}{name}: {option.help}"]
+    if option.kind in SYNTAX and not option.choices:
+        note = f"; {REFERENCE_NOTE}" if ":" in SYNTAX[option.kind] else ""
+        lines.append(f"  {SYNTAX[option.kind]}{note}")
+    if option.choices and isinstance(option.default, list):
+        lines.append("  space picks or drops, enter confirms")
+    if option.question_default is None and "(empty:" not in option.help:
+        if callable(option.default):
+            lines[-1] += f" (empty: {{{{ default_of('{name}') }}}})"
+        elif option.kind in SCALAR_YAML_KINDS and option.default is not None:
+            lines[-1] += f" (empty: {option.default})"
+    return "\n".join(lines)
+
+
+def ask_condition(name: str, option: Option) -> str | bool | None:
+    """copier's `ask:` for an option: None (always asked), a Jinja condition, or False (only --data)."""
+    if option.ask:
+        return option.ask
+    if option.basic:
+        return None
+    return "{{ advanced }}" if name in GROUP_OF else False
 
 
 def question(name: str, option: Option) -> dict[str, Any]:
@@ -83,8 +151,9 @@ def question(name: str, option: Option) -> dict[str, Any]:
             entry["multiselect"] = True
     entry["default"] = imported_default(name, option)
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
-    if not option.basic:
-        entry["ask"] = option.ask or "{{ advanced }}"
+    ask = ask_condition(name, option)
+    if ask is not None:
+        entry["ask"] = ask
     return entry
 
 
@@ -101,15 +170,22 @@ def migrations(renamed: dict[str, str]) -> dict[str, Any]:
     return {"_migrations": [{"command": command, "when": "{{ _stage == 'before' }}"}]}
 
 
+def question_order() -> list[str]:
+    """The options in the order they are asked: the plain questions, then the advanced
+    path group by group, then conditional questions of other modules, then the rest."""
+    basic = [name for name, opt in OPTIONS.items() if opt.basic]
+    grouped = [name for names in ADVANCED_GROUPS.values() for name in names]
+    conditional = [name for name, opt in OPTIONS.items() if opt.ask and not opt.basic and name not in GROUP_OF]
+    rest = [name for name in OPTIONS if name not in {*basic, *grouped, *conditional}]
+    return [*basic, "advanced", *grouped, *conditional, *rest]
+
+
 def questionnaire() -> dict[str, Any]:
-    basic = {name: opt for name, opt in OPTIONS.items() if opt.basic}
-    advanced = {name: opt for name, opt in OPTIONS.items() if not opt.basic}
+    questions = {name: ADVANCED if name == "advanced" else question(name, OPTIONS[name]) for name in question_order()}
     return {
         **SETTINGS,
         **migrations(RENAMED),
-        **{name: question(name, opt) for name, opt in basic.items()},
-        "advanced": ADVANCED,
-        **{name: question(name, opt) for name, opt in advanced.items()},
+        **questions,
         # Last: checks every answer together, before any file is written.
         "answers_are_valid": {"type": "str", "when": False, "ask": False, "default": "{{ validate_all() }}"},
         # Computed names for the rendered file paths.

@@ -1,0 +1,92 @@
+"""Checks at the prompt (unit_template.prompt_checks): refused where typed, deferred only while a later question can fix it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rendering import ROOT, write_mix_exs
+from terminal import COPIER
+from unit_template.prompt_checks import data_file_path, refusal
+
+SO_FAR = {"app_name": "foo_bar"}
+NOTHING_LATER: set[str] = set()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("env_vars", [["RELEASE_TMP=", ":runtim_dir"]], "refers to unknown option `:runtim_dir`"),
+        ("env_files", ["etc/foo/env"], "after expansion must be an absolute path"),
+        ("env_files", [[":deploy_dir", "/../env"]], "after expansion must be a normalised absolute path"),
+        ("service_type", "exec", "exec needs systemd_version 240 or later"),
+        ("base_dir", "srv", "must be an absolute path"),
+    ],
+    ids=["reference-typo", "relative-path", "path-after-expansion", "version-gate", "single-answer"],
+)
+def test_an_answer_the_whole_set_refuses_is_refused_at_its_question(name, value, expected):
+    assert expected in refusal(name, value, {**SO_FAR, "systemd_version": 239}, NOTHING_LATER)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("env_vars", [["RELEASE_TMP=", ":runtime_dir"]]),
+        ("env_files", [["-", ":configuration_dir", "/environment"]]),
+        ("service_type", "exec"),
+    ],
+)
+def test_a_good_answer_passes(name, value):
+    assert refusal(name, value, {**SO_FAR, "systemd_version": 252}, NOTHING_LATER) == ""
+
+
+def test_an_error_a_later_question_can_fix_waits_for_that_question():
+    picked = ["environment_file", "credentials"]
+    answers = {**SO_FAR, "systemd_version": 252}
+    assert refusal("config_strategies", picked, answers, {"credentials", "hardening"}) == ""
+    answers = {**answers, "config_strategies": picked}
+    assert "lists no names" in refusal("credentials", [], answers, NOTHING_LATER)
+    assert refusal("credentials", ["db_password"], answers, NOTHING_LATER) == ""
+
+
+def test_a_version_gate_is_refused_at_the_question_that_completes_it():
+    """credentials needs systemd 247: with 239 answered, the strategy is refused at once,
+    not at the credential names (which could not fix it)."""
+    message = refusal("config_strategies", ["credentials"], {**SO_FAR, "systemd_version": 239}, {"credentials"})
+    assert "credentials uses LoadCredential=, which needs systemd_version >= 247" in message
+
+
+def test_an_error_that_is_not_this_answers_doing_is_left_to_the_final_check():
+    """A bad --data value must not block every later prompt: only the final check names it."""
+    answers = {**SO_FAR, "env_vars": [":nope"]}
+    assert refusal("base_dir", "/opt", answers, NOTHING_LATER) == ""
+
+
+def copy_command(dst: Path, *args: str) -> list[str]:
+    return [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *args, str(ROOT), str(dst)]
+
+
+def test_a_refused_copy_keeps_the_answers_as_a_ready_data_file(tmp_path: Path):
+    dst = tmp_path / "shop"
+    write_mix_exs(dst, "shop")
+    data = {"base_dir": "/opt", "env_files": ["etc/shop/env"], "limit_nofile": 4096}
+    given = ["--data", "base_dir=/opt", "--data", 'env_files=["etc/shop/env"]', "--data", "limit_nofile=4096"]
+    refused = subprocess.run(copy_command(dst, *given), capture_output=True, text=True, check=False)
+    kept = data_file_path(dst)
+    print(refused.stderr)
+    assert refused.returncode != 0
+    assert "env_files: after expansion must be an absolute path" in refused.stderr
+    assert f"--data-file {kept}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    answers = yaml.safe_load(kept.read_text())
+    assert {name: answers[name] for name in data} == data
+    assert not (dst / ".copier-answers.systemd.yml").exists()
+
+    # Fixed as the message says, the file is a working --data-file for the same command.
+    kept.write_text(kept.read_text().replace("etc/shop/env", "/etc/shop/env"))
+    subprocess.run(copy_command(dst, "--data-file", str(kept)), capture_output=True, text=True, check=True)
+    answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
+    assert (answers["base_dir"], answers["env_files"], answers["limit_nofile"]) == ("/opt", ["/etc/shop/env"], 4096)
