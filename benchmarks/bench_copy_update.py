@@ -5,7 +5,8 @@ copier itself costs. Not a test; run it by hand:
 
     .venv/bin/python benchmarks/bench_copy_update.py [--runs 5]
 
-Goals: copy within 1.3x of the floor, update under 3 s.
+Goals: copy within 1.3x of the floor, update under 3 s. Figures and where the
+time goes: benchmarks/README.md.
 """
 
 from __future__ import annotations

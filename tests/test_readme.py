@@ -1,22 +1,42 @@
-"""The README tells users the truth about options and the test command."""
+"""The README and docs/ tell users the truth: the options table, the test command, the links, the --data-file example."""
 
+from __future__ import annotations
+
+import re
+import subprocess
 from pathlib import Path
 
-from unit_template.docs_table import BEGIN, END, block
+import pytest
+import yaml
+
+from rendering import unit_file, values_of, write_mix_exs
+from terminal import COPIER
+from unit_template.docs_table import BEGIN, END, PAGE, block
 from unit_template.options import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+OPTIONS_PAGE = PAGE.read_text()
+FIRST_SCREEN = "\n".join(README.splitlines()[:24])
+MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+# Pages other issues write: linked from the README before they exist (the lead checks them at merge).
+PAGES_OF_OTHER_ISSUES = {
+    "docs/install.md",
+    "docs/packages.md",
+    "docs/distribution.md",
+    "docs/restarts-and-deploys.md",
+    "docs/mix_systemd-differences.md",
+}
 
 
-def test_readme_options_table_is_generated_from_the_current_options():
-    start, end = README.index(BEGIN), README.index(END) + len(END)
-    assert README[start:end] == block(), "run: .venv/bin/python extensions/unit_template/docs_table.py"
+def test_the_options_table_is_generated_from_the_current_options():
+    start, end = OPTIONS_PAGE.index(BEGIN), OPTIONS_PAGE.index(END) + len(END)
+    assert OPTIONS_PAGE[start:end] == block(), "run: .venv/bin/python extensions/unit_template/docs_table.py"
 
 
-def test_readme_options_table_has_a_row_for_every_option():
-    table = README[README.index(BEGIN) : README.index(END)]
-    missing = [name for name in OPTIONS if f"| `{name}`" not in table]
+def test_the_options_table_has_a_row_for_every_option():
+    table = OPTIONS_PAGE[OPTIONS_PAGE.index(BEGIN) : OPTIONS_PAGE.index(END)]
+    missing = [name for name in OPTIONS if f"| `{name}` |" not in table]
     assert missing == []
 
 
@@ -25,3 +45,51 @@ def test_ci_runs_the_test_command_the_readme_gives():
     assert f"\n    {command}\n" in README
     ci_lines = (ROOT / ".ci/run").read_text().splitlines()
     assert command in ci_lines
+
+
+def test_the_readme_is_short():
+    assert len(README.splitlines()) <= 300
+
+
+def test_the_first_screen_says_what_you_get_and_the_command():
+    assert "\n    copier copy --trust gh:org/unit-template .\n" in FIRST_SCREEN
+    assert "You get `rel/systemd/lib/systemd/system/<app>.service`" in FIRST_SCREEN
+
+
+def docs() -> list[Path]:
+    return [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", docs(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_to_a_file_of_the_repository_exists(page: Path):
+    targets = [t for t in MARKDOWN_LINK.findall(page.read_text()) if "://" not in t]
+    missing = [t for t in targets if not (page.parent / t).exists()]
+    pending = {str((page.parent / t).resolve().relative_to(ROOT)) for t in missing} - PAGES_OF_OTHER_ISSUES
+    assert pending == set(), f"{page.name} links to missing {sorted(pending)}"
+
+
+def test_one_truth_for_the_environment_files_mode():
+    """The environment file's owner and mode are stated once, in docs/configuration.md."""
+    pages = {p.name: p.read_text() for p in docs()}
+    stated = [name for name, text in pages.items() if re.search(r"environment.{0,40}mode 06[04]0", text)]
+    assert stated == []
+    assert "sudo install -o root -g root -m 0600 environment /etc/foo-bar/environment" in pages["configuration.md"]
+
+
+def test_the_data_file_example_renders_as_shown(tmp_path: Path):
+    """The README's --data-file example, saved as it says and run with its command (the template: this tree)."""
+    example = re.search(r"```yaml\n# (systemd-answers\.yml)\n(.*?)```", README, re.S)
+    assert example, "the README shows a --data-file example"
+    command = re.search(r"\n    (copier copy --trust --defaults --data-file systemd-answers\.yml) \S+ \.\n", README)
+    assert command
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    (dst / example.group(1)).write_text(example.group(2))
+    args = command.group(1).split()[1:]
+    subprocess.run([COPIER, *args, "--vcs-ref", "HEAD", str(ROOT), "."], cwd=dst, check=True, capture_output=True)
+    data = yaml.safe_load(example.group(2))
+    unit = unit_file(dst)
+    assert values_of(unit, "Type") == [data["service_type"]]
+    assert values_of(unit, "LimitNOFILE") == [str(data["limit_nofile"])]
+    assert values_of(unit, "StateDirectory") == ["foo-bar"]
+    assert "RELEASE_TMP=/run/foo-bar" in values_of(unit, "Environment")

@@ -209,7 +209,7 @@ OPTIONS: dict[str, Option] = {
         "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),
     "runtime_environment_unit_after_targets": Option("unit_names", [], help="After= of that oneshot unit"),
-    # Configuration strategies (README: Configuration and secrets)
+    # Configuration strategies (docs/configuration.md)
     "config_strategies": Option(
         "strategies",
         ["environment_file"],

@@ -150,8 +150,11 @@ def question(name: str, option: Option) -> dict[str, Any]:
         if isinstance(option.default, list):
             entry["multiselect"] = True
     entry["default"] = imported_default(name, option)
-    entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     ask = ask_condition(name, option)
+    if ask is not False:
+        # Only a prompt needs it: every answer is checked together by the last question.
+        # (copier compiles each Jinja string anew: a validator never used costs time.)
+        entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if ask is not None:
         entry["ask"] = ask
     return entry
