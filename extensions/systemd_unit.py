@@ -164,18 +164,23 @@ def check_option(context: Context, name: str, value: Any) -> str:
     """
     if not _at_prompt(context, name):
         return ""
-    if _checking_a_default():
+    if not _typed_at_a_prompt():
         return check(name, value)  # the whole set is checked once the person answers
     return _refusal(context, name, value)
 
 
-def _checking_a_default() -> bool:
-    """copier also runs a question's validator on its default, before prompting, and
-    stops with a traceback if it refuses: e.g. `credentials`' default [] when the
-    strategy is picked. Only the answer the person gives gets the whole-set check."""
+def _typed_at_a_prompt() -> bool:
+    """Whether copier runs this validator on what a person typed (its prompt's `_validate`).
+
+    copier also runs it on a question's default before prompting, and on each
+    answer recorded by the last copy before an update: a refusal there stops
+    copier with a traceback, or silently drops the recorded answer. Those get
+    the single-answer check only; the whole set is checked at the prompt and
+    by the last question.
+    """
     frame = sys._getframe(1)
     while frame is not None:
-        if frame.f_code.co_name == "get_default" and frame.f_globals.get("__name__", "").startswith("copier"):
+        if frame.f_code.co_name == "_validate" and frame.f_globals.get("__name__", "").startswith("copier"):
             return True
         frame = frame.f_back
     return False

@@ -250,7 +250,7 @@ def test_config_strategies_is_a_multiselect_asked_in_a_plain_copy() -> None:
 
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
-    assert copier_questions()["credentials"]["ask"] == "{{ advanced or 'credentials' in config_strategies }}"
+    assert copier_questions()["credentials"]["ask"] == "{{ 'credentials' in config_strategies }}"
 
 
 # --- copier update -----------------------------------------------------------------------------

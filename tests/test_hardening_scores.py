@@ -123,7 +123,7 @@ def test_score_table_has_a_row_per_profile_and_version_scored() -> None:
     assert [line.split()[:3] for line in table.splitlines()[1:]] == [["none", "default", "9.2"], ["strict", "239", "1.7"]]
 
 
-DOCS = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "hardening.md"
 NUMBER = re.compile(r"\d+\.\d")
 
 

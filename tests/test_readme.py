@@ -53,7 +53,7 @@ def test_the_readme_is_short():
 
 def test_the_first_screen_says_what_you_get_and_the_command():
     assert "\n    copier copy --trust gh:org/unit-template .\n" in FIRST_SCREEN
-    assert "You get `rel/systemd/lib/systemd/system/<app>.service`" in FIRST_SCREEN
+    assert "You get `rel/systemd/lib/systemd/system/<service_name>.service`" in FIRST_SCREEN
 
 
 def docs() -> list[Path]:
