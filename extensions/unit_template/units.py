@@ -207,7 +207,8 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    values = apply_strategies(resolve(answers))
+    resolved = resolve(answers)
+    values = apply_strategies(resolved)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
     check_paths(values)
@@ -235,6 +236,8 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         **values,
         # The option values themselves, before the entries below replace some: for bindings.py.
         "options": values,
+        # Before the strategies add theirs, as a mix_systemd config holds them: for bindings.py.
+        "config_options": resolved,
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,
