@@ -78,7 +78,9 @@ CONFIGS: dict[str, str] = {
     "limit-core-int": "limit_core: 0",
     "timers-int": 'restart: "on-failure", restart_sec: 5, timeout_start_sec: 60',
     "timers-text": 'restart_sec: "2s", timeout_start_sec: "2min"',
-    "env-files": 'env_files: [["-", :configuration_dir, "/environment"], ["-", :deploy_dir, "/etc/environment"]], dirs: [:configuration]',
+    "env-files": (
+        'env_files: [["-", :configuration_dir, "/environment"], ["-", :deploy_dir, "/etc/environment"]], dirs: [:configuration]'
+    ),
     "env-vars": 'env_vars: ["PORT=4000", ["RELEASE_TMP=", :runtime_dir], "REPLACE_OS_VARS=true"], dirs: [:runtime]',
     "env-vars-tuple": 'env_vars: [{"RELEASE_TMP=", :runtime_dir}, {"RELEASE_MUTABLE_DIR=", :runtime_dir}], dirs: [:runtime]',
     "start-pre": 'exec_start_pre: [["!", :deploy_dir, "/bin/sync-config"], "-/bin/true", "+/usr/bin/env"]',

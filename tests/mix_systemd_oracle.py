@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_ORACLE = ROOT.parent / "shared" / "oracle" / "mix_systemd-0.8.2"
 APP = "foo_bar"
 
-ORACLE_TASK = '''defmodule Mix.Tasks.Oracle do
+ORACLE_TASK = """defmodule Mix.Tasks.Oracle do
   @moduledoc false
   use Mix.Task
 
@@ -54,7 +54,7 @@ ORACLE_TASK = '''defmodule Mix.Tasks.Oracle do
     end
   end
 end
-'''
+"""
 
 
 @dataclass

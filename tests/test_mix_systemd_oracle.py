@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from mix_systemd_matrix import CONFIGS
 from mix_systemd_oracle import APP, Oracle, build_oracle
+
 from rendering import render_template, sections, write_mix_exs
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
@@ -87,6 +87,4 @@ def test_mix_systemd_generate_with_our_templates_gives_copiers_units(cases: dict
     ours = case.mix_units("ours")
     copier = case.copier_units()
     assert set(ours) <= set(copier)
-    assert {unit: directive_lines(text) for unit, text in ours.items()} == {
-        unit: directive_lines(copier[unit]) for unit in ours
-    }
+    assert {unit: directive_lines(text) for unit, text in ours.items()} == {unit: directive_lines(copier[unit]) for unit in ours}

@@ -66,7 +66,8 @@ def mix_exec_start_wrap(wrap: str | None) -> str:
 
 def export_bindings(view: Mapping[str, Any], mix_systemd_only: bool = False) -> dict[str, Any]:
     """Every option's value as resolved (expanded, not escaped; before the config
-    strategies add theirs, which the .eex files add themselves), shaped like mix_systemd's cfg. ``view`` is units.unit_view's result.
+    strategies add theirs, which the .eex files add themselves), shaped like mix_systemd's cfg.
+    ``view`` is units.unit_view's result.
 
     With ``mix_systemd_only``, options mix_systemd does not know are left out,
     as they are when `mix systemd.generate` runs with mix_systemd's own config.
@@ -160,11 +161,14 @@ STRATEGIES_EEX = """with_dir = fn list, name -> if name in list, do: list, else:
   bootstrap_file = text.(deploy_dir) <> "/etc/environment"
   strategy = fn
     "environment_file", s ->
-      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, text.(cfg[:configuration_dir]) <> "/environment", true, true)}
+      environment_file = text.(cfg[:configuration_dir]) <> "/environment"
+      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, environment_file, true, true)}
     "s3_sync", s ->
-      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, bootstrap_file, true, true), pre: s.pre ++ ["+" <> script_path.(SCRIPT_S3)]}
+      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, bootstrap_file, true, true),
+        pre: s.pre ++ ["+" <> script_path.(SCRIPT_S3)]}
     "ssm", s ->
-      %{s | dirs: s.dirs |> with_dir.("configuration") |> with_dir.("runtime"), env_files: with_file.(s.env_files, bootstrap_file, true, true),
+      %{s | dirs: s.dirs |> with_dir.("configuration") |> with_dir.("runtime"),
+        env_files: with_file.(s.env_files, bootstrap_file, true, true),
         env_vars: with_var.(s.env_vars, "RELEASE_TMP", text.(cfg[:runtime_dir])), pre: s.pre ++ ["+" <> script_path.(SCRIPT_SSM)]}
     "cloud_init", s ->
       after_targets = if CLOUD_INIT_AFTER in s.script_after, do: s.script_after, else: s.script_after ++ [CLOUD_INIT_AFTER]
