@@ -16,6 +16,7 @@ from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
 from .validate import _abspath, _env_var
+from .versions import EXEC_TYPE_SINCE
 
 # systemd >= this version manages the directory itself (*Directory=).
 DIRECTORY_SINCE = {"runtime": 211, "configuration": 235, "state": 235, "cache": 235, "logs": 235}
@@ -26,7 +27,6 @@ DIRECTIVE = {
     "cache": "CacheDirectory",
     "logs": "LogsDirectory",
 }
-EXEC_TYPE_SINCE = 240  # Type=exec
 BASE_AFTER = ["local-fs.target", "network.target"]
 # Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
 # A crash dump must outlive the restart that follows the crash: PrivateTmp's /tmp
