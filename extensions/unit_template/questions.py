@@ -68,9 +68,11 @@ def imported_default(name: str, option: Option) -> str:
 
 
 def help_text(name: str, option: Option) -> str:
+    """The help, and what the mix_systemd import could not take for this option (see mix_systemd_import.py)."""
+    problem = f"{{{{ import_problem('{name}') }}}}"
     if callable(option.default) and option.question_default is None:
-        return f"{option.help} (empty: {{{{ default_of('{name}') }}}})"
-    return option.help
+        return f"{option.help} (empty: {{{{ default_of('{name}') }}}}){problem}"
+    return option.help + problem
 
 
 def question(name: str, option: Option) -> dict[str, Any]:
@@ -84,7 +86,9 @@ def question(name: str, option: Option) -> dict[str, Any]:
     entry["default"] = imported_default(name, option)
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if not option.basic:
-        entry["ask"] = option.ask or "{{ advanced }}"
+        # Also asked when the import could not take the project's value for it.
+        condition = (option.ask or "{{ advanced }}")[2:-2].strip()
+        entry["ask"] = f"{{{{ ({condition}) or import_problem('{name}') != '' }}}}"
     return entry
 
 
