@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pexpect
 import pytest
 import yaml
 
@@ -24,6 +25,7 @@ from template_repo import (
     snapshot_template,
     update_project,
 )
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 from unit_template.elixir_terms import read_config
 from unit_template.mix_systemd_import import convert, import_project
 
@@ -377,3 +379,30 @@ def test_release_name_mix_env_is_evaluated_with_elixir(tmp_path: Path) -> None:
     project = mix_project(tmp_path, "release_name: Mix.env()")
     assert import_project(project, "prod").answers["release_name"] == "prod"
     assert import_project(project, "staging").answers["release_name"] == "staging"
+
+
+def test_interactively_what_the_import_could_not_take_is_shown_and_asked_at_its_question(tmp_path: Path) -> None:
+    two_releases = ONLY_PROD.replace("releases: [prod: []]", "releases: [web: [], jobs: []]")
+    project = mix_project(tmp_path, "dirs: [:runtime], exec_start: fn -> :no end", two_releases)
+    child = spawn_copy(project)
+    asked: list[str] = []
+    last_help = ""
+    while child.expect([pexpect.EOF, PROMPT]) == 1:
+        help_text = child.match.group(1).strip()
+        if help_text == last_help:
+            continue
+        last_help = help_text
+        asked.append(help_text)
+        if help_text.startswith("Release name: runs bin/"):
+            child.send(CLEAR_LINE + "jobs\r")
+        else:
+            child.send("\r")
+    child.close()
+    child.logfile_read.close()
+    log = (tmp_path / "terminal.log").read_text()
+
+    assert child.exitstatus == 0, log
+    assert "NOT IMPORTED from your project: release_name: mix.exs defines the releases web, jobs" in log
+    assert "NOT IMPORTED from your project: exec_start" in log
+    assert any(text.startswith("Replaces the whole ExecStart= command") for text in asked)
+    assert "ExecStart=/srv/foo-bar/current/bin/jobs start" in main_unit(project).splitlines()

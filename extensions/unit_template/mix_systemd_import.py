@@ -232,7 +232,7 @@ def at_question(imported: Imported, name: str) -> str:
     """The import's problem with one option, for that question's help."""
     if name not in imported.problems:
         return ""
-    return f"\n  NOT IMPORTED from your config :mix_systemd: {problem_line(imported, name)}"
+    return f"\n  NOT IMPORTED from your project: {problem_line(imported, name)}"
 
 
 def report(imported: Imported) -> str:
