@@ -109,6 +109,8 @@ CONFIGS: dict[str, str] = {
     "credentials": 'config_strategies: [:environment_file, :credentials], credentials: ["db_password"]',
     "s3-ssm": "config_strategies: [:s3_sync, :ssm]",
     "cloud-init": "config_strategies: [:environment_file, :cloud_init], runtime_environment_service: true",
+    "cloud-init-no-switch": "config_strategies: [:cloud_init]",
+    "script-no-switch": 'runtime_environment_service_script: "runtime-env"',
     "ports-watchdog": 'allow_privileged_ports: true, service_type: :notify, watchdog_sec: "30s"',
     "hardening-disable": 'hardening_disable: ["MemoryDenyWriteExecute"], hardening: :standard',
 }

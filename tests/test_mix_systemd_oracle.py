@@ -10,15 +10,18 @@ from copier's only by the differences docs/mix_systemd-differences.md lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
-from mix_systemd_matrix import CONFIGS
+from mix_systemd_matrix import CONFIGS, MIX_SYSTEMD_OPTIONS, UPSTREAM_REFUSES
 from mix_systemd_oracle import APP, Oracle, build_oracle
 
-from rendering import render_template, sections, write_mix_exs
+from rendering import ROOT, render_template, sections, write_mix_exs
+from unit_template.elixir_terms import read_config
+from unit_template.hardening import DIRECTIVES
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
 VARIANTS = ("ours", "own")
@@ -63,7 +66,7 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> Oracle:
 def cases(oracle: Oracle, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     root = tmp_path_factory.mktemp("oracle-cases")
     result: dict[str, Case] = {}
-    for name, body in CONFIGS.items():
+    for name, body in {**CONFIGS, **UPSTREAM_REFUSES}.items():
         project = root / name
         write_mix_exs(project, APP)
         (project / "config").mkdir()
@@ -88,3 +91,158 @@ def test_mix_systemd_generate_with_our_templates_gives_copiers_units(cases: dict
     copier = case.copier_units()
     assert set(ours) <= set(copier)
     assert {unit: directive_lines(text) for unit, text in ours.items()} == {unit: directive_lines(copier[unit]) for unit in ours}
+
+
+RUNTIME_ENVIRONMENT_UNIT = "foo-bar-runtime-environment.service"
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_copier_writes_a_unit_mix_systemd_does_not_only_for_the_runtime_environment_switch(
+    cases: dict[str, Case], name: str
+) -> None:
+    """mix_systemd writes the runtime-environment unit only with `runtime_environment_service: true`."""
+    case = cases[name]
+    only_copier = set(case.copier_units()) - set(case.mix_units("ours"))
+    switch = "runtime_environment_service: true" in CONFIGS[name]
+    assert only_copier <= ({RUNTIME_ENVIRONMENT_UNIT} if not switch else set())
+
+
+def test_the_runtime_environment_switch_difference_is_seen() -> None:
+    assert [name for name in CONFIGS if "no-switch" in name]
+
+
+@pytest.mark.parametrize("name", list(UPSTREAM_REFUSES))
+def test_configs_mix_systemd_itself_cannot_generate_from_copy_with_copier(cases: dict[str, Case], name: str) -> None:
+    case = cases[name]
+    assert not case.copier_error
+    assert "foo-bar.service" in case.copier_units()
+    for variant in VARIANTS:
+        assert (case.out(variant) / "error").is_file(), f"mix_systemd 0.8.2 now generates {name} ({variant})"
+
+
+def test_every_mix_systemd_option_is_set_in_some_configuration() -> None:
+    named = {key for body in CONFIGS.values() for key in read_config(f"config :mix_systemd, {body}").values}
+    assert sorted(set(MIX_SYSTEMD_OPTIONS) - named) == []
+
+
+def test_the_matrix_has_configurations_with_and_without_this_templates_own_options() -> None:
+    ours = {"hardening", "config_strategies", "credentials", "allow_privileged_ports", "watchdog_sec", "hardening_disable"}
+    keys = [set(read_config(f"config :mix_systemd, {body}").values) for body in CONFIGS.values()]
+    assert len(CONFIGS) >= 40
+    assert sum(1 for k in keys if not k & ours) >= 40 and sum(1 for k in keys if k & ours) >= 5
+
+
+# What a migrating user sees in `git diff` between mix_systemd's own units and
+# copier's: each line that differs is explained by one of these, and each of
+# these is seen in the matrix. docs/mix_systemd-differences.md lists the same ids.
+@dataclass(frozen=True)
+class Difference:
+    removed: str = ""  # a line of mix_systemd's own unit that ours does not have
+    added: str = ""  # a line of ours that mix_systemd's own unit does not have
+    unit: str = ""  # the unit file, by its ending ("" the main unit)
+
+
+HARDENING_KEYS = "|".join(sorted({row.key for row in DIRECTIVES} | {"AmbientCapabilities"}))
+DIFFERENCES: dict[str, Difference] = {
+    "no-exec-stop": Difference(removed=r"\[Service\] ExecStop=.*/bin/\S+ stop"),
+    "after-targets-on-after": Difference(
+        removed=r"\[Unit\] (After=local-fs\.target network\.target| .*=)",
+        added=r"\[Unit\] After=local-fs\.target network\.target .+",
+    ),
+    "forking-start": Difference(
+        removed=r"\[Service\] ExecStart=.*/bin/\S+ daemon", added=r"\[Service\] ExecStart=/bin/sh -c .* start"
+    ),
+    "wrap-space": Difference(
+        removed=r"\[Service\] ExecStart=.*[^ ]/srv/\S+/bin/\S+ \w+",
+        added=r"\[Service\] ExecStart=(?!/bin/sh )\S.* /srv/\S+/bin/\S+ \w+",
+    ),
+    "expand-keys-nil": Difference(removed=r"\[Service\] ExecSt(art|op)=", added=r"\[Service\] ExecStart=/\S+/bin/\S+ \w+"),
+    "hardening": Difference(
+        removed=rf"\[Service\] (({HARDENING_KEYS})=.*|UMask=0027)", added=rf"\[Service\] (({HARDENING_KEYS})=.*|UMask=0077)"
+    ),
+    "environment-file-strategy": Difference(
+        added=r"\[Service\] (ConfigurationDirectory(Mode)?=.*|Environment=CONFIGURATION_DIR=.*|EnvironmentFile=-.*/environment)"
+    ),
+    "other-strategies": Difference(
+        removed=r"\[(Unit|Service)\] (ExecStart=.*/bin/|After=local-fs\.target)",
+        added=r"\[(Unit|Service)\] (ExecStartPre=\+.*/sync-config-.*|LoadCredential=.*|EnvironmentFile=/run/.*/environment|"
+        r"ExecStart=.*/cloud-init-environment|After=local-fs\.target cloud-config\.target|Environment=RUNTIME_DIR=.*)",
+    ),
+    "writable-dirs": Difference(
+        added=r"\[Service\] (Environment=(RELEASE_TMP|ERL_CRASH_DUMP|LOGS_DIR)=.*|LogsDirectory(Mode)?=.*|ReadWritePaths=.*)"
+    ),
+    "runtime-dir-when-needed": Difference(added=r"\[Service\] RuntimeDirectory(Mode|Preserve)?=.*"),
+    "tmp-dir-created": Difference(added=r"\[Service\] ExecStartPre=/usr/bin/install -d -m .*"),
+    "sandbox-paths-without-chroot": Difference(added=r"\[Service\] (ReadWritePaths|ReadOnlyPaths|InaccessiblePaths)=.*"),
+    "notify-access": Difference(added=r"\[Service\] NotifyAccess=main"),
+    "own-options": Difference(added=r"\[Service\] WatchdogSec=.*"),
+    "runtime-environment-unit": Difference(
+        removed=r"\[Install\] WantedBy=multi-user\.target",
+        added=r"\[(Unit|Service)\] (PartOf=.*|RemainAfterExit=yes|Wants=.*-runtime-environment\.service)",
+        unit="-runtime-environment.service",
+    ),
+    "runtime-environment-wants": Difference(added=r"\[Unit\] Wants=.*-runtime-environment\.service"),
+    "restart-units": Difference(
+        removed=r"\[(Unit|Service|Install)\] (Description=.* restarter|After=local-fs\.target|"
+        r"ExecStart=/usr/bin/systemctl restart .*|WantedBy=multi-user\.target)",
+        added=r"\[(Unit|Service|Path)\] (Description=Restart .*|ExecStart=/bin/systemctl restart .*|Unit=.*-restart\.service)",
+        unit="-restart.",
+    ),
+}
+NOT_UNIT_LINES = ("runtime-environment-switch", *UPSTREAM_REFUSES)
+
+
+def unit_kind(file_name: str) -> str:
+    for ending in ("-runtime-environment.service", "-restart."):
+        if ending in file_name:
+            return ending
+    return ""
+
+
+def explained_by(line: str, removed: bool, file_name: str) -> list[str]:
+    kind = unit_kind(file_name)
+    return [
+        name
+        for name, difference in DIFFERENCES.items()
+        if (difference.unit in ("", kind) if difference.unit else True)
+        and re.fullmatch((difference.removed if removed else difference.added) or "(?!)", line)
+    ]
+
+
+@pytest.fixture(scope="module")
+def own_differences(cases: dict[str, Case]) -> dict[str, list[str]]:
+    """Each difference id -> where it was seen; "unexplained" -> the lines no difference explains."""
+    seen: dict[str, list[str]] = {name: [] for name in DIFFERENCES}
+    seen["unexplained"] = []
+    for name in CONFIGS:
+        case = cases[name]
+        copier = case.copier_units()
+        for unit, text in case.mix_units("own").items():
+            own, ours = set(directive_lines(text)), set(directive_lines(copier[unit]))
+            for removed, lines in ((True, own - ours), (False, ours - own)):
+                for line in sorted(lines):
+                    ids = explained_by(line, removed, unit)
+                    where = f"{name} {unit} {'-' if removed else '+'}{line}"
+                    for difference in ids:
+                        seen[difference].append(where)
+                    if not ids:
+                        seen["unexplained"].append(where)
+    return seen
+
+
+def test_mix_systemds_own_units_differ_from_ours_only_as_listed(own_differences: dict[str, list[str]]) -> None:
+    assert own_differences["unexplained"] == []
+    print(f"\n{sum(len(v) for k, v in own_differences.items() if k != 'unexplained')} differing lines explained")
+
+
+@pytest.mark.parametrize("difference", list(DIFFERENCES))
+def test_each_listed_difference_is_seen(own_differences: dict[str, list[str]], difference: str) -> None:
+    assert own_differences[difference], f"{difference} is listed but no configuration shows it"
+
+
+DOCS = ROOT / "docs" / "mix_systemd-differences.md"
+
+
+def test_the_differences_page_lists_exactly_the_differences_the_tests_find() -> None:
+    listed = re.findall(r"^- \*\*`([a-z0-9-]+)`\*\*", DOCS.read_text(), flags=re.MULTILINE)
+    assert sorted(listed) == sorted([*DIFFERENCES, *NOT_UNIT_LINES])
