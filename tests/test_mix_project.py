@@ -199,6 +199,8 @@ def test_the_release_is_the_one_mix_release_builds(tmp_path: Path, reader: str, 
 def test_a_mix_exs_elixir_cannot_evaluate_is_read_as_text_saying_why(tmp_path: Path) -> None:
     require_tool("elixir", "elixir")
     source = PROJECT.replace("use Mix.Project", 'use Mix.Project\n  raise "needs the CI secrets"')
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.exs").write_text("import Config\nconfig :mix_systemd, dirs: [:runtime]\n")
     project = read_project(project_dir(tmp_path, source))
     assert project.app == "foo_bar"
     assert "evaluating mix.exs and config/ with Elixir failed" in project.failure
@@ -225,3 +227,9 @@ def test_config_is_evaluated_for_the_mix_env_without_fetching_deps(tmp_path: Pat
     assert prod.config.values == {"release_name": Atom("prod"), "env_vars": ["PORT=4000"], "base_dir": "/opt"}
     assert staging.config.values["base_dir"] == "/staging"
     assert staging.config.values["release_name"] == Atom("staging")
+
+
+def test_a_plain_project_without_mix_systemd_config_is_read_as_text(tmp_path: Path) -> None:
+    """Evaluating takes a second; for such a project the text gives what Elixir would."""
+    source = PROJECT.replace("use Mix.Project", 'use Mix.Project\n  raise "not evaluated"')
+    assert read_project(project_dir(tmp_path, source)).failure == ""

@@ -7,6 +7,11 @@ chosen MIX_ENV, so import_config, config_env(), Mix.env(), System.get_env and
 module attributes work. Without Elixir, or when that fails (the reason is
 kept, to tell the user), mix.exs is read as text: comments aside, `app: @app`
 resolved from its `@app :name` attribute.
+
+Evaluating takes about a second, so it is skipped where reading the text gives
+the same answer for sure: no file under config/ names mix_systemd, and
+mix.exs has a literal `app: :name` and no releases, default_release or
+apps_path.
 """
 
 from __future__ import annotations
@@ -198,6 +203,20 @@ def _stamp(project_dir: Path) -> tuple[int, ...]:
     return tuple(path.stat().st_mtime_ns for path in files if path.is_file())
 
 
+def mentions_mix_systemd(project_dir: Path) -> bool:
+    config = project_dir / "config"
+    files = sorted(config.rglob("*.exs")) if config.is_dir() else []
+    return any("mix_systemd" in path.read_text(encoding="utf-8", errors="replace") for path in files)
+
+
+def text_is_enough(source: str, project_dir: Path) -> bool:
+    """A plain project without mix_systemd config: the text gives what Elixir would."""
+    code = strip_comments(source)
+    match = APP.search(code)
+    plain = bool(match and match.group(1)) and not re.search(r"(?<![\w:])(releases|default_release|apps_path)\b", code)
+    return plain and not mentions_mix_systemd(project_dir)
+
+
 @lru_cache(maxsize=32)
 def _read(project_dir: Path, mix_env: str, elixir: str | None, _stamp: tuple[int, ...]) -> MixProject:
     mix_exs = project_dir / "mix.exs"
@@ -205,7 +224,7 @@ def _read(project_dir: Path, mix_env: str, elixir: str | None, _stamp: tuple[int
         source = mix_exs.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return MixProject()
-    if elixir:
+    if elixir and not text_is_enough(source, project_dir):
         evaluated = read_with_elixir(project_dir, mix_env, elixir)
         if not evaluated.failure:
             return evaluated
