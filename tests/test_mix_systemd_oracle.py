@@ -11,6 +11,9 @@ from copier's only by the differences docs/mix_systemd-differences.md lists.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from unit_template.elixir_terms import read_config
 from unit_template.hardening import DIRECTIVES
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
+COPIER = str(Path(sys.executable).parent / "copier")
 VARIANTS = ("ours", "own")
 
 
@@ -246,3 +250,30 @@ DOCS = ROOT / "docs" / "mix_systemd-differences.md"
 def test_the_differences_page_lists_exactly_the_differences_the_tests_find() -> None:
     listed = re.findall(r"^- \*\*`([a-z0-9-]+)`\*\*", DOCS.read_text(), flags=re.MULTILINE)
     assert sorted(listed) == sorted([*DIFFERENCES, *NOT_UNIT_LINES])
+
+
+def test_the_users_commands_copier_copy_then_mix_systemd_generate_give_the_same_units(oracle: Oracle, tmp_path: Path) -> None:
+    """Literally what a user keeping `mix systemd.generate` runs, in a project that depends on mix_systemd."""
+    project = tmp_path / APP
+    shutil.copytree(oracle.project, project, symlinks=True)
+    (project / "config").mkdir(exist_ok=True)
+    (project / "config" / "config.exs").write_text(
+        config_exs('dirs: [:runtime, :state], restart_sec: 5, env_vars: ["PORT=4000"], service_type: :exec')
+    )
+    copied = subprocess.run(
+        [COPIER, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(ROOT), str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert copied.returncode == 0, copied.stderr
+
+    generated = subprocess.run(
+        "MIX_ENV=prod mix systemd.generate", shell=True, cwd=project, capture_output=True, text=True, check=False
+    )
+
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    mix_unit = (project / "_build/prod/systemd/lib/systemd/system/foo-bar.service").read_text()
+    copier_unit = (project / "rel/systemd/lib/systemd/system/foo-bar.service").read_text()
+    assert directive_lines(mix_unit) == directive_lines(copier_unit)
+    assert "[Service] Type=exec" in directive_lines(mix_unit)
