@@ -87,8 +87,7 @@ def question(name: str, option: Option) -> dict[str, Any]:
     entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if not option.basic:
         # Also asked when the import could not take the project's value for it.
-        condition = (option.ask or "{{ advanced }}")[2:-2].strip()
-        entry["ask"] = f"{{{{ ({condition}) or import_problem('{name}') != '' }}}}"
+        entry["ask"] = option.ask or f"{{{{ advanced or import_problem('{name}') != '' }}}}"
     return entry
 
 
