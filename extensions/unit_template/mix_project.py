@@ -11,7 +11,8 @@ resolved from its `@app :name` attribute.
 Evaluating takes about a second, so it is skipped where reading the text gives
 the same answer for sure: no file under config/ names mix_systemd, and
 mix.exs has a literal `app: :name` and no releases, default_release or
-apps_path.
+apps_path. SYSTEMD_UNIT_NO_ELIXIR=1 in the environment reads as if Elixir were
+absent (the tests use it for the fallback).
 """
 
 from __future__ import annotations
