@@ -38,13 +38,21 @@ _FOREIGN = _set_aside_foreign_package()
 sys.path.insert(0, str(_HERE))
 
 from copier import run_copy  # noqa: E402
+from copier._main import _operation  # noqa: E402  (copy or update, for the import's refusals)
 from copier.errors import UserMessageError  # noqa: E402
 
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
 from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
 from unit_template.messages import after_copy, after_update  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
-from unit_template.mix_systemd_import import Imported, default_text, import_project, report  # noqa: E402
+from unit_template.mix_systemd_import import (  # noqa: E402
+    Imported,
+    at_question,
+    blocking,
+    default_text,
+    import_project,
+    report,
+)
 from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
@@ -108,9 +116,15 @@ def lifecycle_message(context: Context, operation: str) -> str:
 _IMPORTS: dict[str, Imported] = {}
 
 
-def _config_stamp(project: Path) -> str:
-    files = [project / "config" / name for name in ("config.exs", "prod.exs")]
-    return json.dumps([str(project), *(path.stat().st_mtime_ns if path.is_file() else 0 for path in files)])
+def _mix_env(conf: Mapping[str, Any]) -> str:
+    """The MIX_ENV the config files are evaluated for: --data mix_env, else prod."""
+    return str((conf["data"] or {}).get("mix_env") or "prod")
+
+
+def _config_stamp(project: Path, mix_env: str) -> str:
+    config = project / "config"
+    files = [project / "mix.exs", *(sorted(config.glob("*.exs")) if config.is_dir() else [])]
+    return json.dumps([str(project), mix_env, *(path.stat().st_mtime_ns if path.is_file() else 0 for path in files)])
 
 
 def _imported_for(context: Context) -> Imported:
@@ -118,9 +132,9 @@ def _imported_for(context: Context) -> Imported:
     if not isinstance(conf, Mapping):
         return Imported()
     project = Path(str(conf["dst_path"]))
-    key = _config_stamp(project)
+    key = _config_stamp(project, _mix_env(conf))
     if key not in _IMPORTS:
-        _IMPORTS[key] = import_project(project)
+        _IMPORTS[key] = import_project(project, _mix_env(conf))
         message = report(_IMPORTS[key])
         if message and not conf["quiet"]:
             print(message, file=sys.stderr)
@@ -135,8 +149,19 @@ def imported(context: Context, name: str, fallback: Any) -> str:
 
 
 @pass_context
+def import_problem(context: Context, name: str) -> str:
+    """What the import could not take for this option: shown in its question's help, and asks it."""
+    return at_question(_imported_for(context), name)
+
+
+@pass_context
 def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written, keeping the answers."""
+    conf = context.get("_copier_conf")
+    if isinstance(conf, Mapping) and conf["defaults"] and _operation.get("copy") == "copy":
+        message = blocking(_imported_for(context), set(conf["data"] or {}))
+        if message:
+            raise UserMessageError(message)
     answers = _answers(context)
     view, errors = _view(answers)
     if view is None:
@@ -359,6 +384,7 @@ class SystemdUnitExtension(Extension):
         environment.globals.update(
             lifecycle_message=lifecycle_message,
             imported=imported,
+            import_problem=import_problem,
             mix_app_name=mix_app_name,
             unit=unit,
             validate_all=validate_all,

@@ -8,10 +8,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pexpect
 import pytest
 import yaml
 
-from rendering import OUTPUT_DIR, sections, write_mix_exs
+from rendering import OUTPUT_DIR, render_template, sections, write_mix_exs
+from system_tools import require_tool
 from template_repo import (
     ANSWERS_FILE,
     V2_DIRECTIVE,
@@ -23,6 +25,7 @@ from template_repo import (
     snapshot_template,
     update_project,
 )
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 from unit_template.elixir_terms import read_config
 from unit_template.mix_systemd_import import convert, import_project
 
@@ -227,18 +230,179 @@ def test_mix_systemd_project_migrates_end_to_end(mix_systemd_project: Path, tmp_
     assert git(project, "status", "--porcelain", "--", "config", "rel/templates") == ""
 
 
-def test_copy_reports_unreadable_mix_systemd_values_by_name(mix_systemd_project: Path) -> None:
-    config = mix_systemd_project / "config/config.exs"
-    config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("BASE"),'))
-
-    result = subprocess.run(
-        [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", str(ROOT), str(mix_systemd_project)],
+def copy_defaults(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real copier CLI, without prompts, as a user migrating runs it."""
+    return subprocess.run(
+        [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *args, str(ROOT), str(project)],
         capture_output=True,
         text=True,
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
         check=False,
     )
 
+
+WITHOUT_ELIXIR = {"SYSTEMD_UNIT_NO_ELIXIR": "1"}
+
+
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]], ids=["loud", "quiet"])
+def test_an_unreadable_value_stops_a_copy_without_prompts_naming_option_value_and_data(
+    mix_systemd_project: Path, quiet: list[str]
+) -> None:
+    config = mix_systemd_project / "config/config.exs"
+    config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("BASE"),'))
+
+    result = copy_defaults(mix_systemd_project, *quiet, env=WITHOUT_ELIXIR)
+
+    assert result.returncode != 0
+    line = '  base_dir: a call into the module System in `System.get_env("BASE")`; set it with --data base_dir=VALUE'
+    assert line in result.stderr.splitlines()
+    assert not (mix_systemd_project / OUTPUT_DIR).exists()
+
+
+def test_the_data_the_message_names_lets_the_copy_through(mix_systemd_project: Path) -> None:
+    config = mix_systemd_project / "config/config.exs"
+    config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("BASE"),'))
+
+    result = copy_defaults(mix_systemd_project, "--data", "base_dir=/opt", env=WITHOUT_ELIXIR)
+
     assert result.returncode == 0, result.stderr
-    assert '  base_dir: a call into the module System in `System.get_env("BASE")`' in result.stderr.splitlines()
-    assert "WorkingDirectory=/srv/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
+    assert "WorkingDirectory=/opt/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
+
+
+def test_with_elixir_the_config_is_evaluated_as_mix_does(mix_systemd_project: Path) -> None:
+    require_tool("elixir", "elixir")
+    config = mix_systemd_project / "config/config.exs"
+    config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("NO_SUCH_VARIABLE_X", "/opt"),'))
+
+    result = copy_defaults(mix_systemd_project)
+
+    assert result.returncode == 0, result.stderr
+    assert "WorkingDirectory=/opt/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
+
+
+def mix_project(tmp_path: Path, config: str, mix_exs: str | None = None) -> Path:
+    """A mix project with `config :mix_systemd, <config>` in config/config.exs."""
+    project = tmp_path / "project"
+    write_mix_exs(project, "foo_bar")
+    if mix_exs is not None:
+        (project / "mix.exs").write_text(mix_exs)
+    (project / "config").mkdir()
+    (project / "config/config.exs").write_text(f"import Config\n\nconfig :mix_systemd, {config}\n")
+    return project
+
+
+def main_unit(project: Path) -> str:
+    return (project / OUTPUT_DIR / "foo-bar.service").read_text()
+
+
+def test_integer_time_spans_are_imported_as_mix_systemd_takes_them() -> None:
+    assert imported("config :mix_systemd, restart_sec: 5, timeout_start_sec: 60") == {
+        "restart_sec": "5",
+        "timeout_start_sec": "60",
+    }
+
+
+def test_integer_time_spans_reach_the_unit(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, "restart_sec: 5, timeout_start_sec: 60")
+    render_template(project, {})
+    lines = main_unit(project).splitlines()
+    assert "RestartSec=5" in lines and "TimeoutStartSec=60" in lines
+
+
+def test_the_tuple_form_of_mix_systemds_readme_copies(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, 'env_vars: [{"RELEASE_TMP=", :runtime_dir}], dirs: [:runtime]')
+    render_template(project, {})
+    assert "Environment=RELEASE_TMP=/run/foo-bar" in main_unit(project).splitlines()
+
+
+def test_plain_strings_with_a_prefix_copy(tmp_path: Path) -> None:
+    config = 'exec_start_pre: ["!/usr/bin/env true", "-/bin/false", "+/bin/true"], env_files: ["-/etc/default/foo-bar"]'
+    project = mix_project(tmp_path, config)
+    render_template(project, {})
+    lines = main_unit(project).splitlines()
+    for line in (
+        "ExecStartPre=!/usr/bin/env true",
+        "ExecStartPre=-/bin/false",
+        "ExecStartPre=+/bin/true",
+        "EnvironmentFile=-/etc/default/foo-bar",
+    ):
+        assert line in lines
+
+
+def test_renamed_ext_name_keeps_the_paths_and_users_mix_systemd_derived_from_the_app(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, 'ext_name: "fb", base_dir: "/opt"')
+    answers = import_project(project).answers
+    assert answers["deploy_dir"] == "/opt/foo-bar"
+    assert answers["service_name"] == answers["app_user"] == answers["runtime_directory"] == "foo-bar"
+
+
+def test_app_name_in_the_config_does_not_replace_the_mix_exs_app(tmp_path: Path) -> None:
+    result = import_project(mix_project(tmp_path, "app_name: :other"))
+    assert "app_name" not in result.answers
+    assert any("mix_systemd takes the app from mix.exs (foo_bar)" in note for note in result.notes)
+
+
+ONLY_PROD = """defmodule FooBar.MixProject do
+  use Mix.Project
+  def project, do: [app: :foo_bar, version: "0.1.0", deps: deps(), releases: [prod: []]]
+  defp deps, do: [{:phoenix, "~> 1.7"}, {:ecto_sql, "~> 3.10"}]
+end
+"""
+
+
+@pytest.mark.parametrize("env", [{}, WITHOUT_ELIXIR], ids=["elixir", "text"])
+def test_a_project_whose_only_release_is_prod_runs_bin_prod(tmp_path: Path, env: dict[str, str]) -> None:
+    project = mix_project(tmp_path, "dirs: [:runtime]", ONLY_PROD)
+    result = copy_defaults(project, "--quiet", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "ExecStart=/srv/foo-bar/current/bin/prod start" in main_unit(project).splitlines()
+
+
+def test_several_releases_and_no_default_release_stop_a_copy_without_prompts(tmp_path: Path) -> None:
+    project = mix_project(
+        tmp_path, "dirs: [:runtime]", ONLY_PROD.replace("releases: [prod: []]", "releases: [web: [], jobs: []]")
+    )
+
+    refused = copy_defaults(project, "--quiet")
+    assert refused.returncode != 0
+    assert "release_name: mix.exs defines the releases web, jobs and no default_release" in refused.stderr
+    assert "--data release_name=VALUE" in refused.stderr
+    assert not (project / OUTPUT_DIR).exists()
+
+    given = copy_defaults(project, "--quiet", "--data", "release_name=jobs")
+    assert given.returncode == 0, given.stderr
+    assert "ExecStart=/srv/foo-bar/current/bin/jobs start" in main_unit(project).splitlines()
+
+
+def test_release_name_mix_env_is_evaluated_with_elixir(tmp_path: Path) -> None:
+    require_tool("elixir", "elixir")
+    project = mix_project(tmp_path, "release_name: Mix.env()")
+    assert import_project(project, "prod").answers["release_name"] == "prod"
+    assert import_project(project, "staging").answers["release_name"] == "staging"
+
+
+def test_interactively_what_the_import_could_not_take_is_shown_and_asked_at_its_question(tmp_path: Path) -> None:
+    two_releases = ONLY_PROD.replace("releases: [prod: []]", "releases: [web: [], jobs: []]")
+    project = mix_project(tmp_path, "dirs: [:runtime], exec_start: fn -> :no end", two_releases)
+    child = spawn_copy(project)
+    asked: list[str] = []
+    last_help = ""
+    while child.expect([pexpect.EOF, PROMPT]) == 1:
+        help_text = child.match.group(1).strip()
+        if help_text == last_help:
+            continue
+        last_help = help_text
+        asked.append(help_text)
+        if "release_name: " in help_text:
+            child.send(CLEAR_LINE + "jobs\r")
+        else:
+            child.send("\r")
+    child.close()
+    child.logfile_read.close()
+    log = (tmp_path / "terminal.log").read_text()
+
+    assert child.exitstatus == 0, log
+    assert "NOT IMPORTED from your project: release_name: mix.exs defines the releases web, jobs" in log
+    assert "NOT IMPORTED from your project: exec_start" in log
+    assert any("exec_start: " in text for text in asked)
+    assert "ExecStart=/srv/foo-bar/current/bin/jobs start" in main_unit(project).splitlines()

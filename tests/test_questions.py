@@ -59,8 +59,10 @@ FOLLOW_UPS = {"credentials": {"config_strategies": ["credentials"]}}
 
 
 def asked(answers: dict) -> list[str]:
-    """The questions copier.yml asks, in order, for these answers (each condition rendered as copier does)."""
+    """The questions copier.yml asks, in order, for these answers (each condition rendered as copier does),
+    for a project whose mix_systemd settings (if any) were all imported."""
     environment = jinja2.Environment()
+    environment.globals["import_problem"] = lambda name: ""
     names = []
     for name, q in user_questions().items():
         condition = q.get("ask", True)
@@ -121,9 +123,19 @@ def test_a_conditional_question_is_asked_on_the_plain_path_only_when_an_answer_c
         assert name in asked({**PLAIN, **trigger, "advanced": False})
 
 
-def test_every_other_question_is_only_asked_on_the_advanced_path():
+def test_every_other_question_is_only_asked_on_the_advanced_path_or_when_its_import_failed():
     conditional = [name for name, q in user_questions().items() if "ask" in q and name not in FOLLOW_UPS]
-    assert all("advanced" in str(user_questions()[name]["ask"]) for name in conditional if user_questions()[name]["ask"])
+    for name in conditional:
+        condition = str(user_questions()[name]["ask"])
+        assert "advanced" in condition or condition == f"{{{{ import_problem('{name}') != '' }}}}", (name, condition)
+        assert name not in asked({**PLAIN, "advanced": False})
+
+
+def test_a_question_whose_import_failed_is_asked_on_the_plain_path():
+    environment = jinja2.Environment()
+    environment.globals["import_problem"] = lambda name: "NOT IMPORTED" if name == "restart_sec" else ""
+    condition = user_questions()["restart_sec"]["ask"]
+    assert environment.from_string(condition).render({**PLAIN, "advanced": False}).strip() == "True"
 
 
 @pytest.mark.parametrize("name", sorted(OPTIONS))

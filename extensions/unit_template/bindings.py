@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import hardening, units
-from .options import DIR_NAMES, OPTIONS
+from . import hardening, strategies, units
+from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS
 
 # mix_systemd keeps these as atoms: its choices, the app name and Mix.env().
 ATOM_OPTIONS = ("service_type", "release_system", "restart_method", "app_name", "release_name", "mix_env")
@@ -37,6 +37,11 @@ MIX_SYSTEMD_OPTIONS = frozenset(
         *("expand_keys_extra", "output_dir", "template_dir"),
     }
 )
+# mix_systemd's own defaults where this template's differ (systemd_version 235,
+# umask 0027 also under hardening strict, release_name the app name): `mix
+# systemd.generate` binds them when the config leaves the option out, so the
+# .eex files take such a value as "not set" and use the answer copier resolved.
+MIX_SYSTEMD_DEFAULTS: dict[str, Any] = {"systemd_version": 235, "umask": "0027"}
 ATOM = re.compile(r"[a-z_][a-zA-Z0-9_]*")
 
 
@@ -60,13 +65,14 @@ def mix_exec_start_wrap(wrap: str | None) -> str:
 
 
 def export_bindings(view: Mapping[str, Any], mix_systemd_only: bool = False) -> dict[str, Any]:
-    """Every option's value as the unit templates used it (resolved, expanded, strategies
-    applied, not escaped), shaped like mix_systemd's cfg. ``view`` is units.unit_view's result.
+    """Every option's value as resolved (expanded, not escaped; before the config
+    strategies add theirs, which the .eex files add themselves), shaped like mix_systemd's cfg.
+    ``view`` is units.unit_view's result.
 
     With ``mix_systemd_only``, options mix_systemd does not know are left out,
     as they are when `mix systemd.generate` runs with mix_systemd's own config.
     """
-    values = view["options"]
+    values = view["config_options"]
     names = [name for name in OPTIONS if not mix_systemd_only or name in MIX_SYSTEMD_OPTIONS]
     bindings = {name: values[name] for name in names}
     bindings["unit_after_targets"] = mix_after_targets(values)
@@ -136,6 +142,61 @@ def directory_table() -> str:
     return "%{\n    " + ",\n    ".join(pairs) + "\n  }"
 
 
+# config_strategies in Elixir, as strategies.py applies them: each picked strategy's
+# dirs, environment files, variables, ExecStartPre= commands and runtime-environment
+# script, added to the config's own. Needs `text`, `texts`, `cfg` and `picked`.
+STRATEGIES_EEX = """with_dir = fn list, name -> if name in list, do: list, else: list ++ [name] end
+  with_file = fn files, path, optional, first ->
+    entry = if optional, do: "-" <> path, else: path
+    cond do
+      Enum.any?(files, &(String.trim_leading(&1, "-") == path)) -> files
+      first -> [entry | files]
+      true -> files ++ [entry]
+    end
+  end
+  with_var = fn vars, name, value ->
+    if Enum.any?(vars, &(hd(String.split(&1, "=", parts: 2)) == name)), do: vars, else: vars ++ [name <> "=" <> value]
+  end
+  script_path = fn name -> text.(scripts_dir) <> "/" <> name end
+  bootstrap_file = text.(deploy_dir) <> "/etc/environment"
+  strategy = fn
+    "environment_file", s ->
+      environment_file = text.(cfg[:configuration_dir]) <> "/environment"
+      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, environment_file, true, true)}
+    "s3_sync", s ->
+      %{s | dirs: with_dir.(s.dirs, "configuration"), env_files: with_file.(s.env_files, bootstrap_file, true, true),
+        pre: s.pre ++ ["+" <> script_path.(SCRIPT_S3)]}
+    "ssm", s ->
+      %{s | dirs: s.dirs |> with_dir.("configuration") |> with_dir.("runtime"),
+        env_files: with_file.(s.env_files, bootstrap_file, true, true),
+        env_vars: with_var.(s.env_vars, "RELEASE_TMP", text.(cfg[:runtime_dir])), pre: s.pre ++ ["+" <> script_path.(SCRIPT_SSM)]}
+    "cloud_init", s ->
+      after_targets = if CLOUD_INIT_AFTER in s.script_after, do: s.script_after, else: s.script_after ++ [CLOUD_INIT_AFTER]
+      %{s | dirs: with_dir.(s.dirs, "runtime"), script: script_path.(SCRIPT_CLOUD_INIT), script_after: after_targets,
+        env_files: with_file.(s.env_files, text.(cfg[:runtime_dir]) <> "/environment", false, false)}
+    "credentials", s ->
+      %{s | dirs: with_dir.(s.dirs, "configuration")}
+  end
+  initial = %{dirs: texts.(cfg[:dirs]), env_files: texts.(cfg[:env_files]), env_vars: texts.(cfg[:env_vars]), pre: [],
+    script: text.(cfg[:runtime_environment_service_script]), script_after: texts.(cfg[:runtime_environment_unit_after_targets])}
+  applied = Enum.reduce(Enum.filter(STRATEGY_ORDER, &(&1 in picked)), initial, strategy)"""
+
+
+def strategies_code() -> str:
+    facts = {
+        "SCRIPT_S3": elixir_string(strategies.SCRIPTS["s3_sync"]),
+        "SCRIPT_SSM": elixir_string(strategies.SCRIPTS["ssm"]),
+        "SCRIPT_CLOUD_INIT": elixir_string(strategies.SCRIPTS["cloud_init"]),
+        "CLOUD_INIT_AFTER": elixir_string(strategies.CLOUD_INIT_AFTER),
+        "STRATEGY_ORDER": elixir_term(list(CONFIG_STRATEGIES)),
+    }
+    return re.sub("|".join(facts), lambda match: facts[match.group(0)], STRATEGIES_EEX)
+
+
+def mix_systemd_defaults() -> str:
+    return "%{" + ", ".join(f"{name}: {elixir_term(value)}" for name, value in MIX_SYSTEMD_DEFAULTS.items()) + "}"
+
+
 def eex_constants() -> dict[str, str]:
     """Facts the .eex files need from this package, as Elixir source."""
     return {
@@ -145,6 +206,8 @@ def eex_constants() -> dict[str, str]:
         "dir_names": elixir_term(list(DIR_NAMES)),
         "directory_table": directory_table(),
         "base_after": elixir_term(units.BASE_AFTER),
+        "strategies": strategies_code(),
+        "mix_systemd_defaults": mix_systemd_defaults(),
         "writable_for": "["
         + ", ".join(f"{{{elixir_string(k)}, {elixir_term(list(v))}}}" for k, v in units.WRITABLE_FOR.items())
         + "]",

@@ -41,7 +41,10 @@ DERIVED = {
     "pid_file": "`<runtime_dir>/<app_name>.pid`",
     "start_command": "`start` (distillery: `foreground`; distillery + forking: `start`)",
     "hardening": "`standard` (`paranoia` when paranoia is true)",
-    "systemd_version": "`239` (`247` with hardening strict)",
+    "systemd_version": (
+        "the lowest that has everything asked for, at least `239` "
+        "(`240` with service_type exec, `247` with hardening strict or credentials)"
+    ),
     "umask": "`0027` (`0077` with hardening strict)",
     "scripts_output_dir": "scripts_dir under the staging root of output_dir",
 }

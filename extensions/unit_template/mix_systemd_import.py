@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .elixir_terms import Atom, ConfigRead, read_config
-from .options import DEFAULT_EXPAND_KEYS, OPTIONS
+from .mix_project import MixProject, release_to_build
+from .mix_project import read_project as read_mix_project
+from .options import DEFAULT_EXPAND_KEYS, DIR_NAMES, OPTIONS
 from .validate import check
 
 CONFIG_FILES = ("config/config.exs", "config/prod.exs")
@@ -35,16 +37,41 @@ class Imported:
     answers: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # the config's value of each problem, as Elixir
 
 
-def read_project(project: Path) -> ConfigRead:
-    """config/config.exs, then config/prod.exs over it."""
+def read_config_files(project: Path) -> ConfigRead:
+    """config/config.exs, then config/prod.exs over it, as text (no Elixir)."""
     result = ConfigRead()
     for name in CONFIG_FILES:
         path = project / name
         if path.is_file():
             result = result.merged(read_config(path.read_text(encoding="utf-8", errors="replace")))
     return result
+
+
+def read_project(project: Path, mix: MixProject | None = None) -> ConfigRead:
+    """`config :mix_systemd` as mix evaluates it, where Elixir read the project; else as text."""
+    if mix is not None and mix.config is not None:
+        return mix.config
+    return read_config_files(project)
+
+
+def term_source(term: Any) -> str:
+    """A term as Elixir source, to show the user their value."""
+    if isinstance(term, Atom):
+        return f":{term.name}"
+    if term is None:
+        return "nil"
+    if isinstance(term, bool):
+        return "true" if term else "false"
+    if isinstance(term, str):
+        return json.dumps(term, ensure_ascii=False)
+    if isinstance(term, list):
+        return "[" + ", ".join(term_source(item) for item in term) + "]"
+    if isinstance(term, tuple):
+        return "{" + ", ".join(term_source(item) for item in term) + "}"
+    return repr(term)
 
 
 def as_answer(term: Any, expandable: bool) -> Any:
@@ -70,6 +97,13 @@ def expandable_names(values: Mapping[str, Any]) -> set[str]:
     return names("expand_keys", DEFAULT_EXPAND_KEYS) | names("expand_keys_extra", ())
 
 
+def mix_systemd_value(name: str, answer: Any) -> Any:
+    """A value as mix_systemd takes it, in this template's form: a time span may be a number of seconds."""
+    if OPTIONS[name].kind == "timespan" and isinstance(answer, int) and not isinstance(answer, bool):
+        return str(answer)
+    return answer
+
+
 def convert(read: ConfigRead) -> Imported:
     result = Imported(problems=dict(read.unreadable))
     expandable = expandable_names(read.values)
@@ -77,11 +111,12 @@ def convert(read: ConfigRead) -> Imported:
         if name in NOT_SUPPORTED:
             result.notes.append(f"{name}: not needed here ({NOT_SUPPORTED[name]})")
             continue
+        result.values[name] = term_source(term)
         if name not in OPTIONS:
             result.problems[name] = "not an option of this template"
             continue
         try:
-            answer = as_answer(term, name in expandable)
+            answer = mix_systemd_value(name, as_answer(term, name in expandable))
         except Unconvertible as error:
             result.problems[name] = f"{error} is not a value this option takes"
             continue
@@ -93,8 +128,48 @@ def convert(read: ConfigRead) -> Imported:
             result.problems[name] = error
             continue
         result.answers[name] = answer
+        del result.values[name]
     if result.answers.get("paranoia") is True and "hardening" not in result.answers:
         result.answers["hardening"] = "paranoia"
+    return result
+
+
+# mix_systemd derives these from the app's own name, not from the config's
+# ext_name or service_name (lib/mix/tasks/systemd.ex): pinned where the config
+# renames, so the units keep the paths and users mix_systemd gave them.
+FROM_APP_EXT_NAME = ("service_name", "app_user", "app_group")
+FROM_APP_SERVICE_NAME = ("syslog_identifier", *(f"{name}_directory" for name in DIR_NAMES))
+
+
+def mix_systemd_derivations(answers: dict[str, Any], app: str) -> dict[str, Any]:
+    """What mix_systemd computed from the app name, for the options the config leaves out."""
+    ext = app.replace("_", "-")
+    pinned: dict[str, Any] = {}
+    if "ext_name" in answers and answers["ext_name"] != ext:
+        pinned.update({name: ext for name in FROM_APP_EXT_NAME})
+        pinned["deploy_dir"] = f"{answers.get('base_dir') or OPTIONS['base_dir'].default}/{ext}"
+    if answers.get("service_name", ext) != ext or "service_name" in pinned:
+        pinned.update({name: ext for name in FROM_APP_SERVICE_NAME})
+    return {name: value for name, value in pinned.items() if name not in answers}
+
+
+def with_mix_project(result: Imported, mix: MixProject) -> Imported:
+    """The app and release facts of mix.exs, as mix_systemd and `mix release` use them."""
+    if mix.failure:
+        result.notes.append(f"{mix.failure}; read mix.exs and config/ as text instead")
+    if mix.app and "app_name" in result.answers:
+        if result.answers["app_name"] != mix.app:
+            result.notes.append(f"app_name: mix_systemd takes the app from mix.exs ({mix.app}), not from its config")
+        del result.answers["app_name"]
+    app = mix.app or str(result.answers.get("app_name") or "")
+    if app:
+        result.answers.update(mix_systemd_derivations(result.answers, app))
+    if "release_name" not in result.answers and "release_name" not in result.problems:
+        release, refusal = release_to_build(mix)
+        if refusal:
+            result.problems["release_name"] = f"{refusal}: say which release the unit runs"
+        elif release and release != app:
+            result.answers["release_name"] = release
     return result
 
 
@@ -102,9 +177,12 @@ def customised_templates(project: Path, template_dir: str) -> list[str]:
     return [f"{template_dir}/{name}" for name in EEX_TEMPLATES if (project / template_dir / name).is_file()]
 
 
-def import_project(project: Path) -> Imported:
+def import_project(project: Path, mix_env: str = "prod") -> Imported:
     """Default answers from a mix_systemd project; problems and notes to tell the user."""
-    result = convert(read_project(project))
+    mix = read_mix_project(project, mix_env)
+    result = convert(read_project(project, mix))
+    if (project / "mix.exs").is_file():
+        result = with_mix_project(result, mix)
     template_dir = str(result.answers.get("template_dir") or OPTIONS["template_dir"].default)
     existing = customised_templates(project, template_dir)
     if existing:
@@ -123,6 +201,38 @@ def default_text(value: Any, question_type: str) -> str:
     if question_type == "bool":
         return "true" if value else "false"
     return json.dumps(value)
+
+
+def data_hint(name: str) -> str:
+    if name not in OPTIONS:
+        return f"nothing: remove {name} from config :mix_systemd"
+    return f"--data {name}={'[...]' if isinstance(OPTIONS[name].default, list) else 'VALUE'}"
+
+
+def problem_line(imported: Imported, name: str) -> str:
+    value = imported.values.get(name)
+    shown = f" = {value}" if value is not None else ""
+    return f"{name}{shown}: {imported.problems[name]}"
+
+
+def blocking(imported: Imported, given: set[str]) -> str:
+    """Why a copy without prompts must stop: a mix_systemd setting it could not take, unless --data gives it."""
+    names = sorted(name for name in imported.problems if name not in given)
+    if not names:
+        return ""
+    lines = [f"  {problem_line(imported, name)}; set it with {data_hint(name)}" for name in names]
+    return (
+        "Your config :mix_systemd has settings this copy could not import (nothing was written):\n"
+        + "\n".join(lines)
+        + "\nGive each with --data (or answer it at the prompt, without --defaults)."
+    )
+
+
+def at_question(imported: Imported, name: str) -> str:
+    """The import's problem with one option, for that question's help."""
+    if name not in imported.problems:
+        return ""
+    return f"\n  NOT IMPORTED from your project: {problem_line(imported, name)}"
 
 
 def report(imported: Imported) -> str:

@@ -8,8 +8,8 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
-from .hardening import STRICT_MIN_VERSION
 from .option import Option, Resolved, is_unset
+from .versions import FLOOR, lowest_version, summary
 
 __all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
 
@@ -152,11 +152,11 @@ OPTIONS: dict[str, Option] = {
     ),
     "systemd_version": Option(
         "version",
-        lambda r: STRICT_MIN_VERSION if r["hardening"] == "strict" else 239,
+        lowest_version,
         help=(
             "Oldest systemd on your servers: gates each directive "
             "(239 RHEL 8, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9.2+, 255 Ubuntu 24.04)"
-            f" (empty: 239, or {STRICT_MIN_VERSION} with hardening strict)"
+            f" (empty: the lowest that has everything asked for: {FLOOR}, {summary()})"
         ),
         basic=True,
     ),

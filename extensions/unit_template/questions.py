@@ -129,6 +129,8 @@ def help_text(name: str, option: Option) -> str:
             lines[-1] += f" (empty: {{{{ default_of('{name}') }}}})"
         elif option.kind in SCALAR_YAML_KINDS and option.default is not None:
             lines[-1] += f" (empty: {option.default})"
+    # What the mix_systemd import could not take for this option (see mix_systemd_import.py).
+    lines[-1] += f"{{{{ import_problem('{name}') }}}}"
     return "\n".join(lines)
 
 
@@ -138,7 +140,9 @@ def ask_condition(name: str, option: Option) -> str | bool | None:
         return option.ask
     if option.basic:
         return None
-    return "{{ advanced }}" if name in GROUP_OF else False
+    # Also asked when the import could not take the project's value for it.
+    problem = f"import_problem('{name}') != ''"
+    return f"{{{{ advanced or {problem} }}}}" if name in GROUP_OF else f"{{{{ {problem} }}}}"
 
 
 def question(name: str, option: Option) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .options import CONFIG_STRATEGIES
 from .resolve import OptionError
+from .versions import CREDENTIALS_SINCE, FULL_PRIVILEGES_SINCE
 
 Values = dict[str, Any]
 
@@ -24,9 +25,6 @@ SCRIPTS = {
     "ssm": "sync-config-ssm",
     "cloud_init": "cloud-init-environment",
 }
-# systemd versions: `+` (full privileges) in ExecStartPre= came in 231, LoadCredential= in 247.
-FULL_PRIVILEGES_SINCE = 231
-CREDENTIALS_SINCE = 247
 # cloud-init's own sync point for "metadata is there". Not cloud-init.target:
 # current cloud-init orders that target After=multi-user.target, so a service
 # wanted by multi-user.target and ordered after it would form an ordering cycle.

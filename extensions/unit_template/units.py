@@ -16,6 +16,7 @@ from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
 from .validate import _abspath, _env_var
+from .versions import EXEC_TYPE_SINCE
 
 # systemd >= this version manages the directory itself (*Directory=).
 DIRECTORY_SINCE = {"runtime": 211, "configuration": 235, "state": 235, "cache": 235, "logs": 235}
@@ -26,7 +27,6 @@ DIRECTIVE = {
     "cache": "CacheDirectory",
     "logs": "LogsDirectory",
 }
-EXEC_TYPE_SINCE = 240  # Type=exec
 BASE_AFTER = ["local-fs.target", "network.target"]
 # Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
 # A crash dump must outlive the restart that follows the crash: PrivateTmp's /tmp
@@ -207,7 +207,8 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    values = apply_strategies(resolve(answers))
+    resolved = resolve(answers)
+    values = apply_strategies(resolved)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
     check_paths(values)
@@ -235,6 +236,8 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         **values,
         # The option values themselves, before the entries below replace some: for bindings.py.
         "options": values,
+        # Before the strategies add theirs, as a mix_systemd config holds them: for bindings.py.
+        "config_options": resolved,
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,
