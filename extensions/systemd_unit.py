@@ -43,7 +43,8 @@ from copier.errors import UserMessageError  # noqa: E402
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
 from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
 from unit_template.compile_cache import cache_dir, cached_compile  # noqa: E402
-from unit_template.messages import after_copy, after_update  # noqa: E402
+from unit_template.install import install_plan, script_view  # noqa: E402
+from unit_template.messages import after_copy, after_update, previous_view  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
 from unit_template.mix_systemd_import import Imported, default_text, import_project, report  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
@@ -90,7 +91,23 @@ def lifecycle_message(context: Context, operation: str) -> str:
     conf = context.get("_copier_conf")
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
-    return after_update(view, project) if operation == "update" else after_copy(view, project)
+    previous = _previous(context)
+    return after_update(view, project, previous) if operation == "update" else after_copy(view, project, previous)
+
+
+def _previous(context: Context) -> dict[str, Any] | None:
+    """The view of the answers committed before this run: what a rename or a moved deploy dir leaves behind."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return None
+    return previous_view(Path(str(conf["dst_path"])), str(conf["answers_file"]))
+
+
+@pass_context
+def install_script_view(context: Context) -> dict[str, Any]:
+    """The install plan, laid out for the install script template."""
+    view = unit(context)
+    return script_view(view, install_plan(view, _previous(context)))
 
 
 _IMPORTS: dict[str, Imported] = {}
@@ -266,6 +283,7 @@ class SystemdUnitExtension(Extension):
         environment.filters["keep_local_edits"] = keep_local_edits
         environment.globals.update(
             lifecycle_message=lifecycle_message,
+            install_script_view=install_script_view,
             imported=imported,
             mix_app_name=mix_app_name,
             unit=unit,

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import hardening
 from .escape import environment, specifiers
+from .install import install_script_path
 from .options import DIR_NAMES
 from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
@@ -261,5 +262,6 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
         "config_scripts": rendered_scripts(values),
+        "install_script": install_script_path(values),
         **system_files_view(values, unmanaged_dirs(values, dirs)),
     }
