@@ -94,6 +94,17 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
     return lines
 
 
+def restart_flag_lines(view: Mapping[str, Any]) -> list[str]:
+    if view["restart_method"] != "systemd_flag":
+        return []
+    who = (
+        f"as {view['deploy_user']} (or any member of {view['app_group']})"
+        if view.get("deploy_user")
+        else (f"as a member of {view['app_group']} (no deploy_user given)")
+    )
+    return [f"After each deploy, restart it by touching {view['restart_flag']} {who}."]
+
+
 def script_line(view: Mapping[str, Any]) -> str:
     return f"sudo {view['install_script']}   (--dry-run prints its commands and changes nothing)"
 
@@ -114,6 +125,7 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
             f"Then unpack a release into {view['releases_dir']}/<version>, point {view['current_dir']} at it, and start:",
             indented(sudo(plan.start)),
             f"(or run {view['install_script']} again: it starts the service once the release is there)",
+            *restart_flag_lines(view),
             "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
         ]
     )
