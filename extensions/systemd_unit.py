@@ -48,6 +48,7 @@ from unit_template.messages import after_copy, after_update, previous_view  # no
 from unit_template.mix_project import app_name_in  # noqa: E402
 from unit_template.mix_systemd_import import Imported, default_text, import_project, report  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
+from unit_template.packaging import package_view as _package_view  # noqa: E402
 from unit_template.questions import question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
@@ -108,6 +109,13 @@ def install_script_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the install script template."""
     view = unit(context)
     return script_view(view, install_plan(view, _previous(context)))
+
+
+@pass_context
+def package_view(context: Context) -> dict[str, Any]:
+    """The install plan, laid out for the nfpm configuration and the maintainer scripts."""
+    view = unit(context)
+    return _package_view(view, install_plan(view))
 
 
 _IMPORTS: dict[str, Imported] = {}
@@ -284,6 +292,7 @@ class SystemdUnitExtension(Extension):
         environment.globals.update(
             lifecycle_message=lifecycle_message,
             install_script_view=install_script_view,
+            package_view=package_view,
             imported=imported,
             mix_app_name=mix_app_name,
             unit=unit,

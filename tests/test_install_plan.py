@@ -268,3 +268,41 @@ def test_docs_install_steps_with_every_strategy_are_the_plan() -> None:
     answers = {**V252, "config_strategies": ["environment_file", "s3_sync", "credentials"], "credentials": ["db_password"]}
     plan = install_plan(view(**answers))
     assert docs_block("<!-- plan: s3_sync and credentials -->") == [f"sudo {shell_line(c)}" for c in plan.commands()]
+
+
+# --- packaging -------------------------------------------------------------------------------------
+
+PACKAGE_SCRIPTS = ("postinstall", "preremove", "postremove", "build")
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"packaging": True},
+        {**V252, "packaging": True, "config_strategies": ["ssm", "credentials"], "credentials": ["k"], "system_files": False},
+    ],
+)
+def test_package_scripts_are_shellcheck_clean(tmp_path: Path, answers) -> None:
+    require_tool(str(SHELLCHECK))
+    dst = render_template(tmp_path / "p", answers)
+    scripts = [str(dst / "rel/package" / name) for name in PACKAGE_SCRIPTS]
+    done = subprocess.run([str(SHELLCHECK), "-s", "sh", *scripts], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() -> None:
+    from unit_template.packaging import links, package_files
+
+    v = view(**V252, packaging=True, config_strategies=["cloud_init"])
+    plan = install_plan(v)
+    assert not [f["dst"] for f in package_files(v, plan) if f["dst"].startswith("/srv/")]
+    assert links(v, plan) == [
+        ("/usr/lib/foo-bar/release", "/srv/foo-bar/current"),
+        ("/usr/lib/foo-bar/bin/cloud-init-environment", "/srv/foo-bar/bin/cloud-init-environment"),
+    ]
+
+
+def test_packaging_is_not_asked() -> None:
+    questions = yaml.safe_load((ROOT / "copier.yml").read_text())
+    assert questions["packaging"]["ask"] == "{{ False }}"
+    assert questions["package_maintainer"]["ask"] == "{{ packaging }}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .hardening import STRICT_MIN_VERSION
 from .option import Option, Resolved, is_unset
+from .packaging import PACKAGING_OPTIONS
 
 __all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
 
@@ -256,6 +257,7 @@ OPTIONS: dict[str, Option] = {
     "system_files": Option(
         "bool", True, help="Also write a sysusers.d file (app user and group) and a tmpfiles.d file (deploy dirs)"
     ),
+    **PACKAGING_OPTIONS,
 }
 
 EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")

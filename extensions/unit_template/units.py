@@ -13,6 +13,7 @@ from . import hardening
 from .escape import environment, specifiers
 from .install import install_script_path
 from .options import DIR_NAMES
+from .packaging import package_dir
 from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
@@ -263,5 +264,6 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "restart_flag": f"{values['flags_dir']}/restart.flag",
         "config_scripts": rendered_scripts(values),
         "install_script": install_script_path(values),
+        "package_dir": package_dir(values),
         **system_files_view(values, unmanaged_dirs(values, dirs)),
     }

@@ -107,6 +107,18 @@ def copier_output(dst: Path) -> Path:
     return dst.parent / f"{dst.name}.copier-output"
 
 
+@dataclass
+class InstalledUnits:
+    """Units installed some other way (a package, an update): for a module's deployer, which
+    stops them at the end and shows their journal and unit when a test fails."""
+
+    box: Box
+    units: list[str]
+
+    def rendered_unit(self, name: str) -> str:
+        return self.box.run(["systemctl", "cat", name], check=False).stdout
+
+
 def render_scenario(workdir: Path, app: str, answers: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
     """Render with copier into a fresh mix project, keeping what copier prints; resolve the answers too."""
     printed = io.StringIO()

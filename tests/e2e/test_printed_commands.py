@@ -24,6 +24,7 @@ from unit_template.resolve import resolve
 
 from .conftest import PORTS, scenario_answers
 from .deploy import (
+    InstalledUnits,
     checkout,
     install,
     printed_script,
@@ -243,13 +244,3 @@ def printed_steps_of_update(message: str) -> list[str]:
     """An update's message has one block of steps: everything, the restart included."""
     before, _ = printed_steps(message)
     return before
-
-
-class InstalledUnits:
-    """Units for the module's deployer: stopped at the end, their journal shown on a failure."""
-
-    def __init__(self, box, units: list[str]) -> None:
-        self.box, self.units = box, units
-
-    def rendered_unit(self, name: str) -> str:
-        return self.box.sh(f"cat /etc/systemd/system/{name} || true").stdout
