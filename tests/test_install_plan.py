@@ -305,4 +305,4 @@ def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() 
 def test_packaging_is_not_asked() -> None:
     questions = yaml.safe_load((ROOT / "copier.yml").read_text())
     assert questions["packaging"]["ask"] == "{{ False }}"
-    assert questions["package_maintainer"]["ask"] == "{{ packaging }}"
+    assert questions["package_maintainer"]["ask"] == "{{ advanced and packaging }}"

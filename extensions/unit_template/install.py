@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, UndefinedError
 
 View = Mapping[str, Any]
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "template"
@@ -120,7 +120,15 @@ def path_context(view: View, answers_file: str = ANSWERS_FILE) -> dict[str, Any]
 
 
 def render_name(part: str, context: Mapping[str, Any]) -> str:
-    return _JINJA.from_string(part).render(**context) if "{" in part else part
+    if "{" not in part:
+        return part
+    try:
+        return _JINJA.from_string(part).render(**context)
+    except UndefinedError as error:
+        raise RuntimeError(
+            f"the install plan cannot render the template file name {part!r} ({error}): "
+            "give what it needs to path_context() in install.py"
+        ) from error
 
 
 def rendered_files(view: View, answers_file: str = ANSWERS_FILE, root: Path = TEMPLATE_ROOT) -> list[Rendered]:
@@ -162,9 +170,10 @@ def placed(view: View, file: Rendered) -> Item | None:
             target, package = row.server(view), row.package(view)
             return Item(kind, file.path, f"{target}/{name}", f"{package}/{name}", row.mode or default_mode, row.owner, row.group)
     root = staging_root(view["output_dir"])
-    if root is None or (root and not file.path.startswith(root + "/")):
+    # A staging root that is the project itself would claim every file: only the rows count there.
+    if not root or not file.path.startswith(root + "/"):
         return None
-    target = "/" + (file.path[len(root) + 1 :] if root else file.path)
+    target = "/" + file.path[len(root) + 1 :]
     return Item("file", file.path, target, target, default_mode, "root", "root")
 
 

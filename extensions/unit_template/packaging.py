@@ -37,7 +37,7 @@ PACKAGING_OPTIONS: dict[str, Option] = {
         "text",
         lambda r: f"{r['ext_name']} maintainers <{r['ext_name']}@localhost.localdomain>",
         help="Maintainer of the packages, Name <email>",
-        ask="{{ packaging }}",
+        ask="{{ advanced and packaging }}",
     ),
 }
 # What ERTS in a release links against (libc, libcrypto for :crypto, libtinfo for the shell).

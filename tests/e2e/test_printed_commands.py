@@ -162,6 +162,11 @@ def test_printed_install_then_a_release_give_a_serving_service(case, deploy, box
     record(f"install by the printed {via} -> serving", service.name, time.monotonic() - started)
     assert worked(box, values, info["env"]), info["env"]
     assert box.systemctl("is-enabled", service.unit).stdout.strip() == "enabled"
+    if via == "script":
+        # Idempotent: once more changes nothing and leaves the running VM alone.
+        again = run_install_script(box, service.project, printed_script(message))
+        assert "is running with these files already" in again.stdout, again.stdout
+        assert served_info(box, port)["os_pid"] == info["os_pid"]
     if method == "systemd_flag":
         assert box.systemctl("is-active", f"{service.name}-restart.path").stdout.strip() == "active"
         box.run(["runuser", "-u", DEPLOY_USER, "--", "touch", f"{values['flags_dir']}/restart.flag"])
