@@ -10,14 +10,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pexpect
 import pytest
 import yaml
 from jinja2 import Environment
 
-from rendering import render_template
+from rendering import render_template, write_mix_exs
 from system_tools import require_tool
 from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 from unit_template.install import PLACEMENTS, install_items, install_plan, rendered_files, shell_line, units_to_enable
+from unit_template.packaging import links, package_files
 from unit_template.units import unit_view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,8 +294,6 @@ def test_package_scripts_are_shellcheck_clean(tmp_path: Path, answers) -> None:
 
 
 def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() -> None:
-    from unit_template.packaging import links, package_files
-
     v = view(**V252, packaging=True, config_strategies=["cloud_init"])
     plan = install_plan(v)
     assert not [f["dst"] for f in package_files(v, plan) if f["dst"].startswith("/srv/")]
@@ -306,3 +307,33 @@ def test_packaging_is_not_asked() -> None:
     questions = yaml.safe_load((ROOT / "copier.yml").read_text())
     assert questions["packaging"]["ask"] == "{{ False }}"
     assert questions["package_maintainer"]["ask"] == "{{ advanced and packaging }}"
+
+
+# --- an interactive copy that picks systemd_flag is asked for the deploy user ----------------------
+
+DOWN = "\x1b[B"
+
+
+def test_an_interactive_copy_with_systemd_flag_asks_for_deploy_user_and_gives_it_the_flags_dir(tmp_path: Path) -> None:
+    dst = tmp_path / "foo_bar"
+    write_mix_exs(dst)
+    child = spawn_copy(dst)
+    asked: list[str] = []
+    while child.expect([PROMPT, pexpect.EOF]) == 0:
+        prompt = child.match.group(1).strip()
+        if asked and asked[-1] == prompt:
+            continue  # the same question, drawn again
+        asked.append(prompt)
+        if prompt.startswith("systemctl, or systemd_flag"):
+            child.send(DOWN + "\r")
+        elif prompt.startswith("User who deploys releases"):
+            child.send(CLEAR_LINE + "deployer\r")
+        else:
+            child.send("\r")
+    child.close()
+    log = (tmp_path / "terminal.log").read_text()
+    assert child.exitstatus == 0, log
+    assert any(p.startswith("User who deploys releases") for p in asked), asked
+    tmpfiles = (dst / "rel/systemd/lib/tmpfiles.d/foo-bar.conf").read_text()
+    assert "d /srv/foo-bar/flags 0770 deployer foo-bar -" in tmpfiles.splitlines()
+    assert "m deployer foo-bar" in (dst / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text().splitlines()
