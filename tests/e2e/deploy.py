@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from rendering import render_template
-from unit_template.install import install_plan
+from unit_template.install import Plan, install_plan, shell_line, tmpfiles_dirs
+from unit_template.install import manual_users as plan_manual_users
+from unit_template.options import OPTIONS
 from unit_template.resolve import resolve
 from unit_template.units import unit_view
 
@@ -217,6 +219,41 @@ def run_install_script(box: Box, project: str, script: str, *args: str) -> Comma
 def installed_units(answers: dict[str, Any]) -> list[str]:
     """The unit files the install plan installs for these answers."""
     return [item.name for item in install_plan(unit_view(answers)).items if item.kind == "unit"]
+
+
+# --- The earlier step-by-step helpers, kept for tests that install one step at a time ---------------
+# Each runs the plan's own commands (the ones the message prints) from a checkout of dst.
+
+
+def plan_of(values: dict[str, Any]) -> Plan:
+    """The install plan of a scenario, from its resolved values (resolved values resolve to themselves)."""
+    return install_plan(unit_view({name: values[name] for name in OPTIONS if name in values}))
+
+
+def install_units(box: Box, dst: Path, values: dict[str, Any]) -> list[str]:
+    """The units step of the printed steps: install into /etc/systemd/system, daemon-reload, enable."""
+    plan = plan_of(values)
+    run_in_project(box, checkout(box, dst), [shell_line(command) for command in plan.units])
+    return [item.name for item in plan.items if item.kind == "unit"]
+
+
+def create_users_and_dirs(box: Box, dst: Path, values: dict[str, Any]) -> None:
+    """The users-and-directories step of the printed steps (sysusers.d/tmpfiles.d, or shadow's tools)."""
+    run_in_project(box, checkout(box, dst), [shell_line(command) for command in plan_of(values).users_and_dirs])
+
+
+def manual_users(box: Box, values: dict[str, Any]) -> None:
+    """What the steps print without system files: users and groups with shadow's tools."""
+    view = unit_view({name: values[name] for name in OPTIONS if name in values})
+    for command in plan_manual_users(view):
+        box.run(list(command))
+
+
+def manual_dirs(box: Box, values: dict[str, Any]) -> None:
+    """What the steps print without system files: the deploy tree with install -d."""
+    view = unit_view({name: values[name] for name in OPTIONS if name in values})
+    for path, mode, owner, group in tmpfiles_dirs(view):
+        box.run(["install", "-d", "-m", mode, "-o", owner, "-g", group, path])
 
 
 def unpack_release(box: Box, release: Release, values: dict[str, Any]) -> str:
