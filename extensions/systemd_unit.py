@@ -43,7 +43,8 @@ from copier.errors import UserMessageError  # noqa: E402
 
 from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
 from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
-from unit_template.messages import after_copy, after_update  # noqa: E402
+from unit_template.install import install_plan, script_view  # noqa: E402
+from unit_template.messages import after_copy, after_update, previous_view  # noqa: E402
 from unit_template.mix_project import app_name_in  # noqa: E402
 from unit_template.mix_systemd_import import (  # noqa: E402
     Imported,
@@ -55,6 +56,7 @@ from unit_template.mix_systemd_import import (  # noqa: E402
 )
 from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
+from unit_template.packaging import package_view as _package_view  # noqa: E402
 from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
 from unit_template.questions import ask_condition, question_order, question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
@@ -110,7 +112,30 @@ def lifecycle_message(context: Context, operation: str) -> str:
     conf = context.get("_copier_conf")
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
-    return after_update(view, project) if operation == "update" else after_copy(view, project)
+    previous = _previous(context)
+    return after_update(view, project, previous) if operation == "update" else after_copy(view, project, previous)
+
+
+def _previous(context: Context) -> dict[str, Any] | None:
+    """The view of the answers committed before this run: what a rename or a moved deploy dir leaves behind."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return None
+    return previous_view(Path(str(conf["dst_path"])), str(conf["answers_file"]))
+
+
+@pass_context
+def install_script_view(context: Context) -> dict[str, Any]:
+    """The install plan, laid out for the install script template."""
+    view = unit(context)
+    return script_view(view, install_plan(view, _previous(context)))
+
+
+@pass_context
+def package_view(context: Context) -> dict[str, Any]:
+    """The install plan, laid out for the nfpm configuration and the maintainer scripts."""
+    view = unit(context)
+    return _package_view(view, install_plan(view))
 
 
 _IMPORTS: dict[str, Imported] = {}
@@ -383,6 +408,8 @@ class SystemdUnitExtension(Extension):
         environment.filters["keep_local_edits"] = keep_local_edits
         environment.globals.update(
             lifecycle_message=lifecycle_message,
+            install_script_view=install_script_view,
+            package_view=package_view,
             imported=imported,
             import_problem=import_problem,
             mix_app_name=mix_app_name,

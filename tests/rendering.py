@@ -31,7 +31,7 @@ def write_mix_exs(dst: Path, app: str = "foo_bar") -> None:
     (dst / "mix.exs").write_text(MIX_EXS.format(module=module, app=app))
 
 
-def render_template(dst: Path, answers: dict[str, Any], app: str | None = "foo_bar", **kwargs: Any) -> Path:
+def render_template(dst: Path, answers: dict[str, Any], app: str | None = "foo_bar", quiet: bool = True, **kwargs: Any) -> Path:
     """Copy the working tree's template into dst (a mix project unless app is None)."""
     if app is not None and not (dst / "mix.exs").exists():
         write_mix_exs(dst, app)
@@ -42,7 +42,7 @@ def render_template(dst: Path, answers: dict[str, Any], app: str | None = "foo_b
         defaults=True,
         unsafe=True,
         vcs_ref="HEAD",
-        quiet=True,
+        quiet=quiet,
         **kwargs,
     )
     return dst

@@ -108,3 +108,18 @@ def test_exposure_of_a_unit_systemd_analyze_rejects_is_empty(tmp_path: Path) -> 
     unit = tmp_path / "foo.service"
     unit.write_text("[Service]\nExecStart=relative/path\n")
     assert exposure_of(unit) == ""
+
+
+def test_copy_message_with_systemd_flag_says_who_touches_the_flag(tmp_path: Path) -> None:
+    result = copy_cli(tmp_path / "project", "restart_method=systemd_flag", "deploy_user=deployer")
+    assert result.returncode == 0, result.stderr
+    assert "restart it by touching /srv/foo-bar/flags/restart.flag as deployer (or any member of foo-bar)." in result.stderr
+
+
+def test_copy_message_installs_the_configuration_scripts(tmp_path: Path) -> None:
+    result = copy_cli(tmp_path / "project", "systemd_version=252", 'config_strategies=["s3_sync"]')
+    assert result.returncode == 0, result.stderr
+    script = (
+        "  sudo install -D -m 0755 -o root -g root rel/systemd/srv/foo-bar/bin/sync-config-s3 /srv/foo-bar/bin/sync-config-s3"
+    )
+    assert script in result.stderr.splitlines()

@@ -279,6 +279,8 @@ OWNED_ELSEWHERE = {
     "config_strategies": "configuration files",
     "credentials": "configuration files",
     "scripts_output_dir": "configuration scripts",
+    "packaging": "package files: test_install_plan.py, e2e/test_packages.py",
+    "package_maintainer": "package files: e2e/test_packages.py",
 }
 
 

@@ -83,6 +83,7 @@ EXTRAS: list[tuple[str, Answers]] = [
     ("expand", {"expand_keys": ["env_vars"], "expand_keys_extra": ["env_lang"], "env_lang": ":mix_env"}),
     ("output", {"output_dir": "deploy/systemd", "template_dir": "deploy/eex", "eex_templates": False}),
     ("no-system-files", {"system_files": False}),
+    ("packaging", {"packaging": True, "package_maintainer": "Ops <ops@example.org>"}),
     ("watchdog", {"service_type": "notify", "watchdog_sec": "30s"}),
     ("old-systemd", {"systemd_version": 234, "dirs": ["runtime", "state", "tmp"]}),
 ]

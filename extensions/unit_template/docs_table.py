@@ -27,6 +27,7 @@ DERIVED = {
     "module_name": "app_name in CamelCase",
     "release_name": "app_name",
     "ext_name": "app_name with `_` as `-`",
+    "package_maintainer": "`<ext_name> maintainers <<ext_name>@localhost.localdomain>`",
     "service_name": "ext_name",
     "app_user": "ext_name",
     "app_group": "ext_name",

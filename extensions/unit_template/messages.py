@@ -1,4 +1,5 @@
-"""What copier prints after a copy or an update: the files, the next commands, the exposure score."""
+"""What copier prints after a copy or an update: every file written, the install steps
+(from the install plan, install.py), the exposure score."""
 
 from __future__ import annotations
 
@@ -9,56 +10,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .carry_edits import committed_answers, user_answers, with_current_names
+from .install import ANSWERS_FILE, Command, Plan, install_plan, shell_line
+from .resolve import OptionError
+from .units import unit_view
+
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 CONFLICT_CHECK = "git add --intent-to-add . && git diff --check"
 
 
-def unit_files(view: Mapping[str, Any]) -> list[str]:
-    """The unit files the answers give, relative to the project."""
-    stem = view["service_name"]
-    names = [f"{stem}.service"]
-    if view["restart_method"] == "systemd_flag":
-        names += [f"{stem}-restart.service", f"{stem}-restart.path"]
-    if view.get("runtime_environment_unit"):
-        names.append(view["runtime_environment_unit"])
-    return [f"{view['output_dir']}/{name}" for name in names]
+def previous_view(project: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any] | None:
+    """The view of the answers last committed in the project (before this update), if they still resolve."""
+    previous = committed_answers(project, answers_file)
+    if not previous:
+        return None
+    try:
+        return unit_view(with_current_names(user_answers(previous)))
+    except (OptionError, KeyError, TypeError, ValueError):
+        return None
 
 
-def system_files(view: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(file, directory on the server) of the sysusers.d and tmpfiles.d files, when written."""
-    if not view.get("system_files") or "sysusers_dir" not in view:
-        return []
-    conf = f"{view['ext_name']}.conf"
-    return [(f"{view['sysusers_dir']}/{conf}", "/etc/sysusers.d"), (f"{view['tmpfiles_dir']}/{conf}", "/etc/tmpfiles.d")]
+def main_unit(view: Mapping[str, Any]) -> str:
+    return f"{view['output_dir']}/{view['service_name']}.service"
 
 
-def units_to_enable(view: Mapping[str, Any]) -> list[str]:
-    stem = view["service_name"]
-    return [f"{stem}.service", *([f"{stem}-restart.path"] if view["restart_method"] == "systemd_flag" else [])]
-
-
-def install_commands(view: Mapping[str, Any]) -> list[str]:
-    """Shell commands that install the rendered files on a server, from a checkout of the project."""
-    commands = []
-    for path, target in system_files(view):
-        commands.append(f"sudo install -m 0644 -D -t {target} {path}")
-    if system_files(view):
-        commands += ["sudo systemd-sysusers", "sudo systemd-tmpfiles --create"]
-    commands.append(f"sudo install -m 0644 -t /etc/systemd/system {' '.join(unit_files(view))}")
-    commands.append("sudo systemctl daemon-reload")
-    # Not --now: on a fresh server there is no release yet, and Restart= would
-    # spin the unit into "start request repeated too quickly".
-    commands.append(f"sudo systemctl enable {' '.join(units_to_enable(view))}")
-    return commands
-
-
-def start_commands(view: Mapping[str, Any]) -> list[str]:
-    return [f"sudo systemctl start {' '.join(units_to_enable(view))}"]
-
-
-def restart_commands(view: Mapping[str, Any]) -> list[str]:
-    """A running service keeps its old unit until restarted; try-restart leaves a stopped one alone."""
-    return [f"sudo systemctl try-restart {' '.join(units_to_enable(view))}"]
+def sudo(commands: tuple[Command, ...] | list[Command]) -> list[str]:
+    return [f"sudo {shell_line(command)}" for command in commands]
 
 
 def parse_exposure(report: str) -> str:
@@ -86,7 +63,7 @@ def exposure(unit: Path, tool: str = "systemd-analyze") -> str:
 
 
 def exposure_line(view: Mapping[str, Any], project: Path) -> str:
-    score = exposure(project / unit_files(view)[0])
+    score = exposure(project / main_unit(view))
     if not score:
         return "Exposure: install systemd-analyze to score it (systemd-analyze security --offline=yes)."
     return f"Exposure of {view['service_name']}.service (systemd-analyze security --offline=yes): {score}"
@@ -96,31 +73,78 @@ def indented(lines: list[str]) -> str:
     return "\n".join(f"  {line}" for line in lines)
 
 
-def after_copy(view: Mapping[str, Any], project: Path) -> str:
-    written = unit_files(view) + [path for path, _ in system_files(view)]
+def secrets_lines(plan: Plan) -> list[str]:
+    if not plan.credential_files:
+        return []
+    return [
+        "Write each secret into its file before the first start (the steps leave an empty, root-only file):",
+        indented([f"sudoedit {path}" for path in plan.credential_files]),
+    ]
+
+
+def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any] | None) -> list[str]:
+    lines = []
+    if plan.remove_old and previous:
+        lines.append(f"The units are renamed: the steps stop, disable and remove {previous['service_name']}'s old ones first.")
+    if plan.move_release and previous:
+        lines.append(
+            f"The deploy dir moved from {previous['deploy_dir']} to {view['deploy_dir']}: the steps move the releases "
+            f"into {view['releases_dir']} and point {view['current_dir']} at the one running now."
+        )
+    return lines
+
+
+def restart_flag_lines(view: Mapping[str, Any]) -> list[str]:
+    if view["restart_method"] != "systemd_flag":
+        return []
+    who = (
+        f"as {view['deploy_user']} (or any member of {view['app_group']})"
+        if view.get("deploy_user")
+        else (f"as a member of {view['app_group']} (no deploy_user given)")
+    )
+    return [f"After each deploy, restart it by touching {view['restart_flag']} {who}."]
+
+
+def script_line(view: Mapping[str, Any]) -> str:
+    return f"sudo {view['install_script']}   (--dry-run prints its commands and changes nothing)"
+
+
+def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
+    plan = install_plan(view, previous)
+    before = plan.commands()[: -len(plan.start)]
     return "\n".join(
         [
-            f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening):",
-            indented(written),
+            f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:",
+            indented(list(plan.written)),
             exposure_line(view, project),
-            "Next: review and commit them, then on the server, from a checkout of this project:",
-            indented(install_commands(view)),
+            "Next: review and commit them. On the server, from a checkout of this project, run the install script:",
+            indented([script_line(view)]),
+            "or these steps (the same commands):",
+            indented(sudo(before)),
+            *secrets_lines(plan),
             f"Then unpack a release into {view['releases_dir']}/<version>, point {view['current_dir']} at it, and start:",
-            indented(start_commands(view)),
+            indented(sudo(plan.start)),
+            f"(or run {view['install_script']} again: it starts the service once the release is there)",
+            *restart_flag_lines(view),
             "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
         ]
     )
 
 
-def after_update(view: Mapping[str, Any], project: Path) -> str:
+def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
+    plan = install_plan(view, previous)
     return "\n".join(
         [
-            f"Updated the systemd units of {view['app_name']}:",
-            indented(unit_files(view) + [path for path, _ in system_files(view)]),
+            f"Updated the systemd units of {view['app_name']} and their files:",
+            indented(list(plan.written)),
             exposure_line(view, project),
             "Before committing, look for conflict markers (and *.rej files with --conflict rej):",
             indented([CONFLICT_CHECK]),
-            "Then reinstall them on the server and restart the service with them:",
-            indented(install_commands(view) + restart_commands(view)),
+            *rename_lines(view, plan, previous),
+            "Then reinstall them on the server and restart the service with them: run the install script,",
+            indented([script_line(view)]),
+            "or these steps (the same commands):",
+            indented(sudo(plan.commands(update=True))),
+            *secrets_lines(plan),
         ]
     )

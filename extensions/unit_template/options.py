@@ -9,6 +9,7 @@ follow the answers they derive from, also after ``copier update``.
 from __future__ import annotations
 
 from .option import Option, Resolved, is_unset
+from .packaging import PACKAGING_OPTIONS
 from .versions import FLOOR, lowest_version, summary
 
 __all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
@@ -115,7 +116,11 @@ OPTIONS: dict[str, Option] = {
     "app_user": Option("user", lambda r: r["ext_name"], help="OS user the app runs as (User=)"),
     "app_group": Option("user", lambda r: r["ext_name"], help="OS group the app runs as (Group=)"),
     "deploy_user": Option(
-        "user", None, help="User who deploys releases: the sysusers.d file adds it to app_group (empty: none)"
+        "user",
+        None,
+        help="User who deploys releases: the sysusers.d file adds it to app_group (empty: none)",
+        # systemd_flag: the deploy user touches restart.flag, in a flags dir it owns.
+        ask="{{ advanced or restart_method == 'systemd_flag' }}",
     ),
     "syslog_identifier": Option("identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal"),
     "mix_env": Option("word", "prod", help="MIX_ENV of the release"),
@@ -270,6 +275,7 @@ OPTIONS: dict[str, Option] = {
     "system_files": Option(
         "bool", True, help="Also write a sysusers.d file (app user and group) and a tmpfiles.d file (deploy dirs)"
     ),
+    **PACKAGING_OPTIONS,
 }
 
 EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")

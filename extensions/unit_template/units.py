@@ -11,7 +11,9 @@ from typing import Any
 
 from . import hardening
 from .escape import environment, specifiers
+from .install import install_script_path
 from .options import DIR_NAMES
+from .packaging import package_dir
 from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
@@ -264,5 +266,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
         "config_scripts": rendered_scripts(values),
+        "install_script": install_script_path(values),
+        "package_dir": package_dir(values),
         **system_files_view(values, unmanaged_dirs(values, dirs)),
     }

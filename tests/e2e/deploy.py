@@ -1,9 +1,16 @@
-"""Install rendered units and the test release into a box, the way the README (Install the units on a server) tells a user to."""
+"""Install rendered units and the test release into a box exactly as copier's closing message tells a
+user: by running the install script it names, or the `sudo` steps it prints, from a checkout of the
+project on the server. No install code of its own: what a test installs is what a user is told."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import json
 import multiprocessing
+import os
+import shlex
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -11,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from rendering import render_template
+from unit_template.install import Plan, install_plan, shell_line, tmpfiles_dirs
+from unit_template.install import manual_users as plan_manual_users
+from unit_template.options import OPTIONS
 from unit_template.resolve import resolve
+from unit_template.units import unit_view
 
-from .box import Box
+from .box import Box, CommandResult
 from .release import Release
 
 UNIT_SUFFIXES = (".service", ".path", ".socket", ".timer", ".target")
@@ -29,6 +40,7 @@ class Service:
     rendered: Path
     port: int
     units: list[str] = field(default_factory=list)
+    project: str = ""  # the checkout on the server the service was installed from
 
     @property
     def name(self) -> str:
@@ -92,9 +104,29 @@ class Service:
         raise AssertionError(f"{self.unit} is {state!r}, not {wanted!r} after {timeout}s")
 
 
+def copier_output(dst: Path) -> Path:
+    """Where render_scenario keeps what copier printed for dst (beside it, not in the project)."""
+    return dst.parent / f"{dst.name}.copier-output"
+
+
+@dataclass
+class InstalledUnits:
+    """Units installed some other way (a package, an update): for a module's deployer, which
+    stops them at the end and shows their journal and unit when a test fails."""
+
+    box: Box
+    units: list[str]
+
+    def rendered_unit(self, name: str) -> str:
+        return self.box.run(["systemctl", "cat", name], check=False).stdout
+
+
 def render_scenario(workdir: Path, app: str, answers: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """Render with copier into a fresh mix project; also resolve the answers as the template does."""
-    dst = render_template(workdir, answers, app=app)
+    """Render with copier into a fresh mix project, keeping what copier prints; resolve the answers too."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        dst = render_template(workdir, answers, app=app, quiet=False)
+    copier_output(dst).write_text(printed.getvalue())
     return dst, resolve({"app_name": app, **answers})
 
 
@@ -116,55 +148,112 @@ def unit_files(dst: Path, output_dir: str) -> list[Path]:
     return sorted(p for p in (dst / output_dir).iterdir() if p.suffix in UNIT_SUFFIXES)
 
 
+# --- What copier printed, read as a user reads it -------------------------------------------------
+
+STEPS_HEADER = "or these steps (the same commands):"
+
+
+def indented_block(lines: list[str], start: int) -> list[str]:
+    """The indented lines right after lines[start], up to the next unindented line."""
+    block = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        block.append(line.strip())
+    return block
+
+
+def printed_steps(message: str) -> tuple[list[str], list[str]]:
+    """The `sudo ...` steps of a closing message, without sudo (the box runs them as root):
+    those before the release is unpacked, and those after it (the start)."""
+    lines = message.splitlines()
+    before: list[str] = []
+    after: list[str] = []
+    for index, line in enumerate(lines):
+        if line == STEPS_HEADER:
+            before = indented_block(lines, index)
+        elif line.startswith("Then unpack a release"):
+            after = indented_block(lines, index)
+    strip = [command.removeprefix("sudo ") for command in before if command.startswith("sudo ")]
+    return strip, [command.removeprefix("sudo ") for command in after if command.startswith("sudo ")]
+
+
+def printed_script(message: str) -> str:
+    """The install script command a closing message gives, without sudo."""
+    lines = message.splitlines()
+    for index, line in enumerate(lines):
+        if "run the install script" in line:
+            return indented_block(lines, index)[0].split("   ")[0].removeprefix("sudo ")
+    raise AssertionError(f"no install script in the message:\n{message}")
+
+
+def message_of(dst: Path) -> str:
+    return copier_output(dst).read_text()
+
+
+# --- The server: a checkout of the project, then what the message says -----------------------------
+
+CHECKOUTS = itertools.count()
+
+
+def checkout(box: Box, dst: Path) -> str:
+    """Copy the rendered project into the box, like a git checkout on the server."""
+    project = f"/root/checkouts/{os.getpid()}-{next(CHECKOUTS)}-{dst.name}"
+    box.copy_tree_in(dst, project)
+    return project
+
+
+def run_in_project(box: Box, project: str, commands: list[str]) -> None:
+    for command in commands:
+        box.run(["sh", "-euc", f"cd {shlex.quote(project)} && {command}"], timeout=90)
+
+
+def run_install_script(box: Box, project: str, script: str, *args: str) -> CommandResult:
+    """The install script, run from the checkout as the message says; 3 (secrets still empty) is not a failure."""
+    done = box.run(["sh", "-euc", f"cd {shlex.quote(project)} && {script} {' '.join(args)}"], check=False, timeout=120)
+    if done.returncode not in (0, 3):
+        raise AssertionError(f"{script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def installed_units(answers: dict[str, Any]) -> list[str]:
+    """The unit files the install plan installs for these answers."""
+    return [item.name for item in install_plan(unit_view(answers)).items if item.kind == "unit"]
+
+
+# --- The earlier step-by-step helpers, kept for tests that install one step at a time ---------------
+# Each runs the plan's own commands (the ones the message prints) from a checkout of dst.
+
+
+def plan_of(values: dict[str, Any]) -> Plan:
+    """The install plan of a scenario, from its resolved values (resolved values resolve to themselves)."""
+    return install_plan(unit_view({name: values[name] for name in OPTIONS if name in values}))
+
+
 def install_units(box: Box, dst: Path, values: dict[str, Any]) -> list[str]:
-    """Step 2: copy the unit files into /etc/systemd/system."""
-    names = []
-    for path in unit_files(dst, values["output_dir"]):
-        box.write_file(f"/etc/systemd/system/{path.name}", path.read_text())
-        names.append(path.name)
-    return names
+    """The units step of the printed steps: install into /etc/systemd/system, daemon-reload, enable."""
+    plan = plan_of(values)
+    run_in_project(box, checkout(box, dst), [shell_line(command) for command in plan.units])
+    return [item.name for item in plan.items if item.kind == "unit"]
 
 
 def create_users_and_dirs(box: Box, dst: Path, values: dict[str, Any]) -> None:
-    """Step 3: users and directories with the rendered sysusers.d and tmpfiles.d files.
-
-    With `system_files: false` there are none: then useradd/install -d, as mix_systemd's users do.
-    """
-    sysusers = rendered_files(dst, "sysusers.d")
-    tmpfiles = rendered_files(dst, "tmpfiles.d")
-    for path in sysusers:
-        box.write_file(f"/etc/sysusers.d/{path.name}", path.read_text())
-    for path in tmpfiles:
-        box.write_file(f"/etc/tmpfiles.d/{path.name}", path.read_text())
-    if sysusers:
-        box.run(["systemd-sysusers"])
-    else:
-        manual_users(box, values)
-    if tmpfiles:
-        # The user runs plain `systemd-tmpfiles --create`; naming the file keeps the box's other entries out.
-        box.run(["systemd-tmpfiles", "--create", *(f"/etc/tmpfiles.d/{path.name}" for path in tmpfiles)])
-    else:
-        manual_dirs(box, values)
+    """The users-and-directories step of the printed steps (sysusers.d/tmpfiles.d, or shadow's tools)."""
+    run_in_project(box, checkout(box, dst), [shell_line(command) for command in plan_of(values).users_and_dirs])
 
 
 def manual_users(box: Box, values: dict[str, Any]) -> None:
-    group, user, deployer = values["app_group"], values["app_user"], values.get("deploy_user")
-    box.sh(f"getent group {group} >/dev/null || groupadd --system {group}")
-    box.sh(
-        f"getent passwd {user} >/dev/null || useradd --system --gid {group} --no-create-home "
-        f"--home-dir {values['deploy_dir']} --shell /usr/sbin/nologin {user}"
-    )
-    if deployer:
-        box.sh(f"getent passwd {deployer} >/dev/null || useradd --system --no-create-home {deployer}")
-        box.run(["usermod", "--append", "--groups", group, deployer])
+    """What the steps print without system files: users and groups with shadow's tools."""
+    view = unit_view({name: values[name] for name in OPTIONS if name in values})
+    for command in plan_manual_users(view):
+        box.run(list(command))
 
 
 def manual_dirs(box: Box, values: dict[str, Any]) -> None:
-    owner, group = values.get("deploy_user") or "root", values["app_group"]
-    box.sh(
-        f"install -d -m 0750 -o {owner} -g {group} {values['deploy_dir']} {values['releases_dir']}\n"
-        f"install -d -m 0770 -o {owner} -g {group} {values['flags_dir']}"
-    )
+    """What the steps print without system files: the deploy tree with install -d."""
+    view = unit_view({name: values[name] for name in OPTIONS if name in values})
+    for path, mode, owner, group in tmpfiles_dirs(view):
+        box.run(["install", "-d", "-m", mode, "-o", owner, "-g", group, path])
 
 
 def unpack_release(box: Box, release: Release, values: dict[str, Any]) -> str:
@@ -183,14 +272,25 @@ def install(
     answers: dict[str, Any],
     port: int,
     rendered: tuple[Path, dict[str, Any]] | None = None,
+    *,
+    via: str = "script",
 ) -> Service:
-    """Render (unless given), install units, users, dirs and the release; daemon-reload. Nothing is started."""
+    """Render (unless given), copy the project to the server and install it as copier's message says:
+    by its install script (via="script") or by its printed steps (via="steps"); then unpack the
+    release. Nothing is started: the release arrives after the units, as on a fresh server."""
     dst, values = rendered or render_scenario(workdir, release.app, answers)
-    units = install_units(box, dst, values)
-    create_users_and_dirs(box, dst, values)
+    message = message_of(dst)
+    project = checkout(box, dst)
+    if via == "script":
+        run_install_script(box, project, printed_script(message))
+    elif via == "steps":
+        before, _ = printed_steps(message)
+        run_in_project(box, project, before)
+    else:
+        raise ValueError(f"via must be script or steps, not {via!r}")
     unpack_release(box, release, values)
-    box.systemctl("daemon-reload")
-    return Service(box=box, values=values, rendered=dst, port=port, units=units)
+    units = installed_units({"app_name": release.app, **answers})
+    return Service(box=box, values=values, rendered=dst, port=port, units=units, project=project)
 
 
 def start_all(box: Box, services: list[Service]) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """Issue 6: each configuration strategy, in a real systemd, with the real test release.
 
-The rendered scripts are installed the way the README (Configuration and secrets) says (root-owned,
-0755, in scripts_dir). The `aws` CLI is the stub from tests/fixtures/aws-stub,
+The rendered scripts are installed by the project's install script, as every e2e service is
+(deploy.install runs what copier's message says): root-owned, 0755, in scripts_dir.
+The `aws` CLI is the stub from tests/fixtures/aws-stub,
 installed as /usr/local/bin/aws inside the box and driven by variables in the
 deploy dir's environment file; jq is the real one. Everything runs under the
 default hardening (standard).
@@ -26,13 +27,6 @@ AWS_INSTANCE_DATA = FIXTURES / "cloud-init" / "aws.json"
 UNKNOWN_INSTANCE_DATA = FIXTURES / "cloud-init" / "unknown-cloud.json"
 SECRET = "correct horse battery staple"
 BASE = {"systemd_version": 252}
-
-
-def install_scripts(box, service) -> None:
-    """Copy the rendered scripts to scripts_dir, owned by root, as the docs say."""
-    rendered = service.rendered / service.values["scripts_output_dir"]
-    for script in sorted(rendered.iterdir()):
-        box.write_file(f"{service.values['scripts_dir']}/{script.name}", script.read_text(), "0755")
 
 
 def install_aws_stub(box) -> None:
@@ -103,7 +97,6 @@ def test_environment_file_vm_cannot_write_the_configuration_dir(envfile_service)
 @pytest.fixture(scope="module")
 def s3_service(deploy, box):
     service = deploy.scenario("cfg-s3", {**BASE, "config_strategies": ["environment_file", "s3_sync"]})
-    install_scripts(box, service)
     install_aws_stub(box)
     bucket = "/var/lib/fake-s3/acme-config/prod"
     box.write_file(f"{bucket}/environment", 'E2E_S3_VALUE="synced from S3"\n')
@@ -151,7 +144,6 @@ def test_s3_sync_vm_cannot_write_the_configuration_dir(s3_service):
 @pytest.fixture(scope="module")
 def ssm_service(deploy, box):
     service = deploy.scenario("cfg-ssm", {**BASE, "config_strategies": ["ssm"]})
-    install_scripts(box, service)
     install_aws_stub(box)
     box.write_file("/var/lib/fake-ssm/parameters.json", SSM_JSON.read_text())
     write_bootstrap(
@@ -192,7 +184,6 @@ def test_ssm_app_user_cannot_write_the_configuration(ssm_service, box):
 def cloud_service(deploy, box):
     box.write_file("/run/cloud-init/instance-data.json", AWS_INSTANCE_DATA.read_text())
     service = deploy.scenario("cfg-cloud", {**BASE, "config_strategies": ["cloud_init"]})
-    install_scripts(box, service)
     service.start()
     return service
 
@@ -231,7 +222,6 @@ def test_cloud_init_on_an_unknown_cloud_keeps_the_service_from_starting(deploy, 
         "cfg-cloud-unknown",
         {**BASE, "config_strategies": ["cloud_init"], "env_vars": [f"CLOUD_INIT_INSTANCE_DATA={data}"]},
     )
-    install_scripts(box, service)
     box.systemctl("start", service.unit, check=False, timeout=60)
     state = box.systemctl("is-active", service.unit, check=False).stdout.strip()
     journal = box.journal(f"{service.name}-runtime-environment.service")

@@ -1,98 +1,251 @@
-"""The commands copier prints after a copy and after an update, run literally on a fresh server.
+"""What copier prints after a copy and after an update, run literally on a fresh server.
 
-The project is copied into the box (a checkout on the server), and every indented
-`sudo ...` line of the message runs there, in order, as root. The release is
-unpacked where the message says so, some time after the units are installed.
+The project is copied into the box (a checkout on the server), and the `sudo ...` steps of
+the message (or the install script it names) run there, in order, as root. The release is
+unpacked where the message says, after the units are installed. What the test adds is only
+what a user brings: the secrets, the bucket, cloud-init's instance data.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from unit_template import messages
-from unit_template.units import unit_view
+from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
+from unit_template.resolve import resolve
 
 from .conftest import PORTS, scenario_answers
-from .deploy import Service, render_scenario, unpack_release
+from .deploy import (
+    InstalledUnits,
+    checkout,
+    install,
+    printed_script,
+    printed_steps,
+    render_many,
+    run_in_project,
+    run_install_script,
+    unpack_release,
+)
+from .metrics import record
 
 pytestmark = pytest.mark.e2e
 
-
-@dataclass
-class Checkout:
-    project: str
-    values: dict[str, Any]
-    view: dict[str, Any]
-    message_dir: Any
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+COPIER = str(Path(sys.executable).parent / "copier")
+BASE = {"systemd_version": 252}
+SECRET = "printed steps secret"
+DEPLOY_USER = "shipper"
 
 
-def printed_commands(lines: list[str]) -> list[str]:
-    """The indented `sudo ...` lines of a message, without sudo (the box runs them as root)."""
-    return [line.strip().removeprefix("sudo ") for line in lines if line.startswith("  sudo ")]
+def aws_stub(box, values: dict[str, Any], settings: dict[str, str]) -> None:
+    """The user's side of s3_sync and ssm: the aws CLI (a stub) and the settings file in the deploy dir."""
+    box.write_file("/usr/local/bin/aws", (FIXTURES / "aws-stub" / "aws").read_text(), "0755")
+    box.write_file(f"{values['deploy_dir']}/etc/environment", "".join(f"{k}={v}\n" for k, v in settings.items()), "0640")
 
 
-def split_at_release(lines: list[str]) -> tuple[list[str], list[str]]:
-    """The message's lines before and from the (unindented) line that says to unpack a release."""
-    for index, line in enumerate(lines):
-        if "release" in line.lower() and not line.startswith("  "):
-            return lines[:index], lines[index:]
-    return lines, []
+def environment_file_world(box, values: dict[str, Any]) -> None:
+    directory = values["configuration_dir"]
+    box.sh(f"install -d -m 0750 -o root -g {values['app_group']} {directory}")
+    box.write_file(f"{directory}/environment", "E2E_CONFIG_VALUE=from-printed-steps\n", "0640")
 
 
-def run_in_project(box, project: str, commands: list[str]) -> None:
-    for command in commands:
-        box.run(["sh", "-euc", f"cd {project} && {command}"], timeout=90)
+def s3_world(box, values: dict[str, Any]) -> None:
+    bucket = f"/var/lib/fake-s3/{values['service_name']}"
+    box.write_file(f"{bucket}/environment", "E2E_S3_VALUE=synced\n")
+    aws_stub(box, values, {"CONFIG_S3_BUCKET": "b", "AWS_STUB_S3_DIR": bucket, "AWS_STUB_LOG": "/var/log/aws-printed.log"})
 
 
-def checkout(box, tmp_path, release, answers: dict[str, Any], name: str) -> Checkout:
-    """Render the project and copy it to the server, like a git checkout there."""
-    dst, values = render_scenario(tmp_path / name, release.app, answers)
-    project = f"/root/{name}"
-    box.copy_tree_in(dst, project)
-    return Checkout(project, values, unit_view({"app_name": release.app, **answers}), dst)
+def ssm_world(box, values: dict[str, Any]) -> None:
+    params = "/var/lib/fake-ssm/printed.json"
+    box.write_file(params, (FIXTURES / "ssm" / "parameters.json").read_text())
+    aws_stub(box, values, {"AWS_STUB_SSM_JSON": params, "AWS_STUB_LOG": "/var/log/aws-printed.log"})
 
 
-def served_units(box, port: int, timeout: float = 30) -> str:
-    """E2E_UNITS as the VM on port sees it, once it answers."""
+def cloud_init_world(box, values: dict[str, Any]) -> None:
+    box.write_file("/run/cloud-init/instance-data.json", (FIXTURES / "cloud-init" / "aws.json").read_text())
+
+
+def credentials_world(box, values: dict[str, Any]) -> None:
+    """What `sudoedit <file>` leaves: the secret in the placeholder the steps made (0600, root)."""
+    path = f"{values['configuration_dir']}/db_password"
+    assert box.run(["stat", "-c", "%U %a %s", path]).stdout.split() == ["root", "600", "0"]
+    box.run(["sh", "-c", 'printf %s "$1" >"$2"', "sh", SECRET, path])
+
+
+def ssm_json_written(box, values: dict[str, Any], env: dict[str, str]) -> bool:
+    return box.run(["test", "-s", f"{values['configuration_dir']}/ssm.json"], check=False).ok()
+
+
+# name: (answers, the user's side, what shows the strategy worked)
+STRATEGIES: dict[str, tuple[dict[str, Any], Callable[..., None], Callable[..., bool]]] = {
+    "environment_file": (
+        {"config_strategies": ["environment_file"]},
+        environment_file_world,
+        lambda box, values, env: env.get("E2E_CONFIG_VALUE") == "from-printed-steps",
+    ),
+    "s3_sync": (
+        {"config_strategies": ["environment_file", "s3_sync"]},
+        s3_world,
+        lambda box, values, env: env.get("E2E_S3_VALUE") == "synced",
+    ),
+    "ssm": ({"config_strategies": ["ssm"]}, ssm_world, ssm_json_written),
+    "cloud_init": (
+        {"config_strategies": ["cloud_init"]},
+        cloud_init_world,
+        lambda box, values, env: bool(env.get("DEFAULT_IPV4")),
+    ),
+    "credentials": (
+        {"config_strategies": ["credentials"], "credentials": ["db_password"]},
+        credentials_world,
+        lambda box, values, env: bool(env.get("CREDENTIALS_DIRECTORY")),
+    ),
+}
+RESTART_METHODS = {"systemctl": {}, "systemd_flag": {"restart_method": "systemd_flag", "deploy_user": DEPLOY_USER}}
+CASES = {
+    **{f"steps-{name}": ("steps", name, "systemctl") for name in STRATEGIES},
+    "steps-flag": ("steps", "environment_file", "systemd_flag"),
+    "script-flag": ("script", "s3_sync", "systemd_flag"),
+}
+
+
+def case_answers(case: str, port: int) -> dict[str, Any]:
+    _, strategy, method = CASES[case]
+    return scenario_answers(f"lit-{case}", {**BASE, **STRATEGIES[strategy][0], **RESTART_METHODS[method]}, port)
+
+
+@pytest.fixture(scope="module")
+def rendered(deploy, release) -> dict[str, tuple[Path, dict[str, Any], int, dict[str, Any]]]:
+    """Every case rendered at once (copier is the slow part)."""
+    ports = {case: next(PORTS) for case in CASES}
+    jobs = [(deploy.workdir / f"lit-{case}", release.app, case_answers(case, ports[case])) for case in CASES]
+    done = render_many(jobs)
+    return {case: (*result, ports[case], job[2]) for case, result, job in zip(CASES, done, jobs, strict=True)}
+
+
+def served_info(box, port: int, timeout: float = 30, not_pid: str | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
+    last = ""
     while time.monotonic() < deadline:
         done = box.run(["curl", "-sS", "--max-time", "2", f"http://127.0.0.1:{port}/info"], check=False)
         if done.ok():
-            return json.loads(done.stdout)["env"]["E2E_UNITS"]
+            info = json.loads(done.stdout)
+            if info["os_pid"] != not_pid:
+                return info
+        last = done.stderr
         time.sleep(0.1)
-    raise AssertionError(f"nothing answers on port {port} after {timeout}s")
+    raise AssertionError(f"nothing (new) answers on port {port} after {timeout}s: {last}")
 
 
-def first_install(deploy, box, release, tmp_path, name: str) -> tuple[dict[str, Any], int]:
-    """Follow the copy message on a fresh server; the release arrives 2 s after the units."""
+@pytest.mark.parametrize("case", list(CASES))
+def test_printed_install_then_a_release_give_a_serving_service(case, deploy, box, release, rendered):
+    via, strategy, method = CASES[case]
+    dst, values, port, answers = rendered[case]
+    started = time.monotonic()
+    service = install(box, release, dst, answers, port, rendered=(dst, values), via=via)
+    deploy.installed.append(service)
+    _, world, worked = STRATEGIES[strategy]
+    world(box, values)
+    message = (dst.parent / f"{dst.name}.copier-output").read_text()
+    if via == "steps":
+        run_in_project(box, service.project, printed_steps(message)[1])
+    else:
+        run_install_script(box, service.project, printed_script(message))
+    info = served_info(box, port)
+    record(f"install by the printed {via} -> serving", service.name, time.monotonic() - started)
+    assert worked(box, values, info["env"]), info["env"]
+    assert box.systemctl("is-enabled", service.unit).stdout.strip() == "enabled"
+    if via == "script":
+        # Idempotent: once more changes nothing and leaves the running VM alone.
+        again = run_install_script(box, service.project, printed_script(message))
+        assert "is running with these files already" in again.stdout, again.stdout
+        assert served_info(box, port)["os_pid"] == info["os_pid"]
+    if method == "systemd_flag":
+        assert box.systemctl("is-active", f"{service.name}-restart.path").stdout.strip() == "active"
+        box.run(["runuser", "-u", DEPLOY_USER, "--", "touch", f"{values['flags_dir']}/restart.flag"])
+        assert served_info(box, port, not_pid=info["os_pid"])["os_pid"] != info["os_pid"]
+
+
+# --- An update that renames the service (and moves the deploy dir) --------------------------------
+
+
+def copier_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([COPIER, *args], cwd=cwd, capture_output=True, text=True, env=dict(os.environ), check=False)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def data_args(answers: dict[str, Any]) -> list[str]:
+    """--data NAME=VALUE as a user types it: text as is, anything else as YAML."""
+    texts = {key: value if isinstance(value, str) else json.dumps(value) for key, value in answers.items()}
+    return [arg for key, value in texts.items() for arg in ("--data", f"{key}={value}")]
+
+
+def app_units(box, prefix: str) -> list[str]:
+    listed = box.sh(f"ls /etc/systemd/system | grep '^{prefix}' || true").stdout.split()
+    return sorted(listed)
+
+
+@pytest.mark.parametrize("via", ["steps", "script"])
+def test_update_renaming_the_service_leaves_exactly_one_unit_running(via, deploy, box, release, tmp_path):
     port = next(PORTS)
-    answers = scenario_answers(name, {"env_vars": ["E2E_UNITS=first"]}, port)
-    done = checkout(box, tmp_path, release, answers, f"{name}-v1")
-    # Known to the module's deployer: stopped afterwards, journal in the report of a failure.
-    units = [path.rpartition("/")[2] for path in messages.unit_files(done.view)]
-    deploy.installed.append(Service(box, done.values, done.message_dir, port, units))
-    before, after = split_at_release(messages.after_copy(done.view, done.message_dir).splitlines())
-    run_in_project(box, done.project, printed_commands(before))
-    time.sleep(2)
-    unpack_release(box, release, done.values)
-    run_in_project(box, done.project, printed_commands(after))
-    return answers, port
+    name = f"ren-{via}"
+    answers = scenario_answers(name, {**BASE, "restart_method": "systemd_flag"}, port)
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project", app=release.app)
+    copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", *data_args(answers), str(template), ".", cwd=project)
+    commit_all(project, "copy")
+
+    first = checkout(box, project)
+    if via == "steps":
+        before, start = printed_steps(copied.stderr)
+        run_in_project(box, first, before)
+    else:
+        run_install_script(box, first, printed_script(copied.stderr))
+    unpack_release(box, release, resolve({"app_name": release.app, **answers}))
+    if via == "steps":
+        run_in_project(box, first, start)
+    else:
+        run_install_script(box, first, printed_script(copied.stderr))
+    served_info(box, port)
+    old = f"probe-{name}"
+    assert app_units(box, old) == [f"{old}-restart.path", f"{old}-restart.service", f"{old}.service"]
+
+    # The rename (and, by the script, a new deploy dir): the update's message says what to do on the server.
+    changes = {"service_name": f"probe-{name}-new"}
+    if via == "script":
+        changes["deploy_dir"] = f"/srv/probe-{name}-moved"
+    updated = copier_cli("update", "--trust", "--defaults", *data_args(changes), "-a", ANSWERS_FILE, cwd=project)
+    commit_all(project, "rename")
+    second = checkout(box, project)
+    if via == "steps":
+        run_in_project(box, second, printed_steps_of_update(updated.stderr))
+    else:
+        run_install_script(box, second, printed_script(updated.stderr))
+
+    info = served_info(box, port)
+    new = f"probe-{name}-new"
+    assert app_units(box, f"probe-{name}") == [f"{new}-restart.path", f"{new}-restart.service", f"{new}.service"]
+    assert box.systemctl("is-active", f"{new}.service").stdout.strip() == "active"
+    assert box.systemctl("is-active", f"probe-{name}.service", check=False).stdout.strip() == "inactive"
+    listed = box.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", f"probe-{name}*"]).stdout
+    running = "\n".join(line.split()[0] for line in listed.splitlines() if line.split()[2:3] == ["active"])
+    assert sorted(running.split()) == [f"{new}-restart.path", f"{new}.service"]
+    deploy.installed.append(InstalledUnits(box, [f"{new}.service", f"{new}-restart.path"]))
+    if via == "script":
+        moved = changes["deploy_dir"]
+        assert info["cwd"].startswith(f"{moved}/releases/")
+        assert box.sh(f"ls -A {answers['deploy_dir']}/releases").stdout == ""
 
 
-def test_copy_message_commands_then_a_release_give_a_serving_service(deploy, box, release, tmp_path):
-    _, port = first_install(deploy, box, release, tmp_path, "literal-copy")
-    assert served_units(box, port) == "first"
-
-
-def test_update_message_commands_apply_new_units_to_the_running_service(deploy, box, release, tmp_path):
-    answers, port = first_install(deploy, box, release, tmp_path, "literal-update")
-    served_units(box, port)
-    changed = {**answers, "env_vars": [*answers["env_vars"][:2], "E2E_UNITS=second"]}
-    done = checkout(box, tmp_path, release, changed, "literal-update-v2")
-    run_in_project(box, done.project, printed_commands(messages.after_update(done.view, done.message_dir).splitlines()))
-    assert served_units(box, port) == "second"
+def printed_steps_of_update(message: str) -> list[str]:
+    """An update's message has one block of steps: everything, the restart included."""
+    before, _ = printed_steps(message)
+    return before

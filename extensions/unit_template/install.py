@@ -1,0 +1,374 @@
+"""The one install plan: which rendered files go where on the server, and what runs afterwards.
+
+Everything that tells a user how to install drives from ``install_plan(view)``:
+the closing messages of copy and update (messages.py), the rendered install
+script (``rel/install-systemd``), the package configuration (packaging.py)
+and docs/install.md (a test compares them).
+
+The files come from the template itself: ``rendered_files(view)`` renders the
+template tree's path names the way copier does, so a file another capability
+adds later (a socket unit, a deploy script) is in the plan without a change
+here. Where a file goes is decided by the directory it is rendered into, one
+row of PLACEMENTS each; a file under the staging root that no row claims
+goes where the staging root puts it (root-owned, 0755 if its template is
+executable, else 0644).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, UndefinedError
+
+View = Mapping[str, Any]
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "template"
+TEMPLATE_SUFFIX = ".jinja"
+ANSWERS_FILE = ".copier-answers.systemd.yml"
+UNIT_SUFFIX = "lib/systemd/system"
+INSTALL_SCRIPT = "install-systemd"
+# Unit types enabled (and started) with the service; the oneshots they trigger are not.
+ENABLED_UNIT_SUFFIXES = (".path", ".socket", ".timer")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the files rendered into one directory of the repo go on a server."""
+
+    staged: str  # the view entry naming that directory in the repo
+    server: Callable[[View], str]  # the directory: install script and printed steps (local admin files: /etc)
+    package: Callable[[View], str]  # the directory in a .deb/.rpm (vendor files: /usr/lib)
+    mode: str | None = None  # None: 0755 when the template is executable, else 0644
+    owner: str = "root"
+    group: str = "root"
+
+
+# One row per kind of file; another capability adds a row only for a directory of its own.
+PLACEMENTS: dict[str, Placement] = {
+    "unit": Placement("output_dir", lambda v: "/etc/systemd/system", lambda v: "/usr/lib/systemd/system", "0644"),
+    "sysusers": Placement("sysusers_dir", lambda v: "/etc/sysusers.d", lambda v: "/usr/lib/sysusers.d", "0644"),
+    "tmpfiles": Placement("tmpfiles_dir", lambda v: "/etc/tmpfiles.d", lambda v: "/usr/lib/tmpfiles.d", "0644"),
+    "script": Placement("scripts_output_dir", lambda v: v["scripts_dir"], lambda v: v["scripts_dir"], "0755"),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: str  # relative to the project
+    executable: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file to install."""
+
+    kind: str  # a PLACEMENTS key, or "file" for one placed by the staging root alone
+    source: str  # relative to the project
+    target: str  # absolute, on the server
+    package_target: str
+    mode: str
+    owner: str
+    group: str
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.target)
+
+
+Command = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The install as data: files, then commands in order; each command an argv."""
+
+    items: tuple[Item, ...]
+    remove_old: tuple[Command, ...]  # after a rename: the previous units, stopped, disabled, removed
+    users_and_dirs: tuple[Command, ...]
+    move_release: tuple[Command, ...]  # after a deploy_dir change
+    files: tuple[Command, ...]  # scripts and other files, once their dirs exist
+    credentials: tuple[Command, ...]  # empty, root-only placeholders for the secrets (never overwritten)
+    units: tuple[Command, ...]  # install, daemon-reload, enable
+    start: tuple[Command, ...]
+    restart: tuple[Command, ...]
+    old_units: tuple[str, ...] = ()  # unit files of the previous answers to remove
+    credential_files: tuple[str, ...] = ()
+    release_check: str = ""  # the release's start script: the service can start once it exists
+    written: tuple[str, ...] = field(default_factory=tuple)  # every file the template writes
+
+    def commands(self, update: bool = False) -> list[Command]:
+        """Everything to run on a server, in order (copy: up to start; update: up to restart)."""
+        before = [*self.remove_old, *self.users_and_dirs, *self.move_release, *self.files, *self.credentials]
+        return [*before, *self.units, *(self.restart if update else self.start)]
+
+
+_JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def path_context(view: View, answers_file: str = ANSWERS_FILE) -> dict[str, Any]:
+    """What copier's path names see: the answers, unit() and the computed names."""
+    return {
+        **view,
+        "unit": lambda: view,
+        "unit_stem": view["service_name"],
+        "_copier_conf": {"answers_file": answers_file},
+    }
+
+
+def render_name(part: str, context: Mapping[str, Any]) -> str:
+    if "{" not in part:
+        return part
+    try:
+        return _JINJA.from_string(part).render(**context)
+    except UndefinedError as error:
+        raise RuntimeError(
+            f"the install plan cannot render the template file name {part!r} ({error}): "
+            "give what it needs to path_context() in install.py"
+        ) from error
+
+
+def rendered_files(view: View, answers_file: str = ANSWERS_FILE, root: Path = TEMPLATE_ROOT) -> list[Rendered]:
+    """The files copier writes for these answers: the template tree's names, rendered as copier does
+    (a name part that renders empty leaves the file out)."""
+    context = path_context(view, answers_file)
+    found = []
+    for source in sorted(p for p in root.rglob("*") if p.is_file()):
+        parts = [render_name(part, context) for part in source.relative_to(root).parts]
+        parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
+        if not all(parts):
+            continue
+        found.append(Rendered(posixpath.normpath(posixpath.join(*parts)), bool(source.stat().st_mode & 0o111)))
+    return found
+
+
+def staging_root(output_dir: str) -> str | None:
+    """<root> for units in <root>/lib/systemd/system ("" for the project root); else None."""
+    if output_dir == UNIT_SUFFIX:
+        return ""
+    if output_dir.endswith("/" + UNIT_SUFFIX):
+        return output_dir[: -len(UNIT_SUFFIX) - 1]
+    return None
+
+
+def install_script_path(view: View) -> str:
+    """Beside the staging root, not in it: copying the staging root to / must not install it."""
+    root = staging_root(view["output_dir"])
+    base = posixpath.dirname(root) if root else posixpath.dirname(view["output_dir"])
+    return posixpath.join(base, INSTALL_SCRIPT) if base else INSTALL_SCRIPT
+
+
+def placed(view: View, file: Rendered) -> Item | None:
+    """The file's Item, or None when it is not installed (EEx templates, answers, the install script)."""
+    directory, name = posixpath.split(file.path)
+    default_mode = "0755" if file.executable else "0644"
+    for kind, row in PLACEMENTS.items():
+        if view.get(row.staged) == directory:
+            target, package = row.server(view), row.package(view)
+            return Item(kind, file.path, f"{target}/{name}", f"{package}/{name}", row.mode or default_mode, row.owner, row.group)
+    root = staging_root(view["output_dir"])
+    # A staging root that is the project itself would claim every file: only the rows count there.
+    if not root or not file.path.startswith(root + "/"):
+        return None
+    target = "/" + file.path[len(root) + 1 :]
+    return Item("file", file.path, target, target, default_mode, "root", "root")
+
+
+def install_items(view: View, files: list[Rendered]) -> list[Item]:
+    return [item for item in (placed(view, file) for file in files) if item is not None]
+
+
+def of_kind(items: list[Item] | tuple[Item, ...], kind: str) -> list[Item]:
+    return [item for item in items if item.kind == kind]
+
+
+def units_to_enable(view: View, items: list[Item] | tuple[Item, ...]) -> list[str]:
+    """The service, and every path/socket/timer unit rendered beside it."""
+    main = f"{view['service_name']}.service"
+    others = [item.name for item in of_kind(items, "unit") if item.name.endswith(ENABLED_UNIT_SUFFIXES)]
+    return [main, *others]
+
+
+def install_file(item: Item) -> Command:
+    return ("install", "-D", "-m", item.mode, "-o", item.owner, "-g", item.group, item.source, item.target)
+
+
+def sh(script: str) -> Command:
+    return ("sh", "-c", script)
+
+
+def tmpfiles_dirs(view: View) -> list[tuple[str, str, str, str]]:
+    """(path, mode, owner, group) of every `d` line the tmpfiles.d file has (or would have)."""
+    rows = []
+    for line in view["tmpfiles_lines"]:
+        kind, path, mode, owner, group, _ = line.split()
+        if kind == "d":
+            rows.append((path, mode, owner, group))
+    return rows
+
+
+def manual_users(view: View) -> list[Command]:
+    """Without a sysusers.d file: what it would do, with shadow's tools."""
+    user, group, deployer = view["app_user"], view["app_group"], view.get("deploy_user")
+    q = shlex.quote
+    commands = [
+        sh(f"getent group {q(group)} >/dev/null || groupadd --system {q(group)}"),
+        sh(
+            f"getent passwd {q(user)} >/dev/null || useradd --system --gid {q(group)} --no-create-home "
+            f"--home-dir {q(view['deploy_dir'])} --shell /usr/sbin/nologin {q(user)}"
+        ),
+    ]
+    if deployer:
+        commands.append(sh(f"getent passwd {q(deployer)} >/dev/null || useradd --system --no-create-home {q(deployer)}"))
+        commands.append(("usermod", "--append", "--groups", group, deployer))
+    return commands
+
+
+def users_and_dirs(view: View, items: list[Item]) -> list[Command]:
+    sysusers, tmpfiles = of_kind(items, "sysusers"), of_kind(items, "tmpfiles")
+    if not sysusers:
+        dirs = [("install", "-d", "-m", mode, "-o", owner, "-g", group, path) for path, mode, owner, group in tmpfiles_dirs(view)]
+        return [*manual_users(view), *dirs]
+    return [
+        *(install_file(item) for item in sysusers + tmpfiles),
+        # Named, as debhelper does: only this app's entries are applied.
+        ("systemd-sysusers", *(item.target for item in sysusers)),
+        ("systemd-tmpfiles", "--create", *(item.target for item in tmpfiles)),
+    ]
+
+
+def credential_files(view: View) -> list[str]:
+    return [path for _, path in view.get("load_credentials", [])]
+
+
+def credential_placeholders(view: View) -> list[Command]:
+    """The configuration dir, then an empty 0600 root file for each secret that is not there yet.
+
+    systemd (as root) reads them for LoadCredential=; the app sees copies in $CREDENTIALS_DIRECTORY.
+    """
+    paths = credential_files(view)
+    if not paths:
+        return []
+    directory = ("install", "-d", "-m", "0750", "-o", "root", "-g", view["app_group"], view["configuration_dir"])
+    q = shlex.quote
+    return [directory, *(sh(f"test -e {q(p)} || install -m 0600 -o root -g root /dev/null {q(p)}") for p in paths)]
+
+
+def removed_units(view: View, previous: View | None) -> list[str]:
+    """The previous answers' unit files that the new ones no longer have (a service_name or output change)."""
+    if not previous:
+        return []
+    new = {item.name for item in of_kind(install_items(view, rendered_files(view)), "unit")}
+    old = [item.name for item in of_kind(install_items(previous, rendered_files(previous)), "unit")]
+    return [name for name in old if name not in new]
+
+
+def remove_old(view: View, previous: View | None) -> list[Command]:
+    """After a rename: stop and disable the previous units, then remove their files (and old system files)."""
+    gone = removed_units(view, previous)
+    if not gone or previous is None:
+        return []
+    old_items = install_items(previous, rendered_files(previous))
+    new_targets = {item.target for item in install_items(view, rendered_files(view))}
+    enabled = [name for name in units_to_enable(previous, old_items) if name in gone]
+    stale = [
+        item.target for item in old_items if item.kind in ("unit", "sysusers", "tmpfiles") and item.target not in new_targets
+    ]
+    return [
+        ("systemctl", "disable", "--now", *enabled),
+        ("rm", "-f", *stale),
+    ]
+
+
+def move_release(view: View, previous: View | None) -> list[Command]:
+    """After a deploy_dir change: the releases into the new releases dir, `current` pointing into it."""
+    if not previous or previous["releases_dir"] == view["releases_dir"]:
+        return []
+    q = shlex.quote
+    old_releases, new_releases = previous["releases_dir"], view["releases_dir"]
+    script = (
+        f"if [ -L {q(previous['current_dir'])} ] && [ ! -e {q(view['current_dir'])} ]; then "
+        f"mv {q(old_releases)}/* {q(new_releases)}/ && "
+        f'ln -sfn {q(new_releases)}/"$(basename "$(readlink {q(previous["current_dir"])})")" {q(view["current_dir"])}; fi'
+    )
+    return [sh(script)]
+
+
+def install_plan(view: View, previous: View | None = None, answers_file: str = ANSWERS_FILE) -> Plan:
+    """The plan for these answers; `previous`: the view of the answers before an update."""
+    files = rendered_files(view, answers_file)
+    items = install_items(view, files)
+    enabled = units_to_enable(view, items)
+    renamed = bool(removed_units(view, previous))
+    others = [item for item in items if item.kind not in ("unit", "sysusers", "tmpfiles")]
+    unit_names = [item.source for item in of_kind(items, "unit")]
+    units = [
+        ("install", "-m", "0644", "-o", "root", "-g", "root", "-t", "/etc/systemd/system", *unit_names),
+        ("systemctl", "daemon-reload"),
+        # Not --now: on a fresh server there is no release yet, and Restart= would
+        # spin the unit into "start request repeated too quickly".
+        ("systemctl", "enable", *enabled),
+    ]
+    # A running service keeps its old unit until restarted; try-restart leaves a stopped one alone.
+    # After a rename the new unit has never run: start it.
+    restart = ("systemctl", "start" if renamed else "try-restart", *(enabled if renamed else [enabled[0]]))
+    return Plan(
+        items=tuple(items),
+        remove_old=tuple(remove_old(view, previous)),
+        users_and_dirs=tuple(users_and_dirs(view, items)),
+        move_release=tuple(move_release(view, previous)),
+        files=tuple(install_file(item) for item in others),
+        credentials=tuple(credential_placeholders(view)),
+        units=tuple(units),
+        start=(("systemctl", "start", *enabled),),
+        restart=(restart,),
+        old_units=tuple(c for cmd in remove_old(view, previous) if cmd[0] == "rm" for c in cmd[2:]),
+        credential_files=tuple(credential_files(view)),
+        release_check=f"{view['current_dir']}/bin/{view['release_name']}",
+        written=tuple(file.path for file in files),
+    )
+
+
+def shell_line(command: Command) -> str:
+    return shlex.join(command)
+
+
+def script_line(command: Command) -> str:
+    """One command of the install script: through `run`, which prints it and skips it on --dry-run."""
+    return f"run {shlex.join(command)}"
+
+
+def up_to_project(path: str) -> str:
+    """From the directory of `path` (relative to the project) back to the project."""
+    depth = len(posixpath.dirname(path).split("/")) if posixpath.dirname(path) else 0
+    return "/".join([".."] * depth) or "."
+
+
+def script_view(view: View, plan: Plan) -> dict[str, Any]:
+    """What the install script template places: each command quoted for `run` once, here."""
+    q = shlex.quote
+    steps = {
+        "remove_old": plan.remove_old,
+        "users_and_dirs": plan.users_and_dirs,
+        "move_release": plan.move_release,
+        "files": plan.files,
+        "credentials": plan.credentials,
+        "units": plan.units,
+        "start": plan.start,
+        "restart": plan.restart,
+    }
+    return {
+        "to_project": q(up_to_project(view["install_script"])),
+        "steps": {name: [f"run {q(shell_line(command))}" for command in commands] for name, commands in steps.items()},
+        "sources": [q(item.source) for item in plan.items],
+        "pairs": [f"{q(item.source)} {q(item.target)}" for item in plan.items],
+        "old_units": [q(path) for path in plan.old_units],
+        "secrets": [q(path) for path in plan.credential_files],
+        "release": q(plan.release_check),
+        "main": q(f"{view['service_name']}.service"),
+        "releases_dir": q(view["releases_dir"]),
+        "current_dir": q(view["current_dir"]),
+    }

@@ -1,0 +1,339 @@
+"""The install plan (install.py) and what it drives: the closing message, the install script, the docs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from jinja2 import Environment
+
+from rendering import render_template, write_mix_exs
+from system_tools import require_tool
+from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
+from unit_template.install import PLACEMENTS, install_items, install_plan, rendered_files, shell_line, units_to_enable
+from unit_template.packaging import links, package_files
+from unit_template.units import unit_view
+
+ROOT = Path(__file__).resolve().parent.parent
+COPIER = str(Path(sys.executable).parent / "copier")
+SHELLCHECK = Path(sys.executable).parent / "shellcheck"
+STEPS_HEADER = "or these steps (the same commands):"
+V252 = {"systemd_version": 252}
+
+
+def view(**answers):
+    return unit_view({"app_name": "foo_bar", **answers})
+
+
+def copy_cli(dst: Path, *data: str) -> subprocess.CompletedProcess[str]:
+    (dst).mkdir(parents=True, exist_ok=True)
+    (dst / "mix.exs").write_text('defmodule FooBar.MixProject do\n  def project, do: [app: :foo_bar, version: "0.1.0"]\nend\n')
+    options = [arg for item in data for arg in ("--data", item)]
+    return subprocess.run(
+        [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *options, str(ROOT), str(dst)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def block_after(lines: list[str], header: str) -> list[str]:
+    start = lines.index(header) + 1
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("  "):
+            break
+        block.append(line.strip())
+    return block
+
+
+def steps_of(message: str) -> list[str]:
+    """The printed steps up to the release, then the start ones, without sudo."""
+    lines = message.splitlines()
+    before = block_after(lines, STEPS_HEADER)
+    release = next(line for line in lines if line.startswith("Then unpack a release"))
+    return [c.removeprefix("sudo ") for c in before + block_after(lines, release) if c.startswith("sudo ")]
+
+
+def project_files(dst: Path) -> set[str]:
+    return {str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file() and p.name != "mix.exs"}
+
+
+# --- the files -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {**V252, "config_strategies": ["s3_sync", "ssm", "cloud_init", "credentials"], "credentials": ["a", "b"]},
+        {"restart_method": "systemd_flag", "system_files": False, "eex_templates": False},
+        {"output_dir": "deploy/units", "runtime_environment_service_script": "env.sh"},
+    ],
+)
+def test_rendered_files_are_exactly_the_files_copier_writes(tmp_path: Path, answers) -> None:
+    dst = render_template(tmp_path / "p", answers)
+    assert {file.path for file in rendered_files(view(**answers))} == project_files(dst)
+
+
+def test_every_configuration_script_is_installed_root_owned_and_executable_in_scripts_dir() -> None:
+    strategies = {**V252, "config_strategies": ["s3_sync", "ssm", "cloud_init"]}
+    items = [item for item in install_plan(view(**strategies)).items if item.kind == "script"]
+    assert [(item.target, item.mode, item.owner) for item in items] == [
+        (f"/srv/foo-bar/bin/{name}", "0755", "root") for name in ("cloud-init-environment", "sync-config-s3", "sync-config-ssm")
+    ]
+
+
+def test_a_file_under_the_staging_root_that_no_row_claims_goes_where_the_staging_root_puts_it(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    (template / "{{ output_dir }}").mkdir(parents=True)
+    (template / "{{ output_dir }}" / "{{ unit_stem }}.socket.jinja").write_text("")
+    extra = template / "rel" / "systemd" / "etc" / "foo" / "{{ unit_stem }}.conf.jinja"
+    extra.parent.mkdir(parents=True)
+    extra.write_text("")
+    v = view()
+    items = install_items(v, rendered_files(v, root=template))
+    assert [(i.kind, i.target, i.mode) for i in items] == [
+        ("file", "/etc/foo/foo-bar.conf", "0644"),
+        ("unit", "/etc/systemd/system/foo-bar.socket", "0644"),
+    ]
+    assert units_to_enable(v, items) == ["foo-bar.service", "foo-bar.socket"]
+
+
+def test_placements_name_view_entries() -> None:
+    v = view()
+    assert all(row.staged in v for row in PLACEMENTS.values())
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def test_credentials_get_a_root_only_placeholder_before_the_units_and_never_overwritten() -> None:
+    plan = install_plan(view(**V252, config_strategies=["credentials"], credentials=["db_password"]))
+    commands = [shell_line(c) for c in plan.commands()]
+    placeholder = "test -e /etc/foo-bar/db_password || install -m 0600 -o root -g root /dev/null /etc/foo-bar/db_password"
+    assert any(placeholder in c for c in commands)
+    assert commands.index(next(c for c in commands if placeholder in c)) < commands.index("systemctl daemon-reload")
+
+
+def test_without_system_files_the_steps_create_users_and_dirs_with_shadow_tools() -> None:
+    commands = [shell_line(c) for c in install_plan(view(system_files=False, deploy_user="deployer")).users_and_dirs]
+    assert any("useradd --system --gid foo-bar" in c for c in commands)
+    assert "usermod --append --groups foo-bar deployer" in commands
+    assert "install -d -m 0770 -o deployer -g foo-bar /srv/foo-bar/flags" in commands
+
+
+def test_systemd_flag_flags_dir_belongs_to_the_deploy_user() -> None:
+    assert (
+        "d /srv/foo-bar/flags 0770 deployer foo-bar -"
+        in view(restart_method="systemd_flag", deploy_user="deployer")["tmpfiles_lines"]
+    )
+
+
+def test_deploy_user_is_asked_in_a_plain_copy_when_restart_method_is_systemd_flag() -> None:
+    ask = yaml.safe_load((ROOT / "copier.yml").read_text())["deploy_user"]["ask"]
+    render = Environment().from_string(ask).render
+    assert render(advanced=False, restart_method="systemd_flag") == "True"
+    assert render(advanced=False, restart_method="systemctl") == "False"
+
+
+def test_a_rename_stops_disables_and_removes_the_old_units_before_installing_the_new() -> None:
+    old, new = view(restart_method="systemd_flag"), view(restart_method="systemd_flag", service_name="baz")
+    plan = install_plan(new, previous=old)
+    assert [shell_line(c) for c in plan.remove_old] == [
+        "systemctl disable --now foo-bar.service foo-bar-restart.path",
+        "rm -f /etc/systemd/system/foo-bar-restart.path /etc/systemd/system/foo-bar-restart.service "
+        "/etc/systemd/system/foo-bar.service",
+    ]
+    assert [shell_line(c) for c in plan.restart] == ["systemctl start baz.service baz-restart.path"]
+    assert install_plan(new, previous=new).remove_old == ()
+
+
+def test_a_deploy_dir_change_moves_the_releases_and_current() -> None:
+    plan = install_plan(view(base_dir="/opt"), previous=view())
+    (move,) = plan.move_release
+    assert "mv /srv/foo-bar/releases/* /opt/foo-bar/releases/" in move[2]
+    assert "/opt/foo-bar/current" in move[2]
+
+
+# --- the message, the script and the docs: one plan ------------------------------------------------
+
+
+def test_copy_message_names_every_file_written(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    result = copy_cli(dst, "systemd_version=252", 'config_strategies=["s3_sync", "credentials"]', 'credentials=["k"]')
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    listed = set(block_after(lines, next(line for line in lines if line.startswith("Wrote the systemd units"))))
+    assert listed == project_files(dst)
+    assert {
+        "rel/install-systemd",
+        "rel/templates/systemd/systemd.service.eex",
+        "rel/systemd/srv/foo-bar/bin/sync-config-s3",
+    } <= listed
+
+
+def test_install_script_dry_run_prints_exactly_the_printed_steps(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    result = copy_cli(dst, "systemd_version=252", 'config_strategies=["ssm", "credentials"]', 'credentials=["k"]')
+    assert result.returncode == 0, result.stderr
+    dry = subprocess.run(["sh", str(dst / "rel/install-systemd"), "--dry-run"], capture_output=True, text=True, check=False)
+    assert dry.returncode == 0, dry.stderr
+    ran = [line.removeprefix("+ ") for line in dry.stdout.splitlines() if line.startswith("+ ")]
+    printed = steps_of(result.stderr)
+    # The script stops before the start: there is no release here, and it says so.
+    assert ran == printed[: len(ran)] and printed[len(ran) :] == ["systemctl start foo-bar.service"]
+    assert "no release yet" in dry.stdout
+
+
+def test_install_script_refuses_unknown_arguments_and_non_root(tmp_path: Path) -> None:
+    dst = render_template(tmp_path / "p", {})
+    script = str(dst / "rel/install-systemd")
+    assert subprocess.run(["sh", script, "--now"], capture_output=True, check=False).returncode == 64
+    if os.geteuid() == 0:
+        # As nobody, from a copy nobody can read (pytest's tmp dirs are root-only).
+        readable = Path(tempfile.mkdtemp(prefix="install-script-"))
+        try:
+            (readable / "rel").mkdir()
+            shutil.copy(script, readable / "rel")
+            for path in (readable, readable / "rel", readable / "rel" / "install-systemd"):
+                path.chmod(0o755)
+            nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            done = subprocess.run(
+                [*nobody, "sh", str(readable / "rel/install-systemd")], capture_output=True, text=True, check=False
+            )
+        finally:
+            shutil.rmtree(readable)
+    else:
+        done = subprocess.run(["sh", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 77 and "sudo" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {**V252, "config_strategies": ["s3_sync", "ssm", "cloud_init", "credentials"], "credentials": ["a"]},
+        {"restart_method": "systemd_flag", "system_files": False, "deploy_user": "d"},
+    ],
+)
+def test_install_script_is_shellcheck_clean(tmp_path: Path, answers) -> None:
+    require_tool(str(SHELLCHECK))
+    dst = render_template(tmp_path / "p", answers)
+    done = subprocess.run(
+        [str(SHELLCHECK), "-s", "sh", str(dst / "rel/install-systemd")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_update_message_after_a_rename_removes_the_old_units_first(tmp_path: Path) -> None:
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project")
+    run = dict(capture_output=True, text=True, check=False, cwd=project)
+    copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), "."], **run)
+    assert copied.returncode == 0, copied.stderr
+    commit_all(project, "copy")
+    updated = subprocess.run([COPIER, "update", "--trust", "--defaults", "--data", "service_name=baz", "-a", ANSWERS_FILE], **run)
+    assert updated.returncode == 0, updated.stderr
+    steps = [c.removeprefix("sudo ") for c in block_after(updated.stderr.splitlines(), STEPS_HEADER)]
+    assert steps[0] == "systemctl disable --now foo-bar.service"
+    assert steps[1] == "rm -f /etc/systemd/system/foo-bar.service"
+    assert steps[-1] == "systemctl start baz.service"
+    assert "stop, disable and remove foo-bar's old ones first" in updated.stderr
+
+
+DOCS = ROOT / "docs" / "install.md"
+
+
+def docs_block(title: str) -> list[str]:
+    """The commands of the ```sh block after a docs/install.md line that starts with `title`."""
+    text = DOCS.read_text()
+    match = re.search(re.escape(title) + r".*?\n```sh\n(.*?)```", text, re.S)
+    assert match, f"no ```sh block after {title!r} in {DOCS}"
+    return [line for line in match.group(1).splitlines() if line and not line.startswith("#")]
+
+
+def test_docs_install_steps_are_the_plan_of_a_default_copy() -> None:
+    plan = install_plan(view())
+    assert docs_block("<!-- plan: default copy -->") == [f"sudo {shell_line(c)}" for c in plan.commands()]
+
+
+def test_docs_install_steps_with_every_strategy_are_the_plan() -> None:
+    answers = {**V252, "config_strategies": ["environment_file", "s3_sync", "credentials"], "credentials": ["db_password"]}
+    plan = install_plan(view(**answers))
+    assert docs_block("<!-- plan: s3_sync and credentials -->") == [f"sudo {shell_line(c)}" for c in plan.commands()]
+
+
+# --- packaging -------------------------------------------------------------------------------------
+
+PACKAGE_SCRIPTS = ("postinstall", "preremove", "postremove", "build")
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"packaging": True},
+        {**V252, "packaging": True, "config_strategies": ["ssm", "credentials"], "credentials": ["k"], "system_files": False},
+    ],
+)
+def test_package_scripts_are_shellcheck_clean(tmp_path: Path, answers) -> None:
+    require_tool(str(SHELLCHECK))
+    dst = render_template(tmp_path / "p", answers)
+    scripts = [str(dst / "rel/package" / name) for name in PACKAGE_SCRIPTS]
+    done = subprocess.run([str(SHELLCHECK), "-s", "sh", *scripts], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() -> None:
+    v = view(**V252, packaging=True, config_strategies=["cloud_init"])
+    plan = install_plan(v)
+    assert not [f["dst"] for f in package_files(v, plan) if f["dst"].startswith("/srv/")]
+    assert links(v, plan) == [
+        ("/usr/lib/foo-bar/release", "/srv/foo-bar/current"),
+        ("/usr/lib/foo-bar/bin/cloud-init-environment", "/srv/foo-bar/bin/cloud-init-environment"),
+    ]
+
+
+def test_packaging_is_not_asked() -> None:
+    questions = yaml.safe_load((ROOT / "copier.yml").read_text())
+    assert questions["packaging"]["ask"] == "{{ False }}"
+    assert questions["package_maintainer"]["ask"] == "{{ advanced and packaging }}"
+
+
+# --- an interactive copy that picks systemd_flag is asked for the deploy user ----------------------
+
+DOWN = "\x1b[B"
+
+
+def test_an_interactive_copy_with_systemd_flag_asks_for_deploy_user_and_gives_it_the_flags_dir(tmp_path: Path) -> None:
+    dst = tmp_path / "foo_bar"
+    write_mix_exs(dst)
+    child = spawn_copy(dst)
+    asked: list[str] = []
+    while child.expect([PROMPT, pexpect.EOF]) == 0:
+        prompt = child.match.group(1).strip()
+        if asked and asked[-1] == prompt:
+            continue  # the same question, drawn again
+        asked.append(prompt)
+        if prompt.startswith("restart_method: "):
+            child.send(DOWN + "\r")
+        elif "deploy_user: " in prompt:
+            child.send(CLEAR_LINE + "deployer\r")
+        else:
+            child.send("\r")
+    child.close()
+    log = (tmp_path / "terminal.log").read_text()
+    assert child.exitstatus == 0, log
+    assert any("deploy_user: " in p for p in asked), asked
+    tmpfiles = (dst / "rel/systemd/lib/tmpfiles.d/foo-bar.conf").read_text()
+    assert "d /srv/foo-bar/flags 0770 deployer foo-bar -" in tmpfiles.splitlines()
+    assert "m deployer foo-bar" in (dst / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text().splitlines()
