@@ -95,6 +95,9 @@ def convert(read: ConfigRead) -> Imported:
         result.answers[name] = answer
     if result.answers.get("paranoia") is True and "hardening" not in result.answers:
         result.answers["hardening"] = "paranoia"
+    # A mix_systemd config left distribution to the release: keep that (docs/distribution.md).
+    if read.values or read.unreadable:
+        result.answers.setdefault("distribution", "release")
     return result
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
+from .distribution import apply_distribution, distribution_view
 from .escape import environment, specifiers
 from .options import DIR_NAMES
 from .resolve import OptionError, resolve
@@ -207,7 +208,8 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    values = apply_strategies(resolve(answers))
+    values = apply_distribution(apply_strategies(resolve(answers)))
+    node = distribution_view(values)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
     check_paths(values)
@@ -239,6 +241,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "after": " ".join(after),
         "wants": runtime_env_unit,
         "exec_start_pre": tmp_dir_creation(values, dirs)
+        + ([specifiers(node["cookie_start_pre"])] if node["cookie_start_pre"] else [])
         + [specifiers(command) for command in values["exec_start_pre"]],
         "exec_start": exec_start(values),
         "exec_stop": specifiers(values["exec_stop"]) if values["exec_stop"] else None,
@@ -260,6 +263,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
-        "config_scripts": rendered_scripts(values),
+        "config_scripts": rendered_scripts(values) + ([node["node_script"]] if node["node_script"] else []),
+        **node,
         **system_files_view(values, unmanaged_dirs(values, dirs)),
     }

@@ -6,6 +6,8 @@ import contextlib
 
 import pytest
 
+from unit_template.distribution import release_environment
+
 from .deploy import start_all
 from .metrics import record
 
@@ -58,11 +60,11 @@ def test_hardened_vm_recorded_its_boot_in_state_dir(hardened):
 
 
 def test_release_rpc_reaches_the_hardened_vm(hardened, box):
-    """Distribution on localhost works under standard and strict: `bin/<rel> rpc` as root."""
+    """Distribution on localhost works under standard and strict: `bin/<rel> rpc` as root, with the node's settings."""
     info = hardened.info()
     rpc = box.run(
         [f"{hardened.values['current_dir']}/bin/{hardened.values['release_name']}", "rpc", "IO.puts(System.pid())"],
-        env={"RELEASE_NODE": info["env"]["RELEASE_NODE"], "RELEASE_TMP": "/tmp"},
+        env={**release_environment(hardened.values, remote=True), "RELEASE_TMP": "/tmp"},
         timeout=60,
     )
     assert rpc.stdout.strip() == info["os_pid"]
