@@ -16,8 +16,7 @@ import pytest
 from rendering import directives, unit_file
 from system_tools import require
 from unit_template.distribution import PORT_BASE, PORT_SPAN, remote_command
-from unit_template.elixir_terms import ConfigRead
-from unit_template.mix_systemd_import import convert
+from unit_template.mix_systemd_import import import_project
 from unit_template.resolve import OptionError, resolve
 from unit_template.units import unit_view
 
@@ -147,7 +146,8 @@ def test_none_turns_distribution_off_and_makes_no_cookie(render) -> None:
 
 def test_release_leaves_distribution_to_the_release() -> None:
     v = view(distribution="release")
-    assert not [line for line in v["environment"] if line.startswith(("RELEASE_", "HOME=", '"ELIXIR'))]
+    own = ("RELEASE_DISTRIBUTION=", "RELEASE_NODE=", "RELEASE_COOKIE=", "HOME=", '"ELIXIR_ERL_OPTIONS')
+    assert not [line for line in v["environment"] if line.startswith(own)]
     assert v["exec_start_pre"] == [] and v["node_script"] is None
 
 
@@ -203,9 +203,11 @@ def test_refusal_reaches_the_copier_prompt(render) -> None:
 # --- mix_systemd import -------------------------------------------------------------------------
 
 
-def test_an_imported_mix_systemd_config_keeps_the_releases_distribution() -> None:
-    assert convert(ConfigRead(values={"app_user": "shop"})).answers["distribution"] == "release"
+def test_an_imported_mix_systemd_config_keeps_the_releases_distribution(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.exs").write_text('import Config\nconfig :mix_systemd, app_user: "shop"\n')
+    assert import_project(tmp_path).answers["distribution"] == "release"
 
 
-def test_no_mix_systemd_config_imports_nothing() -> None:
-    assert "distribution" not in convert(ConfigRead()).answers
+def test_no_mix_systemd_config_imports_nothing(tmp_path: Path) -> None:
+    assert "distribution" not in import_project(tmp_path).answers

@@ -160,7 +160,7 @@ def with_environment(values: Mapping[str, Any]) -> list[str]:
     return [f"{key}={value}" for key, value in own.items()] + env_vars
 
 
-def cookie_command(values: Mapping[str, Any]) -> str | None:
+def cookie_command(values: Mapping[str, Any]) -> str:
     """ExecStartPre=, as the app user: local makes a random cookie once; cluster copies the credential each start.
 
     Written to a temporary file and renamed: the VM never reads half a cookie.
@@ -178,7 +178,7 @@ def cookie_command(values: Mapping[str, Any]) -> str | None:
             f'cat "$CREDENTIALS_DIRECTORY/{COOKIE_CREDENTIAL}" >"$tmp"; chmod 0400 "$tmp"; mv -f "$tmp" "$cookie"'
         )
     else:
-        return None
+        raise ValueError(f"no cookie file in distribution {mode}")
     return f"/bin/sh -c '{body.replace('$', '$$')}'"
 
 
@@ -240,14 +240,19 @@ def apply_distribution(values: Mapping[str, Any]) -> dict[str, Any]:
     if values["distribution"] in ("none", "release"):
         return {**values, "env_vars": with_environment(values)}
     dirs = list(values["dirs"])
-    return {**values, "dirs": dirs if "state" in dirs else [*dirs, "state"], "env_vars": with_environment(values)}
+    return {
+        **values,
+        "dirs": dirs if "state" in dirs else [*dirs, "state"],
+        "env_vars": with_environment(values),
+        # First: the cookie is there before any other command of the unit runs.
+        "exec_start_pre": [cookie_command(values), *values["exec_start_pre"]],
+    }
 
 
 def distribution_view(values: Mapping[str, Any]) -> dict[str, Any]:
     """What the unit and the node script print."""
     remote = release_environment(values, remote=True)
     return {
-        "cookie_start_pre": cookie_command(values),
         "node_script": node_script(values),
         "node_script_env": [(key, shlex.quote(value)) for key, value in remote.items()],
         "node_release": f"{values['current_dir']}/bin/{values['release_name']}",

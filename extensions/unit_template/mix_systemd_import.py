@@ -95,9 +95,6 @@ def convert(read: ConfigRead) -> Imported:
         result.answers[name] = answer
     if result.answers.get("paranoia") is True and "hardening" not in result.answers:
         result.answers["hardening"] = "paranoia"
-    # A mix_systemd config left distribution to the release: keep that (docs/distribution.md).
-    if read.values or read.unreadable:
-        result.answers.setdefault("distribution", "release")
     return result
 
 
@@ -107,7 +104,10 @@ def customised_templates(project: Path, template_dir: str) -> list[str]:
 
 def import_project(project: Path) -> Imported:
     """Default answers from a mix_systemd project; problems and notes to tell the user."""
-    result = convert(read_project(project))
+    read = read_project(project)
+    result = convert(read)
+    if read.values or read.unreadable:  # mix_systemd left distribution to the release: keep that
+        result.answers.setdefault("distribution", "release")
     template_dir = str(result.answers.get("template_dir") or OPTIONS["template_dir"].default)
     existing = customised_templates(project, template_dir)
     if existing:

@@ -241,7 +241,6 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "after": " ".join(after),
         "wants": runtime_env_unit,
         "exec_start_pre": tmp_dir_creation(values, dirs)
-        + ([specifiers(node["cookie_start_pre"])] if node["cookie_start_pre"] else [])
         + [specifiers(command) for command in values["exec_start_pre"]],
         "exec_start": exec_start(values),
         "exec_stop": specifiers(values["exec_stop"]) if values["exec_stop"] else None,

@@ -268,3 +268,62 @@ def test_cluster_node_with_another_cookie_is_refused(cluster, box):
     printed = documented(box, a, "rpc", f'IO.inspect(Node.connect(:"{target}"))')
     assert printed == "false"
     assert "Connection attempt from node" in box.journal(x.unit)
+
+
+# --- epmd: the choice measured (docs/distribution.md, "Why no epmd") ------------------------------
+
+
+def release_rpc(box, service: Service, expression: str) -> tuple[str, float]:
+    """`bin/<release> rpc` the way a release's own distribution works: as root, the build cookie, via epmd."""
+    started = time.monotonic()
+    done = box.run(
+        [f"{service.values['current_dir']}/bin/{service.values['release_name']}", "rpc", expression],
+        env={"RELEASE_NODE": "probe_dist_rel", "RELEASE_TMP": "/tmp"},
+        timeout=60,
+    )
+    return done.stdout.strip(), time.monotonic() - started
+
+
+def epmd_units(box) -> list[str]:
+    """The unit of every epmd process in the box."""
+    units = []
+    for pid in box.run(["pgrep", "-x", "epmd"], check=False).stdout.split():
+        group = box.run(["cat", f"/proc/{pid}/cgroup"], check=False).stdout.strip()
+        units.append(group.rpartition("/")[2])
+    return units
+
+
+def test_release_mode_with_and_without_debians_epmd_socket(deploy, box, local_pair):
+    """What `distribution: release` does, beside local: Debian's epmd.socket, then the release's own epmd."""
+    service = deploy.scenario("dist-rel", {**BASE, "distribution": "release", "env_vars": ["RELEASE_NODE=probe_dist_rel"]})
+    socket_state = box.systemctl("is-active", "epmd.socket", check=False).stdout.strip()
+    assert socket_state == "active", "the box should have Debian's epmd.socket (erlang-base enables it)"
+    try:
+        service.start()
+        printed, seconds = release_rpc(box, service, "IO.puts(:ok)")
+        record("rpc, release mode", "epmd.socket (Debian's)", seconds)
+        sockets = listening_sockets(box, cgroup_pids(box, service))
+        assert printed == "ok"
+        assert "epmd.service" in epmd_units(box) and service.unit not in epmd_units(box)
+        assert [a for a, p in sockets if p != service.port and not is_loopback(a)], sockets  # the VM's port: open
+        all_4369 = [line for line in box.run(["ss", "-ltnH"]).stdout.splitlines() if f":{EPMD_PORT} " in line]
+        assert any(("*:" in line or "0.0.0.0:" in line or "[::]:" in line) for line in all_4369), all_4369
+        box.systemctl("stop", service.unit, timeout=90)
+        assert "epmd.service" in epmd_units(box)  # the socket's epmd outlives the app
+
+        # Without epmd.socket the release starts epmd itself, inside the unit, and the unit's stop kills it.
+        box.systemctl("stop", "epmd.socket", "epmd.service", timeout=60)
+        service.start()
+        printed, seconds = release_rpc(box, service, "IO.puts(:ok)")
+        record("rpc, release mode", "epmd started by the release", seconds)
+        assert printed == "ok"
+        assert service.unit in epmd_units(box)
+        box.systemctl("stop", service.unit, timeout=90)
+        assert epmd_units(box) == []
+        # The local nodes never needed it.
+        started = time.monotonic()
+        assert documented(box, local_pair["dist-b"], "rpc", "IO.puts(:ok)") == "ok"
+        record("rpc, local mode", "no epmd at all", time.monotonic() - started)
+    finally:
+        box.systemctl("stop", service.unit, check=False, timeout=90)
+        box.systemctl("start", "epmd.socket", check=False)
