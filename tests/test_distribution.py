@@ -51,7 +51,7 @@ def sh_body(command: str) -> str:
     """The script of an ExecStartPre=/bin/sh -c '...' line, as sh receives it."""
     prefix = "/bin/sh -c '"
     assert command.startswith(prefix) and command.endswith("'")
-    return command[len(prefix) : -1].replace("$$", "$")
+    return command[len(prefix) : -1].replace("$$", "$").replace("%%", "%")
 
 
 # --- local, the default --------------------------------------------------------------------------
@@ -77,7 +77,10 @@ def test_local_cookie_is_made_once_from_urandom_as_the_app_user() -> None:
     assert "/dev/urandom" in body and '[ -s "$cookie" ] && exit 0' in body and "chmod 0400" in body
 
 
-@pytest.mark.parametrize("answers", [{}, CLUSTER], ids=["local", "cluster"])
+CLUSTER_FROM_ENV_FILE = {**CLUSTER, "config_strategies": ["environment_file"], "credentials": []}
+
+
+@pytest.mark.parametrize("answers", [{}, CLUSTER, CLUSTER_FROM_ENV_FILE], ids=["local", "cluster", "cluster-env-file"])
 def test_cookie_command_passes_shellcheck(answers, tmp_path: Path) -> None:
     script = tmp_path / "cookie.sh"
     script.write_text("#!/bin/sh\n" + sh_body(view(**answers)["exec_start_pre"][0]) + "\n")
@@ -166,6 +169,19 @@ def test_cluster_names_the_node_after_its_interface_and_copies_the_credential() 
     assert "$$CREDENTIALS_DIRECTORY/erlang_cookie" in v["exec_start_pre"][0]
 
 
+def test_cluster_takes_the_cookie_from_the_environment_file_without_the_credential() -> None:
+    v = view(**CLUSTER_FROM_ENV_FILE)
+    body = sh_body(v["exec_start_pre"][0])
+    assert '"${ERLANG_COOKIE:-}"' in body and "put it in /etc/foo-bar/environment" in body
+    assert v["load_credentials"] == []
+    assert "-/etc/foo-bar/environment" in v["environment_files"]
+
+
+def test_cluster_prefers_the_credential_when_both_are_there() -> None:
+    v = view(**{**CLUSTER, "config_strategies": ["environment_file", "credentials"]})
+    assert "$$CREDENTIALS_DIRECTORY/erlang_cookie" in v["exec_start_pre"][0]
+
+
 def test_cluster_with_cloud_init_binds_every_interface_and_takes_the_node_from_it() -> None:
     v = view(**{**CLUSTER, "distribution_interface": None, "config_strategies": ["credentials", "cloud_init"]})
     assert not [line for line in v["environment"] if line.startswith("RELEASE_NODE=")]
@@ -175,11 +191,12 @@ def test_cluster_with_cloud_init_binds_every_interface_and_takes_the_node_from_i
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({**CLUSTER, "config_strategies": ["environment_file"], "credentials": []}, "cluster needs the cookie as a secret"),
+        ({**CLUSTER, "config_strategies": ["s3_sync"], "credentials": []}, "cluster needs the cookie as a secret"),
         ({**CLUSTER, "credentials": ["db_password"]}, "cluster needs the cookie as a secret"),
         ({**CLUSTER, "distribution_interface": None}, "cluster needs distribution_interface"),
         ({"env_vars": ["RELEASE_NODE=x@h"]}, "env_vars sets RELEASE_NODE"),
         ({"env_vars": ["RELEASE_COOKIE=secret"]}, "env_vars sets RELEASE_COOKIE"),
+        ({**CLUSTER_FROM_ENV_FILE, "env_vars": ["ERLANG_COOKIE=secret"]}, "env_vars must not hold ERLANG_COOKIE"),
         ({"distribution": "none", "env_vars": ["RELEASE_DISTRIBUTION=sname"]}, "env_vars sets RELEASE_DISTRIBUTION"),
         ({"distribution": "local", "config_strategies": ["cloud_init"]}, "cloud_init strategy names the node"),
         ({"distribution_interface": "10.0.0.5"}, "distribution_interface is for distribution cluster only"),
@@ -197,7 +214,7 @@ def test_release_mode_lets_env_vars_set_the_node() -> None:
 
 def test_refusal_reaches_the_copier_prompt(render) -> None:
     with pytest.raises(Exception, match="cluster needs the cookie as a secret"):
-        render({"distribution": "cluster", "distribution_interface": "10.0.0.5"})
+        render({"distribution": "cluster", "distribution_interface": "10.0.0.5", "config_strategies": []})
 
 
 # --- mix_systemd import -------------------------------------------------------------------------

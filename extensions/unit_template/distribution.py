@@ -10,7 +10,7 @@
   (the same on every node: without epmd a node finds the others on its own
   port), bound to ``distribution_interface`` (or to every interface when the
   cloud_init strategy names the node at boot); the cookie is the credential
-  ``erlang_cookie`` (the same secret on every node).
+  ``erlang_cookie``, or ERLANG_COOKIE in the environment file (the same secret on every node).
 - ``release``: what the release does by itself (mix_systemd's behaviour):
   sname, an epmd started inside the unit on every interface, the build-time cookie.
 
@@ -39,6 +39,7 @@ LOOPBACK = "127.0.0.1"
 PORT_BASE, PORT_SPAN = 4370, 630  # derived ports: 4370-4999, above epmd's 4369
 COOKIE_FILE = ".erlang.cookie"
 COOKIE_CREDENTIAL = "erlang_cookie"
+COOKIE_VARIABLE = "ERLANG_COOKIE"  # cluster with the environment_file strategy: in <configuration_dir>/environment
 # Variables the unit sets for the release; an env_vars entry may not set them too.
 OWN_VARIABLES = ("RELEASE_DISTRIBUTION", "RELEASE_NODE", "RELEASE_COOKIE", "HOME")
 ERL_OPTIONS = "ELIXIR_ERL_OPTIONS"
@@ -68,7 +69,7 @@ DISTRIBUTION_OPTIONS: dict[str, Option] = {
         MODES,
         help=(
             "Erlang distribution: local (remote shell on this host only, per-host cookie), none (off), "
-            "cluster (nodes on several hosts, cookie from the credential erlang_cookie) "
+            "cluster (nodes on several hosts, cookie from the credential erlang_cookie or the environment file) "
             "or release (the release's own: epmd and the build cookie on every interface)"
         ),
         basic=True,
@@ -160,6 +161,17 @@ def with_environment(values: Mapping[str, Any]) -> list[str]:
     return [f"{key}={value}" for key, value in own.items()] + env_vars
 
 
+def cluster_cookie_source(values: Mapping[str, Any]) -> str | None:
+    """Where a cluster node's cookie comes from: the credential erlang_cookie, else ERLANG_COOKIE
+    in the environment file (the environment_file strategy); None: no secret for it."""
+    picked = values["config_strategies"]
+    if "credentials" in picked and COOKIE_CREDENTIAL in values["credentials"]:
+        return "credentials"
+    if "environment_file" in picked:
+        return "environment_file"
+    return None
+
+
 def cookie_command(values: Mapping[str, Any]) -> str:
     """ExecStartPre=, as the app user: local makes a random cookie once; cluster copies the credential each start.
 
@@ -172,10 +184,17 @@ def cookie_command(values: Mapping[str, Any]) -> str:
             'tmp=$(mktemp "$cookie.XXXXXX"); od -An -N32 -tx1 /dev/urandom | tr -dc 0-9a-f >"$tmp"; '
             'chmod 0400 "$tmp"; mv -f "$tmp" "$cookie"'
         )
-    elif mode == "cluster":
+    elif mode == "cluster" and cluster_cookie_source(values) == "credentials":
         body = (
             'set -eu; cookie="$HOME/.erlang.cookie"; tmp=$(mktemp "$cookie.XXXXXX"); '
             f'cat "$CREDENTIALS_DIRECTORY/{COOKIE_CREDENTIAL}" >"$tmp"; chmod 0400 "$tmp"; mv -f "$tmp" "$cookie"'
+        )
+    elif mode == "cluster":
+        body = (
+            f'set -eu; [ -n "${{{COOKIE_VARIABLE}:-}}" ] || {{ echo "{COOKIE_VARIABLE} is not set: put it in '
+            f'{values["configuration_dir"]}/environment" >&2; exit 1; }}; cookie="$HOME/.erlang.cookie"; '
+            f'tmp=$(mktemp "$cookie.XXXXXX"); printf %s "${COOKIE_VARIABLE}" >"$tmp"; chmod 0400 "$tmp"; '
+            'mv -f "$tmp" "$cookie"'
         )
     else:
         raise ValueError(f"no cookie file in distribution {mode}")
@@ -211,14 +230,20 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
                     f"env_vars sets {name}, which distribution {mode} sets itself "
                     "(use node_name for the node's name; distribution release leaves these to you)"
                 )
+    if user_variable(values["env_vars"], COOKIE_VARIABLE) is not None:
+        errors.append(
+            f"env_vars must not hold {COOKIE_VARIABLE}: any user can read a unit's Environment= "
+            f"(systemctl show); put it in {values['configuration_dir']}/environment"
+        )
     if mode in ("local", "none") and "cloud_init" in picked:
         errors.append(f"the cloud_init strategy names the node for a cluster: with distribution {mode} use cluster (or release)")
     if mode == "cluster":
-        if "credentials" not in picked or COOKIE_CREDENTIAL not in values["credentials"]:
+        if cluster_cookie_source(values) is None:
             errors.append(
                 "cluster needs the cookie as a secret: add credentials to config_strategies and "
                 f"{COOKIE_CREDENTIAL} to credentials (the same cookie in "
-                f"{values['configuration_dir']}/{COOKIE_CREDENTIAL} on every node)"
+                f"{values['configuration_dir']}/{COOKIE_CREDENTIAL} on every node), or the environment_file "
+                f"strategy with {COOKIE_VARIABLE}=<cookie> in {values['configuration_dir']}/environment"
             )
         if not values["distribution_interface"] and "cloud_init" not in picked:
             errors.append(

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from unit_template.distribution import COOKIE_CREDENTIAL, remote_command
+from unit_template.distribution import COOKIE_CREDENTIAL, COOKIE_VARIABLE, remote_command
 
 from .deploy import Service, start_all, unpack_release
 from .metrics import record
@@ -221,28 +221,39 @@ def test_none_serves_without_epmd_or_a_distribution_listener(no_distribution, bo
 # --- cluster ------------------------------------------------------------------------------------
 
 
-def cluster_answers(address: str) -> dict[str, object]:
+def cluster_answers(address: str, source: str = "credentials") -> dict[str, object]:
+    """source: the credential erlang_cookie, or ERLANG_COOKIE in the environment file."""
+    secrets = {"config_strategies": ["environment_file"]}
+    if source == "credentials":
+        secrets = {"config_strategies": ["environment_file", "credentials"], "credentials": [COOKIE_CREDENTIAL]}
     return {
         **BASE,
         "distribution": "cluster",
         "distribution_interface": address,
         "distribution_port": CLUSTER_PORT,
-        "config_strategies": ["environment_file", "credentials"],
-        "credentials": [COOKIE_CREDENTIAL],
+        **secrets,
     }
 
 
 @pytest.fixture(scope="module")
 def cluster(deploy, box) -> dict[str, Service]:
-    """Three "hosts" in one box (127.0.0.2-4, the same port): two share the cookie, one does not."""
+    """Three "hosts" in one box (127.0.0.2-4, the same port): two share the cookie (cl-a as a
+    credential, cl-b in its environment file), one has another."""
     share_run_mounts(box)
     services = deploy.scenarios(
-        {"cl-a": cluster_answers("127.0.0.2"), "cl-b": cluster_answers("127.0.0.3"), "cl-x": cluster_answers("127.0.0.4")}
+        {
+            "cl-a": cluster_answers("127.0.0.2"),
+            "cl-b": cluster_answers("127.0.0.3", source="environment_file"),
+            "cl-x": cluster_answers("127.0.0.4"),
+        }
     )
     for name, service in services.items():
         directory = service.values["configuration_dir"]
         box.sh(f"install -d -m 0750 -o root -g root {directory}")
-        box.write_file(f"{directory}/{COOKIE_CREDENTIAL}", WRONG_COOKIE if name == "cl-x" else CLUSTER_COOKIE, "0600")
+        if name == "cl-b":
+            box.write_file(f"{directory}/environment", f"{COOKIE_VARIABLE}={CLUSTER_COOKIE}\n", "0600")
+        else:
+            box.write_file(f"{directory}/{COOKIE_CREDENTIAL}", WRONG_COOKIE if name == "cl-x" else CLUSTER_COOKIE, "0600")
     start(box, list(services.values()))
     return services
 
@@ -260,6 +271,7 @@ def test_cluster_nodes_with_the_shared_cookie_see_each_other(cluster, box):
     printed = documented(box, a, "rpc", expression)
     assert printed.splitlines() == ["true", f'[:"{target}"]']
     assert documented(box, a, "rpc", "IO.puts(Node.get_cookie())") == CLUSTER_COOKIE
+    assert documented(box, b, "rpc", "IO.puts(Node.get_cookie())") == CLUSTER_COOKIE
 
 
 def test_cluster_node_with_another_cookie_is_refused(cluster, box):
