@@ -7,6 +7,7 @@ remote/rpc call runs the documented `sudo -u <app user> <scripts_dir>/<service>-
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -87,6 +88,11 @@ def start(box, services: list[Service]) -> None:
         install_node_script(box, service)
     for name, seconds in start_all(box, services).items():
         record("start -> first HTTP answer", f"{name} (distribution)", seconds)
+
+
+def test_the_box_has_a_network_of_its_own(box):
+    """The socket checks below see only the box's sockets: not the host's, nor another box's."""
+    assert os.readlink(f"/proc/{box.pid}/ns/net") != os.readlink("/proc/self/ns/net")
 
 
 # --- local: the default -------------------------------------------------------------------------
