@@ -25,7 +25,7 @@ def test_export_has_every_option():
 
 def test_export_gives_option_values_not_the_escaped_unit_lines():
     bindings = export_bindings(unit_view({**ANSWERS, "exec_start_pre": ["/bin/echo 100%"]}))
-    assert bindings["exec_start_pre"] == ["/bin/echo 100%"]
+    assert bindings["exec_start_pre"][-1] == "/bin/echo 100%"  # after the node's cookie (distribution local)
 
 
 def test_export_expands_references():

@@ -16,14 +16,21 @@ from template_repo import ANSWERS_FILE, copy_template, make_v2, new_project, sna
 
 SCRIPTS_DIR = "rel/systemd/srv/foo-bar/bin"
 RUNTIME_UNIT = "foo-bar-runtime-environment.service"
+# Without the node's own ExecStartPre and script (distribution local; tests/test_distribution.py).
+NO_NODE = {"distribution": "none"}
 SCENARIOS: dict[str, dict[str, Any]] = {
     "default": {},
-    "none": {"config_strategies": []},
+    "none": {"config_strategies": [], **NO_NODE},
     "environment_file": {"config_strategies": ["environment_file"]},
-    "s3_sync": {"config_strategies": ["s3_sync"]},
-    "ssm": {"config_strategies": ["ssm"]},
+    "s3_sync": {"config_strategies": ["s3_sync"], **NO_NODE},
+    "ssm": {"config_strategies": ["ssm"], **NO_NODE},
     "cloud_init": {"config_strategies": ["cloud_init"]},
-    "credentials": {"config_strategies": ["credentials"], "credentials": ["db_password", "api_key"], "systemd_version": 247},
+    "credentials": {
+        "config_strategies": ["credentials"],
+        "credentials": ["db_password", "api_key"],
+        "systemd_version": 247,
+        **NO_NODE,
+    },
     "all": {
         "config_strategies": ["environment_file", "s3_sync", "ssm", "cloud_init", "credentials"],
         "credentials": ["db_password"],

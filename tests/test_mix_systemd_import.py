@@ -92,7 +92,8 @@ def test_prod_exs_overrides_config_exs(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.exs").write_text('config :mix_systemd, base_dir: "/srv", app_user: "app"\n')
     (tmp_path / "config/prod.exs").write_text('config :mix_systemd, base_dir: "/opt"\n')
-    assert import_project(tmp_path).answers == {"base_dir": "/opt", "app_user": "app"}
+    expected = {"base_dir": "/opt", "app_user": "app", "distribution": "release"}  # issue 10: the release's distribution kept
+    assert import_project(tmp_path).answers == expected
 
 
 def test_existing_eex_templates_turn_eex_templates_off(tmp_path: Path) -> None:

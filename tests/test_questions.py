@@ -19,7 +19,7 @@ from unit_template import questions
 from unit_template.options import OPTIONS
 
 ANSWERS_FILE = ".copier-answers.systemd.yml"
-MAX_BASIC_QUESTIONS = 12
+MAX_BASIC_QUESTIONS = 13  # issue 10 adds `distribution` to the plain copy
 MAX_ADVANCED_QUESTIONS = 25
 
 
@@ -44,7 +44,7 @@ def test_every_question_is_an_option_or_the_advanced_switch():
     assert sorted(set(user_questions()) - set(OPTIONS)) == ["advanced"]
 
 
-def test_a_plain_copy_asks_at_most_12_questions():
+def test_a_plain_copy_asks_at_most_13_questions():
     always_asked = [name for name, q in user_questions().items() if "ask" not in q]
     assert len(always_asked) <= MAX_BASIC_QUESTIONS, always_asked
 
@@ -55,7 +55,10 @@ def test_every_question_has_help(name):
 
 
 # Questions a plain copy asks only when an earlier answer calls for them.
-FOLLOW_UPS = {"credentials": {"config_strategies": ["credentials"]}}
+FOLLOW_UPS = {
+    "credentials": {"config_strategies": ["credentials"]},
+    **{name: {"distribution": "cluster"} for name in ("node_name", "distribution_port", "distribution_interface")},
+}
 
 
 def asked(answers: dict) -> list[str]:

@@ -14,7 +14,11 @@ import pytest
 from copier.errors import UserMessageError
 
 from rendering import OUTPUT_DIR, directives, sections, unit_file, values_of
+from unit_template.distribution import cookie_command
 from unit_template.options import OPTIONS
+
+# distribution local (the default) makes the node's cookie before any other ExecStartPre command but tmp's.
+COOKIE_PRE = cookie_command({"distribution": "local"})
 
 MAIN = "foo-bar.service"
 RESTART_SERVICE = "foo-bar-restart.service"
@@ -47,17 +51,17 @@ def dir_cases(name: str, directive: str | None) -> list[Case]:
             Case(
                 f"{name}_directory",
                 {**on, f"{name}_directory": "scratch"},
-                exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /var/tmp/scratch"]},
+                exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /var/tmp/scratch", COOKIE_PRE]},
             ),
             Case(
                 f"{name}_directory_base",
                 {**on, f"{name}_directory_base": "/scratch"},
-                exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /scratch/foo-bar"]},
+                exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /scratch/foo-bar", COOKIE_PRE]},
             ),
             Case(
                 f"{name}_directory_mode",
                 {**on, f"{name}_directory_mode": "0700"},
-                exact={"ExecStartPre": ["/usr/bin/install -d -m 0700 /var/tmp/foo-bar"]},
+                exact={"ExecStartPre": ["/usr/bin/install -d -m 0700 /var/tmp/foo-bar", COOKIE_PRE]},
             ),
             Case(f"{name}_dir", {**on, f"{name}_dir": "/var/tmp/mine"}, lines=((("Environment", f"{env}=/var/tmp/mine"),))),
         ]
@@ -152,7 +156,7 @@ CASES: list[Case] = [
     Case(
         "dirs=tmp",
         {"dirs": ["tmp"]},
-        exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /var/tmp/foo-bar"]},
+        exact={"ExecStartPre": ["/usr/bin/install -d -m 750 /var/tmp/foo-bar", COOKIE_PRE]},
         lines=(("Environment", "TMP_DIR=/var/tmp/foo-bar"),),
     ),
     Case(
@@ -184,7 +188,7 @@ CASES: list[Case] = [
     Case(
         "exec_start_pre",
         {"exec_start_pre": [["!", ":deploy_dir", "/bin/sync"], "/bin/true"]},
-        exact={"ExecStartPre": ["!/srv/foo-bar/bin/sync", "/bin/true"]},
+        exact={"ExecStartPre": [COOKIE_PRE, "!/srv/foo-bar/bin/sync", "/bin/true"]},
     ),
     Case("restart", {"restart": "on-failure"}, exact={"Restart": ["on-failure"]}),
     Case("restart_sec", {"restart_sec": "5s"}, exact={"RestartSec": ["5s"]}),
@@ -270,6 +274,10 @@ CASES: list[Case] = [
 
 # Options whose effect is files other than the units, tested with those files.
 OWNED_ELSEWHERE = {
+    "distribution": "tests/test_distribution.py",
+    "node_name": "tests/test_distribution.py",
+    "distribution_port": "tests/test_distribution.py",
+    "distribution_interface": "tests/test_distribution.py",
     "module_name": "EEx bindings only: test_module_name_changes_no_directive",
     "releases_dir": "tmpfiles.d file",
     "deploy_user": "sysusers.d file",
@@ -349,7 +357,7 @@ def test_no_runtime_environment_unit_without_its_script(render):
 
 def test_tmp_creates_its_directory_before_start(render):
     text = unit_file(render({"dirs": ["tmp"]}))
-    assert values_of(text, "ExecStartPre") == ["/usr/bin/install -d -m 750 /var/tmp/foo-bar"]
+    assert values_of(text, "ExecStartPre") == ["/usr/bin/install -d -m 750 /var/tmp/foo-bar", COOKIE_PRE]
 
 
 def test_tmp_dir_uses_tmp_directory_not_logs_directory(render):
@@ -458,8 +466,11 @@ def test_daemon_start_command_with_mix_is_refused_with_what_to_use(render):
         render({"start_command": "daemon", "service_type": "forking"})
 
 
-def test_default_answers_keep_crash_dumps_in_a_logs_dir_that_outlives_the_restart(render):
+def test_default_answers_keep_crash_dumps_in_a_dir_that_outlives_the_restart(render):
+    """distribution local gives the state dir (its cookie lives there); without it, the logs dir is added."""
     text = unit_file(render())
+    assert "ERL_CRASH_DUMP=/var/lib/foo-bar/erl_crash.dump" in values_of(text, "Environment")
+    text = unit_file(render({"distribution": "none"}))
     assert values_of(text, "LogsDirectory") == ["foo-bar"]
     assert "ERL_CRASH_DUMP=/var/log/foo-bar/erl_crash.dump" in values_of(text, "Environment")
 

@@ -76,6 +76,18 @@ EXTRAS: list[tuple[str, Answers]] = [
     ("cloud-init", {"config_strategies": ["cloud_init"]}),
     ("credentials", {"config_strategies": ["credentials"], "credentials": ["db_password"], "systemd_version": 252}),
     ("scripts-out", {"config_strategies": ["s3_sync"], "scripts_output_dir": "deploy/scripts"}),
+    ("distribution-none", {"distribution": "none"}),
+    ("distribution-local", {"node_name": "api", "distribution_port": 4400}),
+    (
+        "cluster",
+        {
+            "distribution": "cluster",
+            "distribution_interface": "10.0.0.5",
+            "config_strategies": ["credentials"],
+            "credentials": ["erlang_cookie"],
+            "systemd_version": 252,
+        },
+    ),
     ("paths", {"read_write_paths": ["/data"], "read_only_paths": ["-/etc/ssl"], "inaccessible_paths": ["/home"]}),
     ("paranoia", {"paranoia": True}),
     ("ports", {"allow_privileged_ports": True}),

@@ -48,6 +48,9 @@ DERIVED = {
     ),
     "umask": "`0027` (`0077` with hardening strict)",
     "scripts_output_dir": "scripts_dir under the staging root of output_dir",
+    "distribution": "`local` (`release` with the cloud_init strategy or a mix_systemd import)",
+    "node_name": "service_name (`_` for what a node name cannot hold)",
+    "distribution_port": "one of 4370-4999, derived from service_name",
 }
 
 

@@ -180,7 +180,10 @@ def customised_templates(project: Path, template_dir: str) -> list[str]:
 def import_project(project: Path, mix_env: str = "prod") -> Imported:
     """Default answers from a mix_systemd project; problems and notes to tell the user."""
     mix = read_mix_project(project, mix_env)
-    result = convert(read_project(project, mix))
+    read = read_project(project, mix)
+    result = convert(read)
+    if read.values or read.unreadable:  # mix_systemd left distribution to the release: keep that
+        result.answers.setdefault("distribution", "release")
     if (project / "mix.exs").is_file():
         result = with_mix_project(result, mix)
     template_dir = str(result.answers.get("template_dir") or OPTIONS["template_dir"].default)

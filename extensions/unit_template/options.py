@@ -8,6 +8,7 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
+from .distribution import DISTRIBUTION_OPTIONS
 from .option import Option, Resolved, is_unset
 from .packaging import PACKAGING_OPTIONS
 from .versions import FLOOR, lowest_version, summary
@@ -234,6 +235,8 @@ OPTIONS: dict[str, Option] = {
         lambda r: staged_path(r["output_dir"], r["scripts_dir"]),
         help="Where the configuration scripts go in your repo: under the units' staging root, at scripts_dir",
     ),
+    # Erlang distribution, epmd and the cookie (docs/distribution.md)
+    **DISTRIBUTION_OPTIONS,
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
     "read_write_paths": Option(

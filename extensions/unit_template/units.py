@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
+from .distribution import apply_distribution, distribution_view
 from .escape import environment, specifiers
 from .install import install_script_path
 from .options import DIR_NAMES
@@ -210,7 +211,8 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
     resolved = resolve(answers)
-    values = apply_strategies(resolved)
+    values = apply_distribution(apply_strategies(resolved))
+    node = distribution_view(values)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
     check_paths(values)
@@ -265,8 +267,9 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
-        "config_scripts": rendered_scripts(values),
+        "config_scripts": rendered_scripts(values) + ([node["node_script"]] if node["node_script"] else []),
         "install_script": install_script_path(values),
         "package_dir": package_dir(values),
+        **node,
         **system_files_view(values, unmanaged_dirs(values, dirs)),
     }

@@ -27,6 +27,8 @@ MODE = re.compile(r"0?[0-7]{3}")
 TIMESPAN = re.compile(r"(\d+(\.\d+)?\s*(us|ms|s|sec|seconds?|m|min|minutes?|h|hr|hours?|d|days?)?\s*)+|infinity")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NODE_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
+IPV4 = re.compile(r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
 CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 Validator = Callable[[Any], str]
@@ -227,6 +229,9 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "relpath": _relpath,
     "mode": _matches(MODE, "an octal mode such as 750 or 0027 (digits 0-7)"),
     "version": _integer(200, 999),
+    "port": _integer(1024, 65535),
+    "node_name": _matches(NODE_NAME, "an Erlang node name before the @ (letters, digits, _ and -)"),
+    "ipv4": _matches(IPV4, "an IPv4 address such as 10.0.0.5"),
     "limit": _integer(0, 2**63 - 1, ("infinity",)),
     "timespan": _matches(TIMESPAN, "a time span such as 5, 500ms, 2s or 1min"),
     "bool": _bool,

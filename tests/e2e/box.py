@@ -239,6 +239,7 @@ def boot(name: str, log_dir: Path, timeout: float = 60) -> Box:
         "--uts",
         "--ipc",
         "--cgroup",
+        "--net",
         "/bin/sh",
         "-c",
         BOOT_SCRIPT,

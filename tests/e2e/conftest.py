@@ -80,6 +80,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 # The box has a network namespace of its own: every port is free there.
 PORTS = itertools.count(4101)
+DISTRIBUTION_PORT_OFFSET = 1000
 
 
 class Deployer:
@@ -132,11 +133,16 @@ DEPLOYERS: dict[str, Deployer] = {}
 
 
 def scenario_answers(name: str, answers: dict[str, Any], port: int) -> dict[str, Any]:
-    """Defaults a scenario gets unless it says otherwise: its own service, deploy dir, port and node."""
-    own_env = [f"PORT={port}", f"RELEASE_NODE=probe_{name.replace('-', '_')}"]
+    """Defaults a scenario gets unless it says otherwise: its own service, deploy dir, port and node.
+
+    The node's name follows service_name; its distribution port is fixed here (the derived one
+    could collide between the many services a module starts).
+    """
+    own_env = [f"PORT={port}"]
     return {
         "service_name": f"probe-{name}",
         "deploy_dir": f"/srv/probe-{name}",
+        "distribution_port": port + DISTRIBUTION_PORT_OFFSET,
         **answers,
         "env_vars": own_env + list(answers.get("env_vars", [])),
     }

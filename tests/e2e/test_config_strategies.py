@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from unit_template.distribution import release_environment
+
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -52,10 +54,9 @@ def app_user_can_write(box, service, path: str) -> bool:
 
 def rpc(box, service, expression: str) -> str:
     """Evaluate Elixir inside the running VM (so as the app user, in its sandbox) and return what it printed."""
-    node = service.info()["env"]["RELEASE_NODE"]
     done = box.run(
         [f"{service.values['current_dir']}/bin/{service.values['release_name']}", "rpc", expression],
-        env={"RELEASE_NODE": node, "RELEASE_TMP": "/tmp"},
+        env={**release_environment(service.values, remote=True), "RELEASE_TMP": "/tmp"},
         timeout=60,
     )
     return done.stdout

@@ -6,6 +6,8 @@ import contextlib
 
 import pytest
 
+from unit_template.distribution import release_environment
+
 from .deploy import start_all
 from .metrics import record
 
@@ -58,11 +60,11 @@ def test_hardened_vm_recorded_its_boot_in_state_dir(hardened):
 
 
 def test_release_rpc_reaches_the_hardened_vm(hardened, box):
-    """Distribution on localhost works under standard and strict: `bin/<rel> rpc` as root."""
+    """Distribution on localhost works under standard and strict: `bin/<rel> rpc` as root, with the node's settings."""
     info = hardened.info()
     rpc = box.run(
         [f"{hardened.values['current_dir']}/bin/{hardened.values['release_name']}", "rpc", "IO.puts(System.pid())"],
-        env={"RELEASE_NODE": info["env"]["RELEASE_NODE"], "RELEASE_TMP": "/tmp"},
+        env={**release_environment(hardened.values, remote=True), "RELEASE_TMP": "/tmp"},
         timeout=60,
     )
     assert rpc.stdout.strip() == info["os_pid"]
@@ -109,24 +111,25 @@ def test_paranoia_true_from_mix_systemd_boots_and_serves(deploy):
     assert service.info()["runtime_exs"] is True
 
 
-def dumps_in_logs_dir_after_a_crash(service, box) -> int:
-    """Crash the VM with a slogan, wait for systemd's restart, count the dumps in its logs dir."""
+def dumps_after_a_crash(service, box, dir_name: str) -> int:
+    """Crash the VM with a slogan, wait for systemd's restart, count the dumps in its <dir_name> dir."""
     service.start()
     old_pid = service.main_pid()
     with contextlib.suppress(OSError):
         service.get("/crash-dump")
     service.wait_http(timeout=30, not_pid=old_pid)
-    dump = f"{service.values['logs_dir']}/erl_crash.dump"
+    dump = f"{service.values[f'{dir_name}_dir']}/erl_crash.dump"
     return int(box.run(["grep", "-c", "^Slogan: e2e crash dump", dump], check=False).stdout.strip() or 0)
 
 
 def test_crash_dump_lands_in_the_logs_dir_under_standard(deploy, box):
     """ERL_CRASH_DUMP is pointed at a writable dir automatically: the VM's dump is written there."""
     service = deploy.scenario("dump", {"hardening": "standard", "systemd_version": 252, "dirs": ["logs"]})
-    assert dumps_in_logs_dir_after_a_crash(service, box) == 1
+    assert dumps_after_a_crash(service, box, "logs") == 1
 
 
 def test_crash_dump_survives_the_restart_with_default_answers(deploy, box):
-    """With no dirs answered, standard adds the logs dir: PrivateTmp's /tmp would not outlive the restart."""
-    service = deploy.scenario("dump-default")
-    assert dumps_in_logs_dir_after_a_crash(service, box) == 1
+    """With no dirs answered the state dir (the node's cookie is there, distribution local) takes the
+    dump, and without it standard adds the logs dir: PrivateTmp's /tmp would not outlive the restart."""
+    assert dumps_after_a_crash(deploy.scenario("dump-default"), box, "state") == 1
+    assert dumps_after_a_crash(deploy.scenario("dump-no-dist", {"distribution": "none"}), box, "logs") == 1
