@@ -210,8 +210,10 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    resolved = resolve(answers)
-    values = apply_distribution(apply_strategies(resolved))
+    # The distribution's own settings are part of the options a mix_systemd config would hold;
+    # the strategies' lines come on top (the EEx templates apply them the same way).
+    with_node = apply_distribution(resolve(answers))
+    values = apply_strategies(with_node)
     node = distribution_view(values)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
@@ -241,7 +243,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         # The option values themselves, before the entries below replace some: for bindings.py.
         "options": values,
         # Before the strategies add theirs, as a mix_systemd config holds them: for bindings.py.
-        "config_options": resolved,
+        "config_options": with_node,
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,
