@@ -122,6 +122,31 @@ def imported(context: Context, name: str, fallback: Any) -> str:
     return default_text(value, question_type(OPTIONS[name]))
 
 
+def _answers_file_data(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@pass_context
+def answer_type(context: Context, name: str) -> str:
+    """The `type:` of a str question: "str" for text (typed, --data, a string in a YAML file),
+    so copier never parses it as YAML; "yaml" for what a YAML file gave as null, a boolean,
+    a number or a list, so copier keeps it as is and normalise.py reads it back or refuses it."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return "str"
+    data = conf["data"] or {}
+    if name in data:
+        given = data[name]
+    else:
+        last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
+        given = last.get(name, "")
+    return "str" if isinstance(given, str) else "yaml"
+
+
 @pass_context
 def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written."""
@@ -274,6 +299,7 @@ class SystemdUnitExtension(Extension):
             eex_constants=eex_constants,
             elixir_term=elixir_term,
             check_option=check_option,
+            answer_type=answer_type,
             choices_for=choices_for,
             default_of=default_of,
         )
