@@ -50,7 +50,7 @@ from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.questions import question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
-from unit_template.validate import check, check_all  # noqa: E402
+from unit_template.validate import check, check_all, rendered_path_errors  # noqa: E402
 
 if _FOREIGN:
     # Our modules stay referenced by the names imported above.
@@ -150,7 +150,11 @@ def answer_type(context: Context, name: str) -> str:
 @pass_context
 def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written."""
-    unit(context)
+    view = unit(context)
+    conf = context.get("_copier_conf")
+    errors = rendered_path_errors(view, str(conf["dst_path"])) if isinstance(conf, Mapping) else []
+    if errors:
+        raise UserMessageError("Invalid answers:\n  " + "\n  ".join(errors))
     return "ok"
 
 
