@@ -133,18 +133,17 @@ def _answers_file_data(path: Path) -> dict[str, Any]:
 @pass_context
 def answer_type(context: Context, name: str) -> str:
     """The `type:` of a str question: "str" for text (typed, --data, a string in a YAML file),
-    so copier never parses it as YAML; "yaml" for what a YAML file gave as null, a boolean,
-    a number or a list, so copier keeps it as is and normalise.py reads it back or refuses it."""
+    so copier never parses it as YAML; "yaml" for what a YAML file (--data-file, the user's
+    settings defaults, the answers file) gave as null, a boolean, a number or a list, so
+    copier keeps it as is and normalise.py reads it back or refuses it."""
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
         return "str"
-    data = conf["data"] or {}
-    if name in data:
-        given = data[name]
-    else:
-        last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
-        given = last.get(name, "")
-    return "str" if isinstance(given, str) else "yaml"
+    for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
+        if name in given_in:
+            return "str" if isinstance(given_in[name], str) else "yaml"
+    last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
+    return "str" if isinstance(last.get(name, ""), str) else "yaml"
 
 
 @pass_context

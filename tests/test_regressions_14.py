@@ -14,11 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 import yaml
 from copier.errors import UserMessageError
 
 from rendering import OUTPUT_DIR, ROOT, render_template, unit_file, values_of, write_mix_exs
+from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
 LONG = "a" * 240
 
@@ -168,3 +170,51 @@ def test_unquoted_octal_in_a_data_file_is_refused_through_the_cli_without_traceb
     assert "umask: " in result.stderr and "quotes" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(project) == before
     assert not (project / OUTPUT_DIR).exists()
+
+
+TYPED = {
+    "Show the advanced options": "y",
+    "ExecStop=": "/bin/echo a #b",
+    "UMask=": "0027",
+    "Dirs systemd creates for the app": "state, logs",
+    "LimitNOFILE=": "1024:524288",
+}
+BACKSLASH_REFUSED = "ends with a backslash"
+
+
+def test_values_typed_at_the_prompt_are_kept_as_typed_and_a_trailing_backslash_is_refused_there(tmp_path: Path):
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    child = spawn_copy(dst)
+    refused, last_help = False, ""
+    while True:
+        index = child.expect([pexpect.EOF, PROMPT, BACKSLASH_REFUSED])
+        if index == 0:
+            break
+        if index == 2:
+            if not refused:
+                refused = True
+                child.send(CLEAR_LINE + TYPED["ExecStop="] + "\r")
+            continue
+        help_text = child.match.group(1).strip()
+        if help_text == last_help:
+            continue
+        last_help = help_text
+        typed = next((text for start, text in TYPED.items() if help_text.startswith(start)), None)
+        if help_text.startswith("Show the advanced options"):
+            child.send("y")
+        elif help_text.startswith("ExecStop="):
+            child.send(CLEAR_LINE + "/bin/echo stop\\" + "\r")  # refused at the prompt
+        elif typed is not None:
+            child.send(CLEAR_LINE + typed + "\r")
+        else:
+            child.send("\r")
+    child.close()
+    child.logfile_read.close()
+    log = (tmp_path / "terminal.log").read_text()
+    assert refused and child.exitstatus == 0, log
+    unit = unit_file(dst)
+    assert values_of(unit, "ExecStop") == ["/bin/echo a #b"]
+    assert values_of(unit, "UMask") == ["0027"]
+    assert values_of(unit, "LimitNOFILE") == ["1024:524288"]
+    assert (values_of(unit, "StateDirectory"), values_of(unit, "LogsDirectory")) == (["foo-bar"], ["foo-bar"])
