@@ -140,3 +140,41 @@ def test_check_all_accepts_the_defaults():
 
 def test_an_unknown_option_name_is_refused():
     assert check("no_such_option", "x") == "no_such_option: not an option of this template"
+
+
+# systemd's readings, as measured on the booted systemd 252 (tests/e2e/test_roundtrip.py reads them back).
+def test_command_words_unquote_and_decode_escapes_as_systemd_does():
+    from unit_template.systemd_syntax import command_words
+
+    assert command_words("/bin/echo \"a b\" 'c d' e\\x41 a\"b c\"d") == ["/bin/echo", "a b", "c d", "eA", "ab cd"]
+
+
+def test_time_spans_and_limits_are_read_as_systemd_reads_them():
+    from unit_template.systemd_syntax import limit_pair, timespan_usec
+
+    assert timespan_usec("1min 30.5s") == 90_500_000
+    assert timespan_usec("5") == 5_000_000
+    assert limit_pair("1024:524288", sizes=False) == (1024, 524288)
+    assert limit_pair("1G", sizes=True) == (2**30, 2**30)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("/bin/echo stop\\", "backslash"),
+        ('/bin/echo "a', "unbalanced"),
+        ("-", "no program"),
+        ("--/x", "twice"),
+        ("+!/bin/x", "both"),
+        ("bin/sync", "absolute path"),
+        ("/bin/../bin/x", "normalised"),
+        ("@/bin/x", "argv[0]"),
+        ("$CMD a", "variable"),
+        ("/bin/echo \\q", "unknown escape"),
+        ("/bin/echo \\x00", "not a character"),
+    ],
+)
+def test_command_lines_systemd_would_refuse_or_misread_are_refused(text, fragment):
+    from unit_template.systemd_syntax import command_error
+
+    assert fragment in command_error(text)
