@@ -330,13 +330,21 @@ def derived_errors(values: Mapping[str, Any], answers: Mapping[str, Any]) -> lis
         answer = answers.get(name)
         if not is_unset(answer) or (answer == "" and option.empty_is_value):
             continue
-        error = _default_error(name, values[name])
+        error = default_error(name, values[name])
         if error:
-            errors.append(
-                f"{name}: its default {_shown(values[name])}, computed from the other answers, {error}: "
-                f"give {name} an answer, or change the answer it is computed from"
-            )
+            errors.append(error)
     return errors
+
+
+def default_error(name: str, default: Any) -> str:
+    """An option left empty: the default it stands for, checked as if typed, with where it came from."""
+    error = _default_error(name, default)
+    if not error:
+        return ""
+    return (
+        f"{name}: its default {_shown(default)}, computed from the other answers, {error}: "
+        f"give {name} an answer, or change the answer it is computed from"
+    )
 
 
 def unit_suffix(values: Mapping[str, Any]) -> str:
