@@ -49,7 +49,7 @@ quoted_arg = st.builds(
     st.sampled_from(['"', "'"]),
     st.lists(st.sampled_from([*"ab c#:%$=", "\\n", "\\\\", "\\x41", "\\t"]), max_size=4).map("".join),
 )
-odd_arg = st.sampled_from(["\\\\", "\\x41", "\\q", "\\", '"', "'", ";", "a\\ b", "a'b c'd", "%n", "$$X", "${Y}"])
+odd_arg = st.sampled_from(["\\\\", "\\x41", "\\q", "\\", '"', "'", ";", "\\;", "a\\;b", "a\\ b", "a'b c'd", "%n", "$$X", "${Y}"])
 command = st.builds(
     lambda p, exe, args: " ".join([p + exe, *args]),
     prefix,
@@ -270,7 +270,7 @@ def refused_cleanly(outcome: Outcome) -> bool:
 EXPLICIT: dict[str, Any] = {
     "exec_start": '@/bin/echo argv0 "a b" %n $X \\x41',
     "exec_stop": "-/bin/sh -c 'echo a: b #c'",
-    "exec_start_pre": ["!/bin/echo pre", "kill -0 1"],
+    "exec_start_pre": ["!/bin/echo pre", "/usr/bin/find /srv -name x -exec echo {} \\;", "kill -0 1"],
     "restart_sec": "1min 30.5s",
     "timeout_start_sec": "0",
     "limit_nofile": "1024:524288",

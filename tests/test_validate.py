@@ -147,6 +147,7 @@ def test_command_words_unquote_and_decode_escapes_as_systemd_does():
     from unit_template.systemd_syntax import command_words
 
     assert command_words("/bin/echo \"a b\" 'c d' e\\x41 a\"b c\"d") == ["/bin/echo", "a b", "c d", "eA", "ab cd"]
+    assert command_words("/usr/bin/find . -exec rm {} \\;") == ["/usr/bin/find", ".", "-exec", "rm", "{}", ";"]
 
 
 def test_time_spans_and_limits_are_read_as_systemd_reads_them():
@@ -172,6 +173,9 @@ def test_time_spans_and_limits_are_read_as_systemd_reads_them():
         ("$CMD a", "variable"),
         ("/bin/echo \\q", "unknown escape"),
         ("/bin/echo \\x00", "not a character"),
+        ("/bin/echo a\\;b", "unknown escape"),
+        ("/bin/echo a ; /bin/rm x", "lone ;"),
+        ("\"/bin/a\\\"b\" x", "quote"),
     ],
 )
 def test_command_lines_systemd_would_refuse_or_misread_are_refused(text, fragment):

@@ -42,8 +42,6 @@ def _escape(text: str, i: int) -> tuple[str, int]:
     c = text[i]
     if c in SIMPLE_ESCAPES:
         return SIMPLE_ESCAPES[c], i + 1
-    if c == ";":
-        return "\\;", i + 1  # a literal semicolon word: kept escaped so it is not a separator
     if c in HEX_ESCAPES:
         digits = text[i + 1 : i + 1 + HEX_ESCAPES[c]]
         if len(digits) != HEX_ESCAPES[c] or not HEX.fullmatch(digits):
@@ -72,6 +70,13 @@ def command_words(text: str) -> list[str]:
             i += 1
         if i >= n:
             return words
+        ends_word = i + 2 >= n or text[i + 2] in WHITESPACE
+        if text[i] == ";" and (i + 1 >= n or text[i + 1] in WHITESPACE):
+            raise SyntaxProblem("has a lone ; (systemd reads it as a second command; write \\; for the word ;)")
+        if text.startswith("\\;", i) and ends_word:
+            words.append(";")  # systemd's literal semicolon word
+            i += 2
+            continue
         word, quote = [], ""
         while i < n:
             c = text[i]
@@ -126,8 +131,8 @@ def executable_error(executable: str, relative_ok: bool = False) -> str:
     """The program to run: an absolute normalised path, or a file name systemd searches for."""
     if not executable:
         return "has no program to run after its prefixes"
-    if any(ord(c) < 32 or ord(c) == 127 for c in executable):
-        return "names a program with a control character in it"
+    if any(ord(c) < 32 or ord(c) == 127 or c in "\"'\\" for c in executable):
+        return "names a program with a control character, a quote or a backslash in it, which systemd refuses"
     if "$" in executable:
         return f"starts with {executable!r}: the program to run may not be a variable"
     if executable.startswith("/"):
@@ -150,8 +155,6 @@ def command_error(text: str, relative_ok: bool = False) -> str:
         words = command_words(text)
         if not words:
             return "must be a command line, not empty"
-        if ";" in words:
-            raise SyntaxProblem("has a lone ; (systemd reads it as a second command; write \\; for the word ;)")
         prefixes, executable = split_prefixes(words[0])
     except SyntaxProblem as problem:
         return str(problem)
