@@ -36,6 +36,8 @@ REFUSED = [
     ("exec_start-unknown-escape", "exec_start: '/bin/echo a\\qb'", "exec_start", "unknown escape"),
     ("exec_start-lone-semicolon", "exec_start: '/bin/echo a ; /bin/rm x'", "exec_start", "lone ;"),
     ("exec_start-control-char", 'exec_start: "/bin/echo \\x01"', "exec_start", "control character"),
+    ("exec_start_pre-plus-on-229", "systemd_version: 229\nexec_start_pre: ['+/bin/true']", "exec_start_pre", "since version 231"),
+    ("exec_stop-bang-on-234", "systemd_version: 234\nexec_stop: '!/bin/true'", "exec_stop", "since version 235"),
     ("exec_start-tab-newline", 'exec_start: "/bin/echo a\\nExecStartPre=/bin/evil"', "exec_start", "control character"),
     ("umask-0777-unquoted", "umask: 0777", "umask", "quotes"),
     ("umask-0027-unquoted", "umask: 0027", "umask", "quotes"),

@@ -373,6 +373,21 @@ EXPANDED_ITEM_CHECKS: dict[str, Callable[[str], str]] = {
 }
 
 
+EXEC_KINDS = frozenset({"command", "commands", "script"})
+# systemd.service(5) prefixes newer than systemd's oldest versions (reference/systemd-versions.md).
+EXEC_PREFIX_SINCE = {"+": 231, "!": 235}
+
+
+def prefix_version_error(text: str, version: int) -> str:
+    """A prefix the oldest systemd in use (systemd_version) does not know: it would refuse the line."""
+    words = syntax.command_words(text)
+    prefixes, _ = syntax.split_prefixes(words[0])
+    for prefix, since in EXEC_PREFIX_SINCE.items():
+        if prefix in prefixes and version < since:
+            return f"has the prefix {prefix}, which systemd knows since version {since}; systemd_version is {version}"
+    return ""
+
+
 def expanded_errors(values: Mapping[str, Any]) -> list[str]:
     """Commands and paths once references are expanded: what systemd will read."""
     errors = []
@@ -383,6 +398,8 @@ def expanded_errors(values: Mapping[str, Any]) -> list[str]:
             continue
         for item in value if isinstance(value, list) else [value]:
             error = _control_chars(item) or rule(str(item))
+            if not error and option.kind in EXEC_KINDS:
+                error = prefix_version_error(str(item), values["systemd_version"])
             if error:
                 errors.append(f"{name}: after expansion {_shown(item)} {error}")
                 break
