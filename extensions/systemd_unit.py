@@ -61,7 +61,7 @@ from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
 from unit_template.questions import ask_condition, question_order, question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
-from unit_template.validate import check, check_all  # noqa: E402
+from unit_template.validate import check, check_all, rendered_path_errors  # noqa: E402
 
 if _FOREIGN:
     # Our modules stay referenced by the names imported above.
@@ -173,6 +173,30 @@ def imported(context: Context, name: str, fallback: Any) -> str:
     return default_text(value, question_type(OPTIONS[name]))
 
 
+def _answers_file_data(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@pass_context
+def answer_type(context: Context, name: str) -> str:
+    """The `type:` of a str question: "str" for text (typed, --data, a string in a YAML file),
+    so copier never parses it as YAML; "yaml" for what a YAML file (--data-file, the user's
+    settings defaults, the answers file) gave as null, a boolean, a number or a list, so
+    copier keeps it as is and normalise.py reads it back or refuses it."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return "str"
+    for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
+        if name in given_in:
+            return "str" if isinstance(given_in[name], str) else "yaml"
+    last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
+    return "str" if isinstance(last.get(name, ""), str) else "yaml"
+
+
 @pass_context
 def import_problem(context: Context, name: str) -> str:
     """What the import could not take for this option: shown in its question's help, and asks it."""
@@ -189,7 +213,10 @@ def validate_all(context: Context) -> str:
             raise UserMessageError(message)
     answers = _answers(context)
     view, errors = _view(answers)
-    if view is None:
+    if view is not None and isinstance(conf, Mapping):
+        # Every file the copy writes must fit PATH_MAX under the project.
+        errors = rendered_path_errors(view, str(conf["dst_path"]))
+    if view is None or errors:
         raise UserMessageError(refused_message(errors, answers, _project(context)))
     return "ok"
 
@@ -419,6 +446,7 @@ class SystemdUnitExtension(Extension):
             eex_constants=eex_constants,
             elixir_term=elixir_term,
             check_option=check_option,
+            answer_type=answer_type,
             choices_for=choices_for,
             default_of=default_of,
         )

@@ -75,7 +75,7 @@ BAD = [
     ("env_var-bad-name", ['env_vars=["1PORT=4000"]'], "env_vars", "valid variable name"),
     ("env_var-bad-name-after-expansion", ['env_vars=[[":service_name", "=1"]]'], "env_vars", "valid variable name"),
     ("newline-text", ["env_lang=C\nExecStartPre=/bin/evil"], "env_lang", "control character"),
-    ("newline-command", ['exec_start="/bin/true\\nExecStartPre=/bin/evil"'], "exec_start", "control character"),
+    ("newline-command", ["exec_start=/bin/true\nExecStartPre=/bin/evil"], "exec_start", "control character"),
     ("newline-list-part", ['env_vars=[["A=", "b\\nUser=root"]]'], "env_vars", "control character"),
     ("escape-char", ["mix_env=prod\x1b[31m"], "mix_env", "control character"),
     ("unknown-reference", ['env_files=[["-", ":no_such_dir", "/env"]]'], "env_files", "`:no_such_dir`"),

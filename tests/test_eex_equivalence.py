@@ -96,7 +96,7 @@ CASES: dict[str, dict[str, Any]] = {
         "runtime_directory_preserve": "restart",
         "configuration_directory_mode": "0550",
         "tmp_directory": "foo-tmp",
-        "state_directory_base": "/srv/state",
+        "state_directory": "foo-bar/data",  # systemd creates a state dir under /var/lib only (issue 14)
     },
     "dirs-all-forking-mix": {"dirs": ALL_DIRS, "service_type": "forking"},
     "env-vars-quoting-and-references": {"env_vars": TRICKY_ENV_VARS, "dirs": ["runtime"]},

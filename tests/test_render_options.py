@@ -66,6 +66,7 @@ def dir_cases(name: str, directive: str | None) -> list[Case]:
             Case(f"{name}_dir", {**on, f"{name}_dir": "/var/tmp/mine"}, lines=((("Environment", f"{env}=/var/tmp/mine"),))),
         ]
     base = {"runtime": "/run", "configuration": "/etc", "state": "/var/lib", "cache": "/var/cache", "logs": "/var/log"}
+    unmanaged = {"systemd_version": 210 if name == "runtime" else 234, "hardening": "none"}
     return [
         Case(
             f"{name}_directory",
@@ -73,13 +74,17 @@ def dir_cases(name: str, directive: str | None) -> list[Case]:
             exact={directive: ["shop/app"]},
             lines=((("Environment", f"{env}={base[name]}/shop/app"),)),
         ),
+        # systemd creates a managed dir under its own base only (test_regressions_14 checks the
+        # refusal): another base or path is for a systemd too old to manage the dir.
         Case(
             f"{name}_directory_base",
-            {**on, f"{name}_directory_base": "/data"},
+            {**on, **unmanaged, f"{name}_directory_base": "/data"},
             lines=((("Environment", f"{env}=/data/foo-bar"),)),
         ),
         Case(f"{name}_directory_mode", {**on, f"{name}_directory_mode": "0700"}, exact={f"{directive}Mode": ["0700"]}),
-        Case(f"{name}_dir", {**on, f"{name}_dir": "/data/mine"}, lines=((("Environment", f"{env}=/data/mine"),))),
+        Case(
+            f"{name}_dir", {**on, **unmanaged, f"{name}_dir": "/data/mine"}, lines=((("Environment", f"{env}=/data/mine"),))
+        ),
         Case(
             f"dirs={name}",
             on,

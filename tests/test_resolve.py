@@ -176,7 +176,12 @@ def test_expand_keys_extra_adds_an_option_to_expand():
 
 
 def test_an_option_removed_from_expand_keys_stays_literal():
-    assert resolved(expand_keys=["env_vars"], env_files=[":deploy_dir"])["env_files"] == [":deploy_dir"]
+    assert resolved(expand_keys=["env_files"], env_vars=[["A=", ":deploy_dir"]])["env_vars"] == ["A=:deploy_dir"]
+
+
+def test_a_literal_reference_left_as_a_path_is_refused_not_dropped_by_systemd():
+    with pytest.raises(OptionError, match=r"^env_files: after expansion ':deploy_dir' must be an absolute path"):
+        resolved(expand_keys=["env_vars"], env_files=[":deploy_dir"])
 
 
 def test_an_unknown_reference_is_an_error_naming_option_and_reference():

@@ -46,7 +46,7 @@ REFUSED = [
     ("restart", "sometimes", "always"),
     ("hardening", "max", "none, paranoia, standard, strict"),
     ("dirs", ["runtime", "data"], "runtime, configuration, state, cache, logs, tmp"),
-    ("dirs", "runtime", "a list"),
+    ("dirs", {"runtime": True}, "a list"),
     ("limit_nofile", "lots", "whole number"),
     ("limit_nofile", -1, "whole number"),
     ("limit_core", 1.5, "whole number"),
@@ -56,8 +56,8 @@ REFUSED = [
     ("env_vars", ["PORT"], "NAME=value"),
     ("env_vars", ["1PORT=4000"], "valid variable name"),
     ("env_vars", ["MY-VAR=1"], "valid variable name"),
-    ("env_vars", "PORT=4000", "a list"),
-    ("env_files", "/etc/foo", "a list"),
+    ("env_vars", {"PORT": 4000}, "a list"),
+    ("env_files", {"/etc/foo": None}, "a list"),
     ("exec_start_pre", [[{"a": 1}]], "string or a number"),
     ("unit_after_targets", ["cloud init"], "unit name"),
     ("expand_keys_extra", ["no_such_option"], "not an option"),
@@ -140,3 +140,45 @@ def test_check_all_accepts_the_defaults():
 
 def test_an_unknown_option_name_is_refused():
     assert check("no_such_option", "x") == "no_such_option: not an option of this template"
+
+
+# systemd's readings, as measured on the booted systemd 252 (tests/e2e/test_roundtrip.py reads them back).
+def test_command_words_unquote_and_decode_escapes_as_systemd_does():
+    from unit_template.systemd_syntax import command_words
+
+    assert command_words("/bin/echo \"a b\" 'c d' e\\x41 a\"b c\"d") == ["/bin/echo", "a b", "c d", "eA", "ab cd"]
+    assert command_words("/usr/bin/find . -exec rm {} \\;") == ["/usr/bin/find", ".", "-exec", "rm", "{}", ";"]
+
+
+def test_time_spans_and_limits_are_read_as_systemd_reads_them():
+    from unit_template.systemd_syntax import limit_pair, timespan_usec
+
+    assert timespan_usec("1min 30.5s") == 90_500_000
+    assert timespan_usec("5") == 5_000_000
+    assert limit_pair("1024:524288", sizes=False) == (1024, 524288)
+    assert limit_pair("1G", sizes=True) == (2**30, 2**30)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("/bin/echo stop\\", "backslash"),
+        ('/bin/echo "a', "unbalanced"),
+        ("-", "no program"),
+        ("--/x", "twice"),
+        ("+!/bin/x", "both"),
+        ("bin/sync", "absolute path"),
+        ("/bin/../bin/x", "normalised"),
+        ("@/bin/x", "argv[0]"),
+        ("$CMD a", "variable"),
+        ("/bin/echo \\q", "unknown escape"),
+        ("/bin/echo \\x00", "not a character"),
+        ("/bin/echo a\\;b", "unknown escape"),
+        ("/bin/echo a ; /bin/rm x", "lone ;"),
+        ("\"/bin/a\\\"b\" x", "quote"),
+    ],
+)
+def test_command_lines_systemd_would_refuse_or_misread_are_refused(text, fragment):
+    from unit_template.systemd_syntax import command_error
+
+    assert fragment in command_error(text)

@@ -24,19 +24,21 @@ from systemd_analyze import (
     security,
     verify,
 )
-from unit_template.options import OPTIONS, RELEASE_SYSTEMS, RESTART_METHODS, SERVICE_TYPES
+from unit_template.options import DIR_BASES, OPTIONS, RELEASE_SYSTEMS, RESTART_METHODS, SERVICE_TYPES
 from unit_template.resolve import resolve
 
 Answers = dict[str, Any]
 
 
 def dir_overrides(name: str) -> Answers:
+    # systemd creates a managed dir under its own base only (issue 14): only tmp may move.
+    base = "/data" if name == "tmp" else DIR_BASES[name]
     return {
         "dirs": [name],
         f"{name}_directory": "shop/data",
-        f"{name}_directory_base": "/data",
+        f"{name}_directory_base": base,
         f"{name}_directory_mode": "0700",
-        f"{name}_dir": "/data/shop/data",
+        f"{name}_dir": f"{base}/shop/data",
     }
 
 

@@ -189,7 +189,7 @@ OPTIONS: dict[str, Option] = {
         ask="{{ advanced and service_type == 'notify' }}",
     ),
     "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
-    "limit_core": Option("limit", None, help="LimitCORE=: core dump size (empty: not set)"),
+    "limit_core": Option("size_limit", None, help="LimitCORE=: core dump size (empty: not set)"),
     "umask": Option("mode", lambda r: "0077" if r["hardening"] == "strict" else "0027", help="UMask=, octal"),
     "env_files": Option(
         "paths",
@@ -212,7 +212,7 @@ OPTIONS: dict[str, Option] = {
         basic=True,
     ),
     "runtime_environment_service_script": Option(
-        "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
+        "script", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),
     "runtime_environment_unit_after_targets": Option("unit_names", [], help="After= of that oneshot unit"),
     # Configuration strategies (docs/configuration.md)
@@ -240,13 +240,13 @@ OPTIONS: dict[str, Option] = {
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
     "read_write_paths": Option(
-        "paths",
+        "sandbox_paths",
         [],
         help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox",
         ask="{{ advanced and hardening != 'none' }}",
     ),
-    "read_only_paths": Option("paths", [], help="ReadOnlyPaths=: absolute paths the app may read but not write"),
-    "inaccessible_paths": Option("paths", [], help="InaccessiblePaths=: absolute paths hidden from the app"),
+    "read_only_paths": Option("sandbox_paths", [], help="ReadOnlyPaths=: absolute paths the app may read but not write"),
+    "inaccessible_paths": Option("sandbox_paths", [], help="InaccessiblePaths=: absolute paths hidden from the app"),
     "paranoia": Option("bool", False, help="mix_systemd's paranoia set (same as hardening: paranoia)"),
     "hardening": Option(
         "choice",
@@ -281,7 +281,7 @@ OPTIONS: dict[str, Option] = {
     **PACKAGING_OPTIONS,
 }
 
-EXPANDABLE_KINDS = ("command", "commands", "paths", "env_vars")
+EXPANDABLE_KINDS = ("command", "script", "commands", "paths", "sandbox_paths", "env_vars")
 
 # Questions renamed between template versions, old name -> new name: copier's
 # `_migrations` (answers_migration.py) renames them in the answers file before

@@ -14,12 +14,11 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from unit_template.normalise import LIST_KINDS
     from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option
 else:
+    from .normalise import LIST_KINDS
     from .options import DIR_NAMES, OPTIONS, RENAMED, Option
-
-YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names",
-              "directive_names", "credential_names"}
 
 SETTINGS: dict[str, Any] = {
     "_min_copier_version": "9.19.0",
@@ -88,11 +87,24 @@ REFERENCE_NOTE = '":name" is the value of option name'
 
 
 def question_type(option: Option) -> str:
+    """How copier reads a typed answer: bool, yaml or str (text, kept exactly as typed).
+
+    A list option is yaml: the text typed at the prompt or given with --data is read
+    as YAML once (`[a, b]`; `a, b` stays text, which normalise.py splits). A question
+    with choices is str: copier matches the typed text against them.
+    """
     if option.kind == "bool":
         return "bool"
-    if option.choices:
-        return "str"  # a choice or a multiselect: copier gives the picked strings
-    return "yaml" if option.kind in YAML_KINDS else "str"
+    return "yaml" if option.kind in LIST_KINDS and not option.choices else "str"
+
+
+def copier_type(name: str, option: Option) -> str:
+    """copier.yml's `type:`. A str question is "str" for typed text, so it is never parsed
+    as YAML; a YAML file's null, boolean, number or list for it is taken as YAML gave it
+    (``answer_type`` in systemd_unit.py), for normalise.py to read back or refuse."""
+    base = question_type(option)
+    multiselect = isinstance(option.default, list)
+    return f"{{{{ answer_type({name!r}) }}}}" if base == "str" and not multiselect else base
 
 
 def question_default(option: Option) -> Any:
@@ -146,7 +158,7 @@ def ask_condition(name: str, option: Option) -> str | bool | None:
 
 
 def question(name: str, option: Option) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": question_type(option), "help": help_text(name, option)}
+    entry: dict[str, Any] = {"type": copier_type(name, option), "help": help_text(name, option)}
     if option.choices:
         # Rendered by the extension: copier would refuse a bad --data choice
         # with a traceback; the last question refuses it cleanly instead.

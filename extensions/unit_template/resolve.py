@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .escape import literal_dollars
+from .normalise import NotAsMeant, normalise
 from .options import EXPANDABLE_KINDS, OPTIONS, is_unset
+from .validate import derived_errors, expanded_errors, unit_name_errors
 
 REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
 
@@ -51,8 +53,20 @@ class _Resolver:
         return value
 
 
+def normalised(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Each answer read back as the user gave it (normalise.py); refused if it cannot be."""
+    result = dict(answers)
+    for name, option in OPTIONS.items():
+        try:
+            result[name] = normalise(option, answers.get(name))
+        except NotAsMeant as problem:
+            raise OptionError(name, str(problem)) from problem
+    return result
+
+
 def resolve_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option's value before expansion: the answer, else its default."""
+    """Every option's value before expansion: the answer (as given), else its default."""
+    answers = normalised(answers)
     if is_unset(answers.get("app_name")):
         raise OptionError("app_name", "is required (no `app:` found in mix.exs)")
     resolver = _Resolver(answers)
@@ -107,8 +121,8 @@ def expand_item(
 
 
 # Options systemd reads as command lines, where `$NAME` is its variable expansion.
-COMMAND_KINDS = frozenset({"command", "commands"})
-LIST_KINDS = frozenset({"commands", "paths", "env_vars", "unit_names", "dirs", "option_names"})
+COMMAND_KINDS = frozenset({"command", "script", "commands"})
+LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths", "env_vars", "unit_names", "dirs", "option_names"})
 
 
 def expand_value(value: Any, values: Mapping[str, Any], option: str) -> Any:
@@ -142,9 +156,17 @@ def literal_value(value: Any, option: str) -> Any:
     return literal_item(value)
 
 
+def _refuse(errors: list[str]) -> None:
+    """The first problem found, as an OptionError naming its option."""
+    if errors:
+        option, _, message = errors[0].partition(": ")
+        raise OptionError(option, message)
+
+
 def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option's final value: defaults filled in, references expanded."""
+    """Every option's final value: defaults filled in and checked, references expanded and checked."""
     values = resolve_defaults(answers)
+    _refuse(derived_errors(values, normalised(answers)) + unit_name_errors(values))
     keys = expand_keys(values)
     expanded = dict(values)
     for key, option in OPTIONS.items():
@@ -152,4 +174,5 @@ def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
             expanded[key] = expand_value(values[key], values, key)
         elif option.kind in EXPANDABLE_KINDS:
             expanded[key] = literal_value(values[key], key)
+    _refuse(expanded_errors(expanded))
     return expanded

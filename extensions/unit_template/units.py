@@ -18,7 +18,7 @@ from .packaging import package_dir
 from .resolve import OptionError, resolve
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
-from .validate import _abspath, _env_var
+from .validate import _abspath, _env_var, directory_errors
 from .versions import EXEC_TYPE_SINCE
 
 # systemd >= this version manages the directory itself (*Directory=).
@@ -198,6 +198,14 @@ def check_env_vars(env_vars: list[str]) -> None:
             raise OptionError("env_vars", f"after expansion {error}")
 
 
+def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
+    """Dirs systemd creates: the app is told the path systemd really creates (validate.directory_errors)."""
+    managed = [n for n in dirs if n in DIRECTIVE and values["systemd_version"] >= DIRECTORY_SINCE[n]]
+    for error in directory_errors(values, managed):
+        option, _, message = error.partition(": ")
+        raise OptionError(option, message)
+
+
 def check_daemon_start(values: Mapping[str, Any]) -> None:
     """`daemon` detaches from the shell that would record its PID: systemd could not track the VM."""
     if values["release_system"] == "mix" and values["start_command"] == "daemon":
@@ -220,6 +228,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     check_paths(values)
     check_service_type(values)
     dirs = effective_dirs(values)
+    check_directories(values, dirs)
     forking = values["service_type"] == "forking"
     profile_lines = hardening.directives(
         values["hardening"],

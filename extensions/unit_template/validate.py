@@ -7,26 +7,24 @@ before anything is rendered.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from . import systemd_syntax as syntax
 from .hardening import directive_names
-from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS, is_unset
+from .normalise import NotAsMeant, normalise
+from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS, is_unset
 
-APP_NAME = re.compile(r"[a-z][a-z0-9_]*")
+REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
+
+APP_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MODULE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*")
-EXT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-UNIT_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,240}")
-TARGET_UNIT = re.compile(r"[A-Za-z0-9_.:@\\-]+\.(service|socket|target|device|mount|automount|swap|path|timer|slice|scope)")
-USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,30}")
-IDENTIFIER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
-WORD = re.compile(r"[A-Za-z0-9_.-]+")
-MODE = re.compile(r"0?[0-7]{3}")
-TIMESPAN = re.compile(r"(\d+(\.\d+)?\s*(us|ms|s|sec|seconds?|m|min|minutes?|h|hr|hours?|d|days?)?\s*)+|infinity")
+EXT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+IDENTIFIER = re.compile(r"[A-Za-z0-9_.@-]{1,255}")
+WORD = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 NODE_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
 IPV4 = re.compile(r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
 CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
@@ -56,37 +54,45 @@ def _matches(pattern: re.Pattern[str], allowed: str) -> Validator:
     return check
 
 
-def _abspath(value: Any) -> str:
-    if not isinstance(value, str) or not value.startswith("/"):
-        return f"must be an absolute path (starting with /), not {value!r}"
-    if posixpath.normpath(value) != value or value.startswith("//"):
-        return f"must be a normalised absolute path (no //, /./, /../ or trailing /), not {value!r}"
-    if any(c in value for c in " \"'\\%$"):
-        return f"must not contain spaces, quotes, backslashes, % or $, not {value!r}"
-    return ""
+def _text_check(rule: Callable[[str], str], what: str) -> Validator:
+    """A checker of systemd_syntax applied to a string answer; the value is named in the message."""
 
-
-def _relpath(value: Any) -> str:
-    if not isinstance(value, str) or not value or value.startswith("/"):
-        return f"must be a relative path (no leading /), not {value!r}"
-    if posixpath.normpath(value) != value or value.split("/")[0] == "..":
-        return f"must be a normalised relative path (no //, ./, ../ or trailing /), not {value!r}"
-    if any(c in value for c in " \"'\\%$"):
-        return f"must not contain spaces, quotes, backslashes, % or $, not {value!r}"
-    return ""
-
-
-def _integer(low: int, high: int, extra: tuple[str, ...] = ()) -> Validator:
     def check(value: Any) -> str:
-        if isinstance(value, str) and value in extra:
-            return ""
-        text = str(value).strip() if not isinstance(value, bool) else ""
-        if text.isdigit() and low <= int(text) <= high:
-            return ""
-        allowed = f"a whole number from {low} to {high}" + "".join(f" or {e!r}" for e in extra)
-        return f"must be {allowed}, not {value!r}"
+        if not isinstance(value, str):
+            return f"must be {what}, not {value!r}"
+        error = rule(value)
+        return f"{error}, not {value!r}" if error else ""
 
     return check
+
+
+_abspath = _text_check(syntax.path_error, "an absolute path")
+_relpath = _text_check(syntax.relative_path_error, "a relative path")
+_mode = _text_check(syntax.mode_error, "an octal mode")
+_timespan = _text_check(syntax.timespan_error, "a time span")
+_limit = _text_check(lambda v: syntax.limit_error(v, sizes=False), "a whole number")
+_size_limit = _text_check(lambda v: syntax.limit_error(v, sizes=True), "a whole number")
+_user = _text_check(syntax.user_name_error, "a user or group name")
+_unit_name = _text_check(syntax.unit_prefix_error, "a systemd unit name")
+
+
+def _version(value: Any) -> str:
+    """After normalise.py: an int from ASCII digits; anything else was not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and 200 <= value <= 999:
+        return ""
+    return f"must be a whole number from 200 to 999 (ASCII digits), not {value!r}"
+
+
+def _port(value: Any) -> str:
+    """After normalise.py: an int from ASCII digits, a TCP port an unprivileged VM may bind."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1024 <= value <= 65535:
+        return ""
+    return f"must be a whole number from 1024 to 65535 (ASCII digits), not {value!r}"
+
+
+def _is_reference(item: Any) -> bool:
+    """`:name` stands for another option's value: checked once expanded."""
+    return isinstance(item, str) and REFERENCE.fullmatch(item) is not None
 
 
 def _is_list(value: Any) -> str:
@@ -110,29 +116,69 @@ def _items(item_check: Validator, allow_parts: bool) -> Validator:
     return check
 
 
-def _command(value: Any) -> str:
-    if isinstance(value, list):
-        return _items(lambda _: "", allow_parts=True)([value])
-    if not isinstance(value, str) or not value.strip():
-        return f"must be a command line or a list of parts, not {value!r}"
-    return ""
+def _command_text(relative_ok: bool) -> Validator:
+    """One command line, as systemd.service(5) reads it; a reference is checked once expanded."""
+
+    def check(value: Any) -> str:
+        if isinstance(value, list):
+            return _items(lambda _: "", allow_parts=True)([value])
+        if not isinstance(value, str):
+            return f"must be a command line or a list of parts, not {_shown(value)}"
+        if _is_reference(value):
+            return ""
+        error = syntax.command_error(value, relative_ok)
+        return f"{_shown(value)} {error}" if error else ""
+
+    return check
+
+
+_command = _command_text(relative_ok=False)
+_script = _command_text(relative_ok=True)
 
 
 def _env_var(item: Any) -> str:
     if not isinstance(item, str):
-        return f"each item must be NAME=value or a list of parts, not {item!r}"
+        return f"each item must be NAME=value or a list of parts, not {_shown(item)}"
+    if _is_reference(item):
+        return ""
     name, sep, _ = item.partition("=")
     if not sep:
-        return f"{item!r} must have the form NAME=value"
+        return f"{_shown(item)} must have the form NAME=value"
     if not ENV_NAME.fullmatch(name):
         return f"{name!r} is not a valid variable name (letters, digits and _, not starting with a digit)"
     return ""
 
 
-def _path_item(item: Any) -> str:
-    if not isinstance(item, str) or not item:
-        return f"each item must be a path or a list of parts, not {item!r}"
-    return ""
+def _path_item(prefixes: tuple[str, ...]) -> Validator:
+    """An item of a list of paths, after the prefixes its directive allows (systemd.exec(5))."""
+
+    def check(item: Any) -> str:
+        if not isinstance(item, str) or not item:
+            return f"each item must be a path or a list of parts, not {_shown(item)}"
+        if _is_reference(item):
+            return ""
+        error = syntax.prefixed_path_error(item, prefixes)
+        return f"{_shown(item)} {error}" if error else ""
+
+    return check
+
+
+# EnvironmentFile=: "-" makes a file optional. ReadWritePaths= and friends: "-" ignores a
+# missing path, "+" makes it relative to RootDirectory=, in that order (systemd drops "+-").
+ENV_FILE_PREFIXES = ("", "-")
+SANDBOX_PREFIXES = ("", "-", "+", "-+")
+
+
+def _unit_item(item: Any) -> str:
+    if not isinstance(item, str):
+        return f"each item must be a unit name such as cloud-init.target, not {_shown(item)}"
+    return syntax.unit_name_error(item)
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as the message shows it: its repr, shortened if long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(str(value))} characters)"
 
 
 def _strategies(value: Any) -> str:
@@ -212,28 +258,29 @@ def _choice(name: str) -> Validator:
     return check
 
 
+# One checker per kind of value; an Option's kind names one. Kind names are stable:
+# other modules' options use them (add kinds, rename none). See docs/values.md.
 KIND_VALIDATORS: dict[str, Validator] = {
-    "app_name": _matches(APP_NAME, "an Elixir app name (lower-case letters, digits and _, starting with a letter)"),
-    "module_name": _matches(MODULE_NAME, "an Elixir module name such as FooBar"),
-    "ext_name": _matches(EXT_NAME, "lower-case letters, digits, _, . and -"),
-    "unit_name": _matches(UNIT_NAME, "a systemd unit name (letters, digits, _, ., : and -; no @)"),
-    "user": _matches(
-        USER_NAME,
-        "a user or group name useradd accepts "
-        "(lower-case letters, digits, _ and -, starting with a letter or _, at most 31 characters)",
+    "app_name": _matches(
+        APP_NAME, "an Elixir app name (lower-case letters, digits and _, starting with a letter, at most 64)"
     ),
-    "identifier": _matches(IDENTIFIER, "a syslog identifier (letters, digits, _, ., @ and -)"),
+    "module_name": _matches(MODULE_NAME, "an Elixir module name such as FooBar"),
+    "ext_name": _matches(EXT_NAME, "lower-case letters, digits, _, . and - (at most 64 characters)"),
+    "unit_name": _unit_name,
+    "user": _user,
+    "identifier": _matches(IDENTIFIER, "a syslog identifier (letters, digits, _, ., @ and -, at most 255)"),
     "word": _matches(WORD, "a single word (letters, digits, _, . and -)"),
-    "text": lambda v: "" if isinstance(v, str) else f"must be text, not {v!r}",
+    "text": lambda v: "" if isinstance(v, str) else f"must be text, not {_shown(v)}",
     "abspath": _abspath,
     "relpath": _relpath,
-    "mode": _matches(MODE, "an octal mode such as 750 or 0027 (digits 0-7)"),
-    "version": _integer(200, 999),
-    "port": _integer(1024, 65535),
+    "mode": _mode,
+    "version": _version,
+    "port": _port,
     "node_name": _matches(NODE_NAME, "an Erlang node name before the @ (letters, digits, _ and -)"),
     "ipv4": _matches(IPV4, "an IPv4 address such as 10.0.0.5"),
-    "limit": _integer(0, 2**63 - 1, ("infinity",)),
-    "timespan": _matches(TIMESPAN, "a time span such as 5, 500ms, 2s or 1min"),
+    "limit": _limit,
+    "size_limit": _size_limit,
+    "timespan": _timespan,
     "bool": _bool,
     "dirs": _dirs,
     "strategies": _strategies,
@@ -241,27 +288,173 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "option_names": _option_names,
     "directive_names": _directive_names,
     "command": _command,
+    "script": _script,
     "commands": _items(_command, allow_parts=True),
-    "paths": _items(_path_item, allow_parts=True),
+    "paths": _items(_path_item(ENV_FILE_PREFIXES), allow_parts=True),
+    "sandbox_paths": _items(_path_item(SANDBOX_PREFIXES), allow_parts=True),
     "env_vars": _items(_env_var, allow_parts=True),
-    "unit_names": _items(_matches(TARGET_UNIT, "a unit name such as cloud-init.target"), allow_parts=False),
+    "unit_names": _items(_unit_item, allow_parts=False),
 }
 
 
-def check(name: str, value: Any) -> str:
-    """Validate one answer; "" when it is fine, else a message naming the option."""
-    if name not in OPTIONS:
-        return f"{name}: not an option of this template"
-    if is_unset(value) and name != "app_name":
-        return ""
+def value_error(name: str, value: Any) -> str:
+    """What is wrong with an option's value (already normalised), "" if nothing."""
     option = OPTIONS[name]
     error = _control_chars(value)
     if not error:
         validator = _choice(name) if option.kind == "choice" else KIND_VALIDATORS[option.kind]
         error = validator(value)
+    return error
+
+
+def check(name: str, value: Any) -> str:
+    """Validate one answer as given; "" when it is fine, else a message naming the option."""
+    if name not in OPTIONS:
+        return f"{name}: not an option of this template"
+    try:
+        value = normalise(OPTIONS[name], value)
+    except NotAsMeant as problem:
+        return f"{name}: {problem}"
+    if is_unset(value) and name != "app_name":
+        return ""
+    error = value_error(name, value)
     return f"{name}: {error}" if error else ""
 
 
 def check_all(answers: Mapping[str, Any]) -> list[str]:
     """Every problem with a set of answers, each naming its option."""
     return [error for name in OPTIONS for error in [check(name, answers.get(name))] if error]
+
+
+def _default_error(name: str, value: Any) -> str:
+    try:
+        value = normalise(OPTIONS[name], value)
+    except NotAsMeant as problem:
+        return str(problem)
+    return "" if is_unset(value) else value_error(name, value)
+
+
+def derived_errors(values: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+    """Each value not answered but computed from other answers (app_user from ext_name...),
+    checked as if it had been typed, with a message saying where it came from."""
+    errors = []
+    for name, option in OPTIONS.items():
+        answer = answers.get(name)
+        if not is_unset(answer) or (answer == "" and option.empty_is_value):
+            continue
+        error = default_error(name, values[name])
+        if error:
+            errors.append(error)
+    return errors
+
+
+def default_error(name: str, default: Any) -> str:
+    """An option left empty: the default it stands for, checked as if typed, with where it came from."""
+    error = _default_error(name, default)
+    if not error:
+        return ""
+    return (
+        f"{name}: its default {_shown(default)}, computed from the other answers, {error}: "
+        f"give {name} an answer, or change the answer it is computed from"
+    )
+
+
+def unit_suffix(values: Mapping[str, Any]) -> str:
+    """The longest suffix any rendered unit adds to service_name."""
+    suffixes = [".service"]
+    if values["runtime_environment_service_script"]:
+        suffixes.append("-runtime-environment.service")
+    if values["restart_method"] == "systemd_flag":
+        suffixes.append("-restart.service")
+    return max(suffixes, key=len)
+
+
+def unit_name_errors(values: Mapping[str, Any]) -> list[str]:
+    """service_name with every suffix the template gives it: a unit name systemd accepts."""
+    error = syntax.unit_prefix_error(values["service_name"], unit_suffix(values))
+    return [f"service_name: {_shown(values['service_name'])} {error}"] if error else []
+
+
+# Per kind: the checker of one expanded item (a string), for the values after `:name` references.
+EXPANDED_ITEM_CHECKS: dict[str, Callable[[str], str]] = {
+    "command": syntax.command_error,
+    "commands": syntax.command_error,
+    "script": lambda text: syntax.command_error(text, relative_ok=True),
+    "paths": lambda text: syntax.prefixed_path_error(text, ENV_FILE_PREFIXES),
+    "sandbox_paths": lambda text: syntax.prefixed_path_error(text, SANDBOX_PREFIXES),
+}
+
+
+EXEC_KINDS = frozenset({"command", "commands", "script"})
+# systemd.service(5) prefixes newer than systemd's oldest versions (reference/systemd-versions.md).
+EXEC_PREFIX_SINCE = {"+": 231, "!": 235}
+
+
+def prefix_version_error(text: str, version: int) -> str:
+    """A prefix the oldest systemd in use (systemd_version) does not know: it would refuse the line."""
+    words = syntax.command_words(text)
+    prefixes, _ = syntax.split_prefixes(words[0])
+    for prefix, since in EXEC_PREFIX_SINCE.items():
+        if prefix in prefixes and version < since:
+            return f"has the prefix {prefix}, which systemd knows since version {since}; systemd_version is {version}"
+    return ""
+
+
+def expanded_errors(values: Mapping[str, Any]) -> list[str]:
+    """Commands and paths once references are expanded: what systemd will read."""
+    errors = []
+    for name, option in OPTIONS.items():
+        rule = EXPANDED_ITEM_CHECKS.get(option.kind)
+        value = values[name]
+        if rule is None or value is None or value == "":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            error = _control_chars(item) or rule(str(item))
+            if not error and option.kind in EXEC_KINDS:
+                error = prefix_version_error(str(item), values["systemd_version"])
+            if error:
+                errors.append(f"{name}: after expansion {_shown(item)} {error}")
+                break
+    return errors
+
+
+def directory_errors(values: Mapping[str, Any], managed: Collection[str]) -> list[str]:
+    """A dir systemd creates (*Directory=) is always <systemd's base>/<name>_directory: a base
+    or a full path that says otherwise would tell the app a path systemd does not create."""
+    errors = []
+    for name in managed:
+        base, given = DIR_BASES[name], values[f"{name}_directory_base"]
+        made = f"{base}/{values[f'{name}_directory']}"
+        if given != base:
+            errors.append(
+                f"{name}_directory_base: systemd creates the {name} dir under {base} only, so {given!r} cannot be "
+                f"honoured: leave it empty and put any subdirectory in {name}_directory (e.g. app/{name})"
+            )
+        elif values[f"{name}_dir"] != made:
+            errors.append(
+                f"{name}_dir: systemd creates the {name} dir at {made}, not {values[f'{name}_dir']!r}: "
+                f"leave {name}_dir empty, or set {name}_directory to the path below {base}"
+            )
+    return errors
+
+
+def rendered_files(view: Mapping[str, Any]) -> list[str]:
+    """The longest path of each directory the template writes into, relative to the project."""
+    files = [f"{view['output_dir']}/{view['service_name']}{unit_suffix(view)}"]
+    files.append(f"{view['template_dir']}/runtime-environment.service.eex")
+    files.append(f"{view['scripts_output_dir']}/cloud-init-environment")
+    files += [f"{view[key]}/{view['ext_name']}.conf" for key in ("sysusers_dir", "tmpfiles_dir") if key in view]
+    return files
+
+
+def rendered_path_errors(view: Mapping[str, Any], project: str) -> list[str]:
+    """Every file the copy would write fits the kernel's limits under the project directory,
+    so that no write can fail half-way through the copy."""
+    for path in rendered_files(view):
+        full = f"{project.rstrip('/')}/{path}"
+        if len(full.encode("utf-8", "surrogatepass")) >= syntax.PATH_MAX:
+            return [
+                f"output_dir: the copy would write {_shown(full)}, longer than the {syntax.PATH_MAX - 1} bytes "
+                "a path may have: shorten output_dir, template_dir, service_name or the project's path"
+            ]
+    return []

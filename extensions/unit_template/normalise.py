@@ -1,0 +1,91 @@
+"""An answer as the user gave it -> the option's value, with nothing guessed.
+
+A YAML file (``--data-file``, the answers file) hands copier typed values:
+``~`` is None, an unquoted ``no`` is False, ``0640`` is the number 416. The
+prompt and ``--data`` hand it text. This module reads each of them back as
+what was meant, or refuses it with a message saying how to write it:
+
+- None (``~``, ``null``) means the default, as an empty answer does;
+- a YAML boolean given to a text option is refused ("quote it"), except where
+  the option's choices hold the word (``restart: no`` is the choice ``no``);
+- a YAML number given to a mode is refused: ``0640`` unquoted arrives as 416,
+  and 416 cannot tell which digits were typed; to a number option (limits,
+  time spans, the systemd version) it is its digits;
+- a string given to a list option of names is the list a person types:
+  ``state, logs`` as well as ``[state, logs]`` (which copier has already
+  read as a list); a string given to a list of commands, paths or
+  variables is one item, never split;
+- a string is never parsed a second time (copier.yml's question types make
+  sure copier does not either: see questions.question_type).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .option import Option
+
+# List options whose items are names: a typed "a, b" is the list [a, b].
+NAME_LIST_KINDS = frozenset({"dirs", "unit_names", "option_names", "directive_names", "credential_names", "strategies"})
+# List options whose items are text that may itself hold commas: a string is one item.
+ITEM_LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths", "env_vars"})
+LIST_KINDS = NAME_LIST_KINDS | ITEM_LIST_KINDS
+# Options whose value is a number written as text: a YAML number is its digits.
+NUMBER_KINDS = frozenset({"version", "limit", "size_limit", "timespan"})
+MODE_KINDS = frozenset({"mode"})
+# How YAML 1.1 spells a boolean, for the choice that holds the word.
+BOOLEAN_WORDS = {False: ("no", "false", "off"), True: ("yes", "true", "on")}
+
+
+ASCII_NUMBER = re.compile(r"[0-9]{1,4}")
+
+
+class NotAsMeant(ValueError):
+    """The answer cannot be read back as what was typed; the message says how to write it."""
+
+
+def _boolean(option: Option, value: bool) -> str:
+    for word in BOOLEAN_WORDS[value]:
+        if word in option.choices:
+            return word
+    words = "/".join(BOOLEAN_WORDS[value])
+    raise NotAsMeant(
+        f"YAML read the unquoted {words} as the boolean {str(value).lower()}: "
+        f"quote it (e.g. '{BOOLEAN_WORDS[value][0]}') to give the word"
+    )
+
+
+def _number(option: Option, value: int | float) -> str:
+    if option.kind in MODE_KINDS:
+        raise NotAsMeant(
+            f"YAML read an unquoted number as {value!r} (0640 without quotes is octal, and arrives as 416): "
+            "write the mode in quotes, e.g. '0640'"
+        )
+    if option.kind in NUMBER_KINDS:
+        return str(value)
+    raise NotAsMeant(f"YAML read an unquoted number as {value!r}: write the value in quotes, as you mean it")
+
+
+def _split_names(text: str) -> list[str]:
+    """`a, b` or `a` as a person types a list of names; the empty string is the empty list."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def normalise(option: Option, value: Any) -> Any:
+    """The value an answer stands for; raises NotAsMeant if it cannot be read as typed."""
+    if value is None or value == "" or option.kind == "bool":
+        return value
+    if isinstance(value, bool):
+        return _boolean(option, value)
+    if option.kind in ("version", "port"):
+        # The code compares these: ASCII digits are the number, anything else is refused later.
+        text = str(value) if isinstance(value, int) else value
+        return int(text) if isinstance(text, str) and ASCII_NUMBER.fullmatch(text) else text
+    if isinstance(value, (int, float)):
+        return _number(option, value)
+    if isinstance(value, str) and option.kind in NAME_LIST_KINDS:
+        return _split_names(value)
+    if isinstance(value, str) and option.kind in ITEM_LIST_KINDS:
+        return [value] if value else []
+    return value
