@@ -85,6 +85,11 @@ EXTRAS: list[tuple[str, Answers]] = [
     ("no-system-files", {"system_files": False}),
     ("watchdog", {"service_type": "notify", "watchdog_sec": "30s"}),
     ("old-systemd", {"systemd_version": 234, "dirs": ["runtime", "state", "tmp"]}),
+    ("sockets", {"listen_sockets": ["127.0.0.1:4000", "[::1]:4001", "443", "/run/foo-bar.sock"]}),
+    (
+        "lifecycle",
+        {"kill_mode": "process", "timeout_stop_sec": "1min", "start_limit_interval_sec": "10s", "restart_max_delay_sec": ""},
+    ),
 ]
 
 BASE = list(itertools.product(SERVICE_TYPES, RELEASE_SYSTEMS, RESTART_METHODS))

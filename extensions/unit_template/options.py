@@ -9,7 +9,9 @@ follow the answers they derive from, also after ``copier update``.
 from __future__ import annotations
 
 from .hardening import STRICT_MIN_VERSION
+from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
+from .sockets import SOCKET_OPTIONS
 
 __all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
 
@@ -171,8 +173,9 @@ OPTIONS: dict[str, Option] = {
         "(+ runs as root outside the sandbox; ! runs as root inside it, without capabilities under standard/strict)",
     ),
     "restart": Option("choice", "always", RESTART_VALUES, help="Restart=: when systemd restarts the app after it exits"),
-    "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),
+    "restart_sec": Option("timespan", "1s", help="RestartSec=: the first delay before a restart (systemd's own is 100ms)"),
     "timeout_start_sec": Option("timespan", None, help="TimeoutStartSec= (empty: systemd's default)"),
+    **LIFECYCLE_OPTIONS,
     "watchdog_sec": Option("timespan", None, help="WatchdogSec= for service_type notify (the app must ping)"),
     "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
     "limit_core": Option("limit", None, help="LimitCORE=: core dump size (empty: not set)"),
@@ -197,6 +200,7 @@ OPTIONS: dict[str, Option] = {
         help="systemctl, or systemd_flag: touching <flags_dir>/restart.flag restarts the service",
         basic=True,
     ),
+    **SOCKET_OPTIONS,
     "runtime_environment_service_script": Option(
         "command", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),

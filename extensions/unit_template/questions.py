@@ -19,7 +19,7 @@ else:
     from .options import OPTIONS, RENAMED, Option
 
 YAML_KINDS = {"version", "limit", "command", "commands", "paths", "env_vars", "unit_names", "dirs", "option_names",
-              "directive_names", "credential_names"}
+              "directive_names", "credential_names", "listen_sockets"}
 
 SETTINGS: dict[str, Any] = {
     "_min_copier_version": "9.19.0",

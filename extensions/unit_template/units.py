@@ -11,8 +11,10 @@ from typing import Any
 
 from . import hardening
 from .escape import environment, specifiers
+from .lifecycle import lifecycle_view
 from .options import DIR_NAMES
 from .resolve import OptionError, resolve
+from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
 from .validate import _abspath, _env_var
@@ -222,6 +224,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     )
     runtime_env_unit = runtime_environment_unit(values)
     after = BASE_AFTER + list(values["unit_after_targets"]) + ([runtime_env_unit] if runtime_env_unit else [])
+    after += [socket_unit(values)] if socket_unit(values) else []
     env_vars = list(values["env_vars"])
     environment_lines = (
         ([f"LANG={values['env_lang']}"] if values["env_lang"] else [])
@@ -262,4 +265,6 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "restart_flag": f"{values['flags_dir']}/restart.flag",
         "config_scripts": rendered_scripts(values),
         **system_files_view(values, unmanaged_dirs(values, dirs)),
+        **lifecycle_view(values),
+        **socket_view(values),
     }

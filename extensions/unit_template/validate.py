@@ -14,6 +14,7 @@ from typing import Any
 
 from .hardening import directive_names
 from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS, is_unset
+from .sockets import check_listen_sockets
 
 APP_NAME = re.compile(r"[a-z][a-z0-9_]*")
 MODULE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*")
@@ -239,6 +240,7 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "commands": _items(_command, allow_parts=True),
     "paths": _items(_path_item, allow_parts=True),
     "env_vars": _items(_env_var, allow_parts=True),
+    "listen_sockets": check_listen_sockets,
     "unit_names": _items(_matches(TARGET_UNIT, "a unit name such as cloud-init.target"), allow_parts=False),
 }
 
