@@ -304,6 +304,10 @@ OWNED_ELSEWHERE = {
     "config_strategies": "configuration files",
     "credentials": "configuration files",
     "scripts_output_dir": "configuration scripts",
+    "deploy_script": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_health_url": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_keep_releases": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_timeout_sec": "the deploy script: tests/e2e/test_deploy_script.py",
 }
 
 

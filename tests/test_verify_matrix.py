@@ -85,6 +85,15 @@ EXTRAS: list[tuple[str, Answers]] = [
     ("no-system-files", {"system_files": False}),
     ("watchdog", {"service_type": "notify", "watchdog_sec": "30s"}),
     ("old-systemd", {"systemd_version": 234, "dirs": ["runtime", "state", "tmp"]}),
+    (
+        "deploy-script",
+        {
+            "deploy_script": False,
+            "deploy_health_url": "http://127.0.0.1:4000/health",
+            "deploy_keep_releases": 3,
+            "deploy_timeout_sec": 30,
+        },
+    ),
     ("sockets", {"listen_sockets": ["127.0.0.1:4000", "[::1]:4001", "443", "/run/foo-bar.sock"]}),
     (
         "lifecycle",

@@ -8,6 +8,7 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
+from .deploy import DEPLOY_OPTIONS
 from .hardening import STRICT_MIN_VERSION
 from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
@@ -224,6 +225,7 @@ OPTIONS: dict[str, Option] = {
         lambda r: staged_path(r["output_dir"], r["scripts_dir"]),
         help="Where the configuration scripts go in your repo: under the units' staging root, at scripts_dir",
     ),
+    **DEPLOY_OPTIONS,
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
     "read_write_paths": Option("paths", [], help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox"),

@@ -35,7 +35,7 @@ def _port(text: str) -> str:
 
 
 def _address(item: str) -> str:
-    """"" for a port, IPv4:port, [IPv6]:port or an absolute unix socket path; else why not."""
+    """ "" for a port, IPv4:port, [IPv6]:port or an absolute unix socket path; else why not."""
     if item.startswith("/"):
         return "" if " " not in item and "//" not in item else f"{item!r} must be a plain absolute path"
     if item.isdigit():

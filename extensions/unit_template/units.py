@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
+from .deploy import deploy_scripts, deploy_view
 from .escape import environment, specifiers
 from .lifecycle import lifecycle_view
 from .options import DIR_NAMES
@@ -263,8 +264,9 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
-        "config_scripts": rendered_scripts(values),
+        "config_scripts": rendered_scripts(values) + deploy_scripts(values),
         **system_files_view(values, unmanaged_dirs(values, dirs)),
         **lifecycle_view(values),
         **socket_view(values),
+        **deploy_view(values),
     }
