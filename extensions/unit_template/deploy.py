@@ -22,10 +22,9 @@ DEPLOY_OPTIONS: dict[str, Option] = {
     "deploy_script": Option("bool", True, help="Also write the deploy/rollback script (scripts_dir/deploy)", ask=NOT_ASKED),
     "deploy_health_url": Option(
         "text",
-        "",
+        None,
         help="URL the deploy script polls until it answers 2xx, e.g. http://127.0.0.1:4000/health (empty: none)",
         ask=NOT_ASKED,
-        empty_is_value=True,
     ),
     "deploy_keep_releases": Option(
         "limit", 5, help="Releases the deploy script keeps in releases_dir (the current one always)", ask=NOT_ASKED
@@ -58,14 +57,17 @@ def deploy_settings(values: Mapping[str, Any]) -> dict[str, str]:
     return {name: shlex.quote(value) for name, value in settings.items()}
 
 
-def check_deploy(values: Mapping[str, Any]) -> None:
-    from .resolve import OptionError  # resolve imports options, which imports this table
-
+def deploy_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(option, what is wrong) with the deploy script's answers; units.py raises them."""
+    problems = []
+    url = values["deploy_health_url"]
+    if url and not url.startswith(("http://", "https://")):
+        problems.append(("deploy_health_url", f"must be an http:// or https:// URL, not {url!r}"))
     for name in ("deploy_keep_releases", "deploy_timeout_sec"):
         if str(values[name]) == "infinity" or int(values[name]) < 1:
-            raise OptionError(name, f"must be a whole number of at least 1, not {values[name]!r}")
+            problems.append((name, f"must be a whole number of at least 1, not {values[name]!r}"))
+    return problems
 
 
 def deploy_view(values: Mapping[str, Any]) -> dict[str, Any]:
-    check_deploy(values)
     return {"deploy_settings": deploy_settings(values)}

@@ -12,7 +12,7 @@ Defaults, and why (docs/restarts-and-deploys.md says the same to users):
   request repeated too quickly", so the app comes back by itself once the cause is
   gone. The restart delay is what bounds the rate.
 - ``TimeoutStopSec=30s`` (v188): time for init:stop to run the applications' stop
-  and terminate callbacks (Bandit and Cowboy drain connections for up to 15s).
+  and terminate callbacks (Bandit drains connections for up to 15s by default, Plug.Cowboy 5s).
 - ``KillMode=mixed`` (v209): SIGTERM goes to the VM only; what is left in the
   cgroup (port programs, an epmd the release started) gets SIGKILL only after the
   VM has exited, so the VM shuts its ports down itself first.
@@ -61,15 +61,12 @@ LIFECYCLE_OPTIONS: dict[str, Option] = {
 }
 
 
-def check_lifecycle(values: Mapping[str, Any]) -> None:
-    from .resolve import OptionError  # resolve imports options, which imports this table
-
+def lifecycle_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(option, what is wrong) for answers this systemd_version cannot do; units.py raises them."""
     version = values["systemd_version"]
     if values["kill_mode"] == "mixed" and version < KILL_MODE_MIXED_SINCE:
-        raise OptionError(
-            "kill_mode",
-            f"mixed needs systemd_version {KILL_MODE_MIXED_SINCE} or later, not {version}: use control-group",
-        )
+        return [("kill_mode", f"mixed needs systemd_version {KILL_MODE_MIXED_SINCE} or later, not {version}: use control-group")]
+    return []
 
 
 def start_limit_lines(values: Mapping[str, Any], section: str) -> list[tuple[str, str]]:
@@ -98,7 +95,6 @@ def stop_lines(values: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def lifecycle_view(values: Mapping[str, Any]) -> dict[str, Any]:
     """[Unit] lines and [Service] lines (after RestartSec=) for the main unit."""
-    check_lifecycle(values)
     return {
         "restart_steps": RESTART_STEPS,
         "lifecycle_unit_lines": start_limit_lines(values, "unit"),

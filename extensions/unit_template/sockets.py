@@ -51,8 +51,10 @@ def _address(item: str) -> str:
         parsed = ipaddress.ip_address(host)
     except ValueError:
         return f"{host!r} in {item!r} is not an IP{'v6' if version == 6 else 'v4'} address"
-    if parsed.version != version:
+    if parsed.version == 6 and version == 4:
         return f"{item!r}: an IPv6 address goes in brackets, e.g. [::1]:4000"
+    if parsed.version == 4 and version == 6:
+        return f"{item!r}: only an IPv6 address goes in brackets, e.g. 127.0.0.1:4000"
     return _port(port)
 
 
@@ -68,7 +70,7 @@ def check_listen_sockets(value: Any) -> str:
         if error:
             return error
         if str(item) in seen:
-            return f"{item!r} is listed twice"
+            return f"{str(item)!r} is listed twice"
         seen.add(str(item))
     return ""
 

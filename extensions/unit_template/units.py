@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
-from .deploy import deploy_scripts, deploy_view
+from .deploy import deploy_problems, deploy_scripts, deploy_view
 from .escape import environment, specifiers
-from .lifecycle import lifecycle_view
+from .lifecycle import lifecycle_problems, lifecycle_view
 from .options import DIR_NAMES
 from .resolve import OptionError, resolve
 from .sockets import socket_unit, socket_view
@@ -208,6 +208,12 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
         )
 
 
+def check_capabilities(values: Mapping[str, Any]) -> None:
+    """The first problem a capability module (lifecycle, deploy) finds in the answers."""
+    for option, message in lifecycle_problems(values) + deploy_problems(values):
+        raise OptionError(option, message)
+
+
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
     values = apply_strategies(resolve(answers))
@@ -215,6 +221,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     check_daemon_start(values)
     check_paths(values)
     check_service_type(values)
+    check_capabilities(values)
     dirs = effective_dirs(values)
     forking = values["service_type"] == "forking"
     profile_lines = hardening.directives(
