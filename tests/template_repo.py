@@ -113,8 +113,8 @@ def make_v2(template: Path, tag: str = "v2") -> None:
     )
     replace_in(
         template / "extensions/unit_template/options.py",
-        '"restart_sec": Option("timespan", None,',
-        '"restart_sec": Option("timespan", "5s",',
+        '"timeout_start_sec": Option("timespan", None,',
+        '"timeout_start_sec": Option("timespan", "5min",',
     )
     rename_option(template, RENAMED_FROM, RENAMED_TO)
     regenerate_copier_yml(template)

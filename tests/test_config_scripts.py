@@ -33,7 +33,7 @@ INSTANCE_DATA = FIXTURES / "cloud-init"
 S3_PREFIX_TREE = FIXTURES / "s3-bucket" / "prod"
 SSM_JSON = FIXTURES / "ssm" / "parameters.json"
 APP_GROUP = "daemon"  # a group every Debian has; the app user stays foo-bar
-SCRIPTS = ("sync-config-s3", "sync-config-ssm", "cloud-init-environment")
+SCRIPTS = ("sync-config-s3", "sync-config-ssm", "cloud-init-environment", "deploy")
 SCRIPTS_DIR = "rel/systemd/srv/foo-bar/bin"
 ANSWERS = {
     "config_strategies": ["environment_file", "s3_sync", "ssm", "cloud_init"],

@@ -86,7 +86,7 @@ def test_no_strategy_adds_no_configuration_dir_environment_file_or_script(render
     text = service(rendered, "none")
     assert values_of(text, "ConfigurationDirectory") == []
     assert values_of(text, "EnvironmentFile") == []
-    assert not (rendered("none") / "rel/systemd/srv").exists()
+    assert sorted(p.name for p in (rendered("none") / SCRIPTS_DIR).iterdir()) == ["deploy"]  # no configuration script
 
 
 # --- s3_sync -----------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def test_s3_sync_reads_its_bucket_from_the_deploy_dir_environment_file(rendered)
 def test_s3_sync_renders_its_script_under_the_staging_root_at_scripts_dir(rendered) -> None:
     script = rendered("s3_sync") / SCRIPTS_DIR / "sync-config-s3"
     assert os.access(script, os.X_OK)
-    assert sorted(p.name for p in script.parent.iterdir()) == ["sync-config-s3"]
+    assert sorted(p.name for p in script.parent.iterdir()) == ["deploy", "sync-config-s3"]
 
 
 # --- ssm ---------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_credentials_are_not_in_the_environment(rendered) -> None:
 
 
 def test_credentials_render_no_script(rendered) -> None:
-    assert not (rendered("credentials") / "rel/systemd/srv").exists()
+    assert sorted(p.name for p in (rendered("credentials") / SCRIPTS_DIR).iterdir()) == ["deploy"]  # no configuration script
 
 
 def test_credentials_below_systemd_247_are_refused(render) -> None:
@@ -214,7 +214,7 @@ def test_environment_files_bootstrap_first_runtime_last_and_none_twice(rendered)
 
 def test_all_strategies_render_the_three_scripts(rendered) -> None:
     names = sorted(p.name for p in (rendered("all") / SCRIPTS_DIR).iterdir())
-    assert names == ["cloud-init-environment", "sync-config-s3", "sync-config-ssm"]
+    assert names == ["cloud-init-environment", "deploy", "sync-config-s3", "sync-config-ssm"]
 
 
 def test_an_unknown_strategy_is_refused_with_the_choices(render) -> None:

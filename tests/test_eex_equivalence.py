@@ -131,6 +131,19 @@ CASES: dict[str, dict[str, Any]] = {
         "mix_env": "staging",
     },
     "notify-watchdog": {"service_type": "notify", "watchdog_sec": "30s"},
+    "sockets-and-backoff-254": {
+        "listen_sockets": ["127.0.0.1:4000", "443"],
+        "systemd_version": 254,
+        "restart_max_delay_sec": "1min",
+        "kill_mode": "control-group",
+        "timeout_stop_sec": "1min",
+    },
+    "lifecycle-unset": {
+        "systemd_version": 254,
+        "restart_max_delay_sec": "",
+        "start_limit_interval_sec": "",
+        "timeout_stop_sec": "",
+    },
     "renamed": {
         "service_name": "fb-api",
         "app_user": "fbuser",

@@ -89,7 +89,8 @@ def test_every_configuration_script_is_installed_root_owned_and_executable_in_sc
     strategies = {**V252, "config_strategies": ["s3_sync", "ssm", "cloud_init"]}
     items = [item for item in install_plan(view(**strategies)).items if item.kind == "script"]
     assert [(item.target, item.mode, item.owner) for item in items] == [
-        (f"/srv/foo-bar/bin/{name}", "0755", "root") for name in ("cloud-init-environment", "sync-config-s3", "sync-config-ssm")
+        (f"/srv/foo-bar/bin/{name}", "0755", "root")
+        for name in ("cloud-init-environment", "deploy", "sync-config-s3", "sync-config-ssm")
     ]
 
 
@@ -300,6 +301,7 @@ def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() 
     assert links(v, plan) == [
         ("/usr/lib/foo-bar/release", "/srv/foo-bar/current"),
         ("/usr/lib/foo-bar/bin/cloud-init-environment", "/srv/foo-bar/bin/cloud-init-environment"),
+        ("/usr/lib/foo-bar/bin/deploy", "/srv/foo-bar/bin/deploy"),
     ]
 
 

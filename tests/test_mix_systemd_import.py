@@ -186,6 +186,9 @@ def with_fixed_defects(unit: dict[str, list[tuple[str, str]]]) -> dict[str, list
     ]
     # 6: no ExecStop= through Erlang distribution; SIGTERM stops the VM.
     fixed["Service"] = [(key, value) for key, value in fixed["Service"] if key != "ExecStop"]
+    # Restarts never give up, stops are graceful (docs/restarts-and-deploys.md).
+    fixed["Unit"].append(("StartLimitIntervalSec", "0"))
+    fixed["Service"] += [("TimeoutStopSec", "30s"), ("KillMode", "mixed")]
     return fixed
 
 

@@ -198,6 +198,31 @@ CASES: list[Case] = [
     Case("restart", {"restart": "on-failure"}, exact={"Restart": ["on-failure"]}),
     Case("restart_sec", {"restart_sec": "5s"}, exact={"RestartSec": ["5s"]}),
     Case("timeout_start_sec", {"timeout_start_sec": "2min"}, exact={"TimeoutStartSec": ["2min"]}),
+    Case(
+        "restart_max_delay_sec",
+        {"restart_max_delay_sec": "1min", "systemd_version": 254},
+        exact={"RestartSec": ["1s"], "RestartSteps": ["5"], "RestartMaxDelaySec": ["1min"]},
+    ),
+    Case("restart_max_delay_sec=empty", {"restart_max_delay_sec": "", "systemd_version": 254}, absent=("RestartSteps",)),
+    Case("start_limit_interval_sec", {"start_limit_interval_sec": "10s"}, exact={"StartLimitIntervalSec": ["10s"]}),
+    Case("timeout_stop_sec", {"timeout_stop_sec": "2min"}, exact={"TimeoutStopSec": ["2min"]}),
+    Case("kill_mode", {"kill_mode": "control-group"}, exact={"KillMode": ["control-group"]}),
+    Case(
+        "listen_sockets",
+        {"listen_sockets": ["127.0.0.1:4000", "443"]},
+        exact={"Requires": ["foo-bar.socket"], "After": ["local-fs.target network.target foo-bar.socket"]},
+    ),
+    Case(
+        "listen_sockets (socket unit)",
+        {"listen_sockets": ["127.0.0.1:4000", "[::1]:4001", "/run/foo-bar/http.sock"]},
+        exact={
+            "ListenStream": ["127.0.0.1:4000", "[::1]:4001", "/run/foo-bar/http.sock"],
+            "FileDescriptorName": ["foo-bar"],
+            "Service": ["foo-bar.service"],
+            "WantedBy": ["sockets.target"],
+        },
+        file="foo-bar.socket",
+    ),
     Case("watchdog_sec", {"watchdog_sec": "30s", "service_type": "notify"}, exact={"WatchdogSec": ["30s"]}),
     Case("limit_nofile", {"limit_nofile": 4096}, exact={"LimitNOFILE": ["4096"]}),
     Case("limit_core", {"limit_core": "infinity"}, exact={"LimitCORE": ["infinity"]}),
@@ -294,6 +319,10 @@ OWNED_ELSEWHERE = {
     "scripts_output_dir": "configuration scripts",
     "packaging": "package files: test_install_plan.py, e2e/test_packages.py",
     "package_maintainer": "package files: e2e/test_packages.py",
+    "deploy_script": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_health_url": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_keep_releases": "the deploy script: tests/e2e/test_deploy_script.py",
+    "deploy_timeout_sec": "the deploy script: tests/e2e/test_deploy_script.py",
 }
 
 

@@ -1,7 +1,7 @@
 """copier update with real template versions: v1 is the working tree, v2 a later release of it.
 
 v2 differs from v1 by a new directive (Documentation=), a changed default
-(restart_sec: none -> 5s) and a renamed question (syslog_identifier ->
+(timeout_start_sec: none -> 5min) and a renamed question (syslog_identifier ->
 journal_identifier, migrated by `_migrations`).
 """
 
@@ -176,19 +176,19 @@ def test_renamed_question_keeps_the_v1_answer(template: Path, project: Path) -> 
 
 def test_changed_default_reaches_a_project_that_left_the_answer_empty(template: Path, project: Path) -> None:
     copy_template(template, project)
-    assert values_of((project / UNIT).read_text(), "RestartSec") == []
+    assert values_of((project / UNIT).read_text(), "TimeoutStartSec") == []
 
     update_project(project)
 
-    assert values_of((project / UNIT).read_text(), "RestartSec") == ["5s"]
+    assert values_of((project / UNIT).read_text(), "TimeoutStartSec") == ["5min"]
 
 
 def test_answer_given_at_copy_wins_over_a_changed_default(template: Path, project: Path) -> None:
-    copy_template(template, project, {"restart_sec": "2s"})
+    copy_template(template, project, {"timeout_start_sec": "2min"})
 
     update_project(project)
 
-    assert values_of((project / UNIT).read_text(), "RestartSec") == ["2s"]
+    assert values_of((project / UNIT).read_text(), "TimeoutStartSec") == ["2min"]
 
 
 SET_AT_COPY = {

@@ -100,6 +100,20 @@ EXTRAS: list[tuple[str, Answers]] = [
     ("packaging", {"packaging": True, "package_maintainer": "Ops <ops@example.org>"}),
     ("watchdog", {"service_type": "notify", "watchdog_sec": "30s"}),
     ("old-systemd", {"systemd_version": 234, "dirs": ["runtime", "state", "tmp"]}),
+    (
+        "deploy-script",
+        {
+            "deploy_script": False,
+            "deploy_health_url": "http://127.0.0.1:4000/health",
+            "deploy_keep_releases": 3,
+            "deploy_timeout_sec": 30,
+        },
+    ),
+    ("sockets", {"listen_sockets": ["127.0.0.1:4000", "[::1]:4001", "443", "/run/foo-bar.sock"]}),
+    (
+        "lifecycle",
+        {"kill_mode": "process", "timeout_stop_sec": "1min", "start_limit_interval_sec": "10s", "restart_max_delay_sec": ""},
+    ),
 ]
 
 BASE = list(itertools.product(SERVICE_TYPES, RELEASE_SYSTEMS, RESTART_METHODS))

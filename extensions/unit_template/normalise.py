@@ -27,7 +27,9 @@ from typing import Any
 from .option import Option
 
 # List options whose items are names: a typed "a, b" is the list [a, b].
-NAME_LIST_KINDS = frozenset({"dirs", "unit_names", "option_names", "directive_names", "credential_names", "strategies"})
+NAME_LIST_KINDS = frozenset(
+    {"dirs", "unit_names", "option_names", "directive_names", "credential_names", "strategies", "listen_sockets"}
+)
 # List options whose items are text that may itself hold commas: a string is one item.
 ITEM_LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths", "env_vars"})
 LIST_KINDS = NAME_LIST_KINDS | ITEM_LIST_KINDS

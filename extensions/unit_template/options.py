@@ -8,9 +8,12 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
+from .deploy import DEPLOY_OPTIONS
 from .distribution import DISTRIBUTION_OPTIONS
+from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
 from .packaging import PACKAGING_OPTIONS
+from .sockets import SOCKET_OPTIONS
 from .versions import FLOOR, lowest_version, summary
 
 __all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
@@ -180,8 +183,9 @@ OPTIONS: dict[str, Option] = {
         help="ExecStartPre= commands (+ runs as root outside the sandbox; ! as root inside it)",
     ),
     "restart": Option("choice", "always", RESTART_VALUES, help="Restart=: when systemd restarts the app after it exits"),
-    "restart_sec": Option("timespan", None, help="RestartSec=, e.g. 1s (empty: systemd's 100ms)"),
+    "restart_sec": Option("timespan", "1s", help="RestartSec=: the first delay before a restart (systemd's own is 100ms)"),
     "timeout_start_sec": Option("timespan", None, help="TimeoutStartSec= (empty: systemd's default)"),
+    **LIFECYCLE_OPTIONS,
     "watchdog_sec": Option(
         "timespan",
         None,
@@ -211,6 +215,7 @@ OPTIONS: dict[str, Option] = {
         help="systemctl, or systemd_flag: touching <flags_dir>/restart.flag restarts the service",
         basic=True,
     ),
+    **SOCKET_OPTIONS,
     "runtime_environment_service_script": Option(
         "script", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),
@@ -237,6 +242,7 @@ OPTIONS: dict[str, Option] = {
     ),
     # Erlang distribution, epmd and the cookie (docs/distribution.md)
     **DISTRIBUTION_OPTIONS,
+    **DEPLOY_OPTIONS,
     # Sandboxing
     "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
     "read_write_paths": Option(

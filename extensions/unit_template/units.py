@@ -10,12 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
+from .deploy import deploy_problems, deploy_scripts, deploy_view
 from .distribution import apply_distribution, distribution_view
 from .escape import environment, specifiers
 from .install import install_script_path
+from .lifecycle import lifecycle_problems, lifecycle_view
 from .options import DIR_NAMES
 from .packaging import package_dir
 from .resolve import OptionError, resolve
+from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import system_files_view
 from .validate import _abspath, _env_var, directory_errors
@@ -216,6 +219,12 @@ def check_daemon_start(values: Mapping[str, Any]) -> None:
         )
 
 
+def check_capabilities(values: Mapping[str, Any]) -> None:
+    """The first problem a capability module (lifecycle, deploy) finds in the answers."""
+    for option, message in lifecycle_problems(values) + deploy_problems(values):
+        raise OptionError(option, message)
+
+
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
     # The distribution's own settings are part of the options a mix_systemd config would hold;
@@ -227,6 +236,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     check_daemon_start(values)
     check_paths(values)
     check_service_type(values)
+    check_capabilities(values)
     dirs = effective_dirs(values)
     check_directories(values, dirs)
     forking = values["service_type"] == "forking"
@@ -238,6 +248,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     )
     runtime_env_unit = runtime_environment_unit(values)
     after = BASE_AFTER + list(values["unit_after_targets"]) + ([runtime_env_unit] if runtime_env_unit else [])
+    after += [socket_unit(values)] if socket_unit(values) else []
     env_vars = list(values["env_vars"])
     environment_lines = (
         ([f"LANG={values['env_lang']}"] if values["env_lang"] else [])
@@ -278,9 +289,14 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
-        "config_scripts": rendered_scripts(values) + ([node["node_script"]] if node["node_script"] else []),
+        "config_scripts": rendered_scripts(values)
+        + ([node["node_script"]] if node["node_script"] else [])
+        + deploy_scripts(values),
         "install_script": install_script_path(values),
         "package_dir": package_dir(values),
         **node,
         **system_files_view(values, unmanaged_dirs(values, dirs)),
+        **lifecycle_view(values),
+        **socket_view(values),
+        **deploy_view(values),
     }

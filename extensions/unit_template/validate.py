@@ -15,6 +15,7 @@ from . import systemd_syntax as syntax
 from .hardening import directive_names
 from .normalise import NotAsMeant, normalise
 from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS, is_unset
+from .sockets import check_listen_sockets
 
 REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
 
@@ -293,6 +294,7 @@ KIND_VALIDATORS: dict[str, Validator] = {
     "paths": _items(_path_item(ENV_FILE_PREFIXES), allow_parts=True),
     "sandbox_paths": _items(_path_item(SANDBOX_PREFIXES), allow_parts=True),
     "env_vars": _items(_env_var, allow_parts=True),
+    "listen_sockets": check_listen_sockets,
     "unit_names": _items(_unit_item, allow_parts=False),
 }
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-MEASURED: list[tuple[str, str, float]] = []
+MEASURED: list[tuple[str, str, float, str]] = []
 
 
-def record(kind: str, what: str, seconds: float) -> None:
-    MEASURED.append((kind, what, seconds))
+def record(kind: str, what: str, value: float, unit: str = "s") -> None:
+    """One figure: seconds by default, or a count with unit e.g. "requests"."""
+    MEASURED.append((kind, what, value, unit))
 
 
 def summary_lines() -> list[str]:
-    lines = [f"{kind:<34} {what:<40} {seconds:6.2f} s" for kind, what, seconds in MEASURED]
+    lines = [
+        f"{kind:<34} {what:<40} {value:6.2f} {unit}" if unit == "s" else f"{kind:<34} {what:<40} {value:6.0f} {unit}"
+        for kind, what, value, unit in MEASURED
+    ]
     return lines or ["(nothing measured)"]

@@ -19,6 +19,7 @@ class Release:
     app: str
     tarball: Path
     build_seconds: float
+    version: str = VERSION
 
 
 def build_env(home: Path) -> dict[str, str]:
@@ -35,8 +36,11 @@ def build_env(home: Path) -> dict[str, str]:
     return env
 
 
-def build_release(workdir: Path) -> Release:
-    """Copy the app source and run `mix release`; the :tar step writes the tarball a user ships."""
+def build_release(workdir: Path, version: str = VERSION, broken: bool = False) -> Release:
+    """Copy the app source and run `mix release`; the :tar step writes the tarball a user ships.
+
+    `version` sets the app's version; `broken` builds a release that raises at every boot.
+    """
     started = time.monotonic()
     project = workdir / APP_NAME
     shutil.copytree(APP_SOURCE, project, ignore=shutil.ignore_patterns("_build", "deps", "*.tar.gz"))
@@ -45,13 +49,13 @@ def build_release(workdir: Path) -> Release:
     done = subprocess.run(
         ["mix", "release", "--overwrite"],
         cwd=project,
-        env=build_env(home),
+        env={**build_env(home), "E2E_VERSION": version, "E2E_BROKEN": "1" if broken else "0"},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    tarball = project / "_build" / "prod" / f"{APP_NAME}-{VERSION}.tar.gz"
+    tarball = project / "_build" / "prod" / f"{APP_NAME}-{version}.tar.gz"
     if done.returncode != 0 or not tarball.is_file():
         raise RuntimeError(f"mix release failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return Release(app=APP_NAME, tarball=tarball, build_seconds=time.monotonic() - started)
+    return Release(app=APP_NAME, tarball=tarball, build_seconds=time.monotonic() - started, version=version)

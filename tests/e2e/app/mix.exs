@@ -4,7 +4,7 @@ defmodule E2eProbe.MixProject do
   def project do
     [
       app: :e2e_probe,
-      version: "0.1.0",
+      version: System.get_env("E2E_VERSION", "0.1.0"),
       elixir: "~> 1.14",
       start_permanent: true,
       deps: [],

@@ -1,6 +1,7 @@
 defmodule E2eProbe.Http do
   @moduledoc """
   A tiny HTTP/1.0 server on 127.0.0.1:$PORT with :gen_tcp, no deps:
+  on fd 3 when systemd passes a socket (LISTEN_FDS),
   GET /info, GET /write/<ENV_VAR_NAMING_A_DIR>, GET /crash, GET /crash-dump, GET /stop-watchdog.
   """
   use Task, restart: :permanent
@@ -8,10 +9,18 @@ defmodule E2eProbe.Http do
   def start_link(port), do: Task.start_link(__MODULE__, :listen, [port])
 
   def listen(port) do
-    {:ok, listener} =
-      :gen_tcp.listen(port, [:binary, ip: {127, 0, 0, 1}, packet: :http_bin, active: false, reuseaddr: true])
-
+    {:ok, listener} = listen_socket(port, [:binary, packet: :http_bin, active: false])
     accept(listener)
+  end
+
+  # Socket activation: systemd passes the listening socket as fd 3 (LISTEN_FDS=1 for this VM);
+  # with {:fd, 3} the port argument must be 0.
+  defp listen_socket(port, options) do
+    if System.get_env("LISTEN_FDS") == "1" and System.get_env("LISTEN_PID") == System.pid() do
+      :gen_tcp.listen(0, [{:fd, 3} | options])
+    else
+      :gen_tcp.listen(port, [ip: {127, 0, 0, 1}, reuseaddr: true] ++ options)
+    end
   end
 
   defp accept(listener) do
@@ -74,6 +83,7 @@ defmodule E2eProbe.Http do
       "uid" => status_field("Uid"),
       "gid" => status_field("Gid"),
       "os_pid" => System.pid(),
+      "version" => to_string(Application.spec(:e2e_probe, :vsn)),
       "node" => to_string(node()),
       "cwd" => File.cwd!(),
       "os_mon" => Enum.any?(Application.started_applications(), &(elem(&1, 0) == :os_mon)),

@@ -1,0 +1,73 @@
+"""The deploy script: unpack a release, switch `current`, restart, wait until ready, roll back if not.
+
+Rendered into scripts_output_dir (installed to scripts_dir) as ``deploy``; the
+values it needs from the answers are quoted for sh here, once. Its options are
+not asked (copier --data or the answers file set them); the script reads
+DEPLOY_HEALTH_URL, DEPLOY_KEEP, DEPLOY_TIMEOUT and DEPLOY_SETTLE from the
+environment too, so one rendered script serves every stage.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from .option import Option
+
+SCRIPT = "deploy"
+NOT_ASKED = "{{ false }}"
+
+DEPLOY_OPTIONS: dict[str, Option] = {
+    "deploy_script": Option("bool", True, help="Also write the deploy/rollback script (scripts_dir/deploy)", ask=NOT_ASKED),
+    "deploy_health_url": Option(
+        "text",
+        None,
+        help="URL the deploy script polls until it answers 2xx, e.g. http://127.0.0.1:4000/health (empty: none)",
+        ask=NOT_ASKED,
+    ),
+    "deploy_keep_releases": Option(
+        "limit", 5, help="Releases the deploy script keeps in releases_dir (the current one always)", ask=NOT_ASKED
+    ),
+    "deploy_timeout_sec": Option(
+        "limit", 60, help="Seconds the deploy script waits for a restarted release to be ready", ask=NOT_ASKED
+    ),
+}
+
+
+def deploy_scripts(values: Mapping[str, Any]) -> list[str]:
+    return [SCRIPT] if values["deploy_script"] else []
+
+
+def deploy_settings(values: Mapping[str, Any]) -> dict[str, str]:
+    """Each value the script embeds, quoted for sh."""
+    settings = {
+        "service": values["service_name"],
+        "release_name": values["release_name"],
+        "releases_dir": values["releases_dir"],
+        "current_dir": values["current_dir"],
+        "app_group": values["app_group"],
+        "restart_method": values["restart_method"],
+        "restart_flag": f"{values['flags_dir']}/restart.flag",
+        "service_type": values["service_type"],
+        "health_url": values["deploy_health_url"] or "",
+        "keep": str(values["deploy_keep_releases"]),
+        "timeout": str(values["deploy_timeout_sec"]),
+    }
+    return {name: shlex.quote(value) for name, value in settings.items()}
+
+
+def deploy_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(option, what is wrong) with the deploy script's answers; units.py raises them."""
+    problems = []
+    url = values["deploy_health_url"]
+    if url and not url.startswith(("http://", "https://")):
+        problems.append(("deploy_health_url", f"must be an http:// or https:// URL, not {url!r}"))
+    for name in ("deploy_keep_releases", "deploy_timeout_sec"):
+        if str(values[name]) == "infinity" or int(values[name]) < 1:
+            problems.append((name, f"must be a whole number of at least 1, not {values[name]!r}"))
+    return problems
+
+
+def deploy_view(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"deploy_settings": deploy_settings(values)}
