@@ -119,10 +119,10 @@ class Traffic:
 
 
 def deploy_script(service: Service) -> str:
-    """Step 5 of an install: the rendered deploy script into scripts_dir, root-owned, 0755."""
-    source = service.rendered / service.values["scripts_output_dir"] / "deploy"
+    """The deploy script where the install put it: scripts_dir, root-owned, 0755."""
     target = f"{service.values['scripts_dir']}/deploy"
-    service.box.write_file(target, source.read_text(), mode="0755")
+    installed = service.box.run(["stat", "-c", "%a %U", target]).stdout.split()
+    assert installed == ["755", "root"], f"{target}: {installed}"
     return target
 
 
