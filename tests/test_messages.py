@@ -10,8 +10,9 @@ from pathlib import Path
 from rendering import OUTPUT_DIR
 from system_tools import exposure, require_tool
 from template_repo import ANSWERS_FILE, commit_all, git, new_project, snapshot_template
+from unit_template.messages import after_copy, parse_exposure
 from unit_template.messages import exposure as exposure_of
-from unit_template.messages import parse_exposure
+from unit_template.units import unit_view
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIER = str(Path(sys.executable).parent / "copier")
@@ -123,3 +124,9 @@ def test_copy_message_installs_the_configuration_scripts(tmp_path: Path) -> None
         "  sudo install -D -m 0755 -o root -g root rel/systemd/srv/foo-bar/bin/sync-config-s3 /srv/foo-bar/bin/sync-config-s3"
     )
     assert script in result.stderr.splitlines()
+
+
+def test_the_copy_message_gives_the_deploy_script_for_releases(tmp_path: Path) -> None:
+    message = after_copy(unit_view({"app_name": "foo_bar"}), tmp_path)
+    assert "  sudo /srv/foo-bar/bin/deploy <app>-<vsn>.tar.gz" in message.splitlines()
+    assert "bin/deploy" not in after_copy(unit_view({"app_name": "foo_bar", "deploy_script": False}), tmp_path)

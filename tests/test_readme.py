@@ -20,15 +20,6 @@ OPTIONS_PAGE = PAGE.read_text()
 FIRST_SCREEN = "\n".join(README.splitlines()[:24])
 MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 # Pages other issues write: linked from the README before they exist (the lead checks them at merge).
-PAGES_OF_OTHER_ISSUES = {
-    "docs/install.md",
-    "docs/packages.md",
-    "docs/distribution.md",
-    "docs/restarts-and-deploys.md",
-    "docs/mix_systemd-differences.md",
-}
-
-
 def test_the_options_table_is_generated_from_the_current_options():
     start, end = OPTIONS_PAGE.index(BEGIN), OPTIONS_PAGE.index(END) + len(END)
     assert OPTIONS_PAGE[start:end] == block(), "run: .venv/bin/python extensions/unit_template/docs_table.py"
@@ -63,9 +54,8 @@ def docs() -> list[Path]:
 @pytest.mark.parametrize("page", docs(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_link_to_a_file_of_the_repository_exists(page: Path):
     targets = [t for t in MARKDOWN_LINK.findall(page.read_text()) if "://" not in t]
-    missing = [t for t in targets if not (page.parent / t).exists()]
-    pending = {str((page.parent / t).resolve().relative_to(ROOT)) for t in missing} - PAGES_OF_OTHER_ISSUES
-    assert pending == set(), f"{page.name} links to missing {sorted(pending)}"
+    missing = [t.split("#")[0] for t in targets if not (page.parent / t.split("#")[0]).exists()]
+    assert missing == [], f"{page.name} links to missing {sorted(missing)}"
 
 
 def test_one_truth_for_the_environment_files_mode():

@@ -109,6 +109,16 @@ def script_line(view: Mapping[str, Any]) -> str:
     return f"sudo {view['install_script']}   (--dry-run prints its commands and changes nothing)"
 
 
+def deploy_lines(view: Mapping[str, Any]) -> list[str]:
+    """The deploy script does the unpacking, switching and (re)starting, for the first release and every later one."""
+    if not view["deploy_script"]:
+        return []
+    return [
+        "Or let the deploy script do it, for this release and every later one (it rolls back a release that fails):",
+        indented([f"sudo {view['scripts_dir']}/deploy <app>-<vsn>.tar.gz"]),
+    ]
+
+
 def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
     plan = install_plan(view, previous)
     before = plan.commands()[: -len(plan.start)]
@@ -125,6 +135,7 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
             f"Then unpack a release into {view['releases_dir']}/<version>, point {view['current_dir']} at it, and start:",
             indented(sudo(plan.start)),
             f"(or run {view['install_script']} again: it starts the service once the release is there)",
+            *deploy_lines(view),
             *restart_flag_lines(view),
             "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
         ]

@@ -59,6 +59,7 @@ ADVANCED_GROUPS: dict[str, tuple[str, ...]] = {
         "watchdog_sec",
         "exec_start_pre",
         "limit_nofile",
+        "listen_sockets",
     ),
     "sandboxing": ("allow_privileged_ports", "read_write_paths", "hardening_disable"),
     "files written": ("output_dir", "eex_templates", "system_files"),
@@ -79,6 +80,7 @@ SYNTAX = {
     "credential_names": "a YAML list, e.g. [db_password, secret_key_base]",
     "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
     "option_names": "a YAML list of option names, e.g. [exec_start_pre]",
+    "listen_sockets": 'a YAML list of addresses, e.g. ["127.0.0.1:4000", "443"]',
 }
 # copier shows a YAML number default as "65535\n..." (the YAML document end): these
 # questions start empty and say their default instead; empty means that default.

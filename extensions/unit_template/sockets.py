@@ -22,8 +22,8 @@ SOCKET_OPTIONS: dict[str, Option] = {
     "listen_sockets": Option(
         "listen_sockets",
         [],
-        help='Socket activation: ListenStream= values such as ["127.0.0.1:4000", "443"]; the VM accepts on fd 3 '
-        "(empty: off, the VM listens itself)",
+        help="Socket activation: addresses systemd listens on and keeps open across restarts, "
+        "the VM accepts on fd 3 (empty: off)",
     ),
 }
 

@@ -15,8 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import PORTS
-from .deploy import RELEASE_STAMP
+from .conftest import PORTS, scenario_answers
+from .deploy import (
+    RELEASE_STAMP,
+    Service,
+    checkout,
+    installed_units,
+    message_of,
+    printed_script,
+    render_scenario,
+    run_install_script,
+)
 from .metrics import record
 from .release import build_release
 from .zero_downtime import copy_tarball, deploy_script
@@ -164,3 +173,21 @@ def test_bad_usage_exits_1_and_changes_nothing(services, box):
     assert "no such release tarball: /nowhere.tar.gz" in missing.stderr
     assert "usage: deploy RELEASE.tar.gz [NAME]" in nothing.stderr
     assert box.run(["readlink", service.values["current_dir"]]).stdout == before
+
+
+def test_the_first_release_of_a_fresh_install_is_deployed_by_the_script(deploy, box, tarballs):
+    """The README's path on a new server: `sudo rel/install-systemd`, then `sudo <scripts_dir>/deploy <tarball>`."""
+    port = next(PORTS)
+    answers = scenario_answers("deploy-first", {}, port)
+    dst, values = render_scenario(deploy.workdir / "project-deploy-first", deploy.release.app, answers)
+    project = checkout(box, dst)
+    run_install_script(box, project, printed_script(message_of(dst)))
+    units = installed_units({"app_name": deploy.release.app, **answers})
+    service = Service(box=box, values=values, rendered=dst, port=port, units=units, project=project)
+    deploy.installed.append(service)
+    assert box.run(["test", "-e", values["current_dir"]], check=False).returncode != 0  # no release yet
+
+    done, took = run_deploy(box, service, tarballs["0.2.0"], "0.2.0")
+    record("deploy script: first release of a fresh install", "none -> 0.2.0, systemctl", took)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert service.info()["version"] == "0.2.0"
