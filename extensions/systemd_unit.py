@@ -170,7 +170,9 @@ def _imported_for(context: Context) -> Imported:
 def imported(context: Context, name: str, fallback: Any) -> str:
     """A question's default: the project's mix_systemd setting if it has a readable one, else fallback."""
     value = _imported_for(context).answers.get(name, fallback)
-    return default_text(value, question_type(OPTIONS[name]))
+    kind = question_type(OPTIONS[name])
+    # Parts for a single command are a list: YAML text, as answer_type reads it.
+    return default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
 
 
 def _answers_file_data(path: Path) -> dict[str, Any]:
@@ -194,7 +196,10 @@ def answer_type(context: Context, name: str) -> str:
         if name in given_in:
             return "str" if isinstance(given_in[name], str) else "yaml"
     last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
-    return "str" if isinstance(last.get(name, ""), str) else "yaml"
+    if name in last:
+        return "str" if isinstance(last[name], str) else "yaml"
+    # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
+    return "yaml" if isinstance(_imported_for(context).answers.get(name), list) else "str"
 
 
 @pass_context

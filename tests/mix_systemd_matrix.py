@@ -37,16 +37,17 @@ CONFIGS: dict[str, str] = {
         'configuration_directory: "fb-etc", configuration_directory_mode: "700", state_directory: "fb-state", '
         'state_directory_mode: "0700", cache_directory: "fb-cache", cache_directory_mode: "0750"'
     ),
+    # Below systemd 235 these dirs are not systemd's (tmpfiles.d makes them): any base works.
     "dirs-bases": (
-        'dirs: [:logs, :tmp, :state, :cache, :configuration], logs_directory: "fb-logs", logs_directory_base: "/srv/log", '
-        'logs_directory_mode: "0755", tmp_directory: "fb-tmp", tmp_directory_base: "/srv/tmp", tmp_directory_mode: "0700", '
-        'state_directory_base: "/srv/lib", cache_directory_base: "/srv/cache", configuration_directory_base: "/srv/etc", '
-        'runtime_directory_base: "/srv/run"'
+        'systemd_version: 234, dirs: [:logs, :tmp, :state, :cache, :configuration], logs_directory: "fb-logs", '
+        'logs_directory_base: "/srv/log", logs_directory_mode: "0755", tmp_directory: "fb-tmp", '
+        'tmp_directory_base: "/srv/tmp", tmp_directory_mode: "0700", state_directory_base: "/srv/lib", '
+        'cache_directory_base: "/srv/cache", configuration_directory_base: "/srv/etc"'
     ),
     "dir-paths": (
-        'dirs: [:runtime, :configuration, :state, :cache, :logs], runtime_dir: "/run/custom", '
-        'configuration_dir: "/etc/custom", state_dir: "/var/lib/custom", cache_dir: "/var/cache/custom", '
-        'logs_dir: "/var/log/custom"'
+        'systemd_version: 234, dirs: [:runtime, :configuration, :state, :cache, :logs], runtime_directory: "custom", '
+        'runtime_dir: "/run/custom", configuration_dir: "/etc/custom", state_dir: "/var/lib/custom", '
+        'cache_dir: "/var/cache/custom", logs_dir: "/var/log/custom"'
     ),
     "tmp-dir": 'dirs: [:tmp], tmp_dir: "/var/tmp/custom"',
     "preserve-restart": 'dirs: [:runtime], runtime_directory_preserve: "restart"',
@@ -113,6 +114,14 @@ CONFIGS: dict[str, str] = {
     "script-no-switch": 'runtime_environment_service_script: "runtime-env"',
     "ports-watchdog": 'allow_privileged_ports: true, service_type: :notify, watchdog_sec: "30s"',
     "hardening-disable": 'hardening_disable: ["MemoryDenyWriteExecute"], hardening: :standard',
+}
+
+# Configurations mix_systemd 0.8.2 generates from, telling the app a directory that
+# systemd does not create (RuntimeDirectory= is always under /run, StateDirectory=
+# under /var/lib from systemd 235): copier refuses them, naming the option.
+COPIER_REFUSES: dict[str, str] = {
+    "runtime-base": 'dirs: [:runtime], runtime_directory_base: "/srv/run"',
+    "state-dir-elsewhere": 'systemd_version: 252, dirs: [:state], state_dir: "/data/state"',
 }
 
 # Configurations mix_systemd 0.8.2 itself cannot generate from (its expansion

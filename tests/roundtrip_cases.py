@@ -235,7 +235,14 @@ class Outcome:
 
 def render_case(option: str, given: Any, service_name: str) -> Outcome:
     """Render one answer with the real copier, in a fresh project; check a refusal wrote nothing."""
-    answers = {"service_name": service_name, "deploy_dir": f"/srv/{service_name}", "systemd_version": 252}
+    # distribution: release adds no line of its own (local would prepend its cookie command
+    # to ExecStartPre= and its variables to Environment=): what is read back is the answer's.
+    answers = {
+        "service_name": service_name,
+        "deploy_dir": f"/srv/{service_name}",
+        "systemd_version": 252,
+        "distribution": "release",
+    }
     answers.update(OPTION_CASES[option][1])
     answers[option] = given
     work = Path(tempfile.mkdtemp(prefix="roundtrip."))

@@ -145,7 +145,7 @@ def test_none_turns_distribution_off_and_makes_no_cookie(render) -> None:
     text = unit_file(dst)
     assert environment_of(text)["RELEASE_DISTRIBUTION"] == "none"
     assert "ELIXIR_ERL_OPTIONS" not in text and "ExecStartPre" not in text and "HOME=" not in text
-    assert not (dst / "rel/systemd/srv/foo-bar/bin").exists()
+    assert not (dst / "rel/systemd/srv/foo-bar/bin/foo-bar-node").exists()
 
 
 def test_release_leaves_distribution_to_the_release() -> None:

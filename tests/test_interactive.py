@@ -79,7 +79,7 @@ def answers_of(dst: Path) -> dict:
 PLAIN_STEPS = {
     "app_name": [Step("Foo", refused="app_name: must be an Elixir app name"), Step("foo_bar")],
     "base_dir": [Step("srv", refused="base_dir: must be an absolute path"), Step("/opt")],
-    "dirs": [Step(keys=DOWN + DOWN + SPACE)],  # state
+    "dirs": [Step("[stat]", refused="dirs: 'stat' is not one of"), Step("[state]")],
     "systemd_version": [
         Step("2.5", shows="a number, e.g. 252", refused="systemd_version: must be a whole number"),
         Step("239"),
@@ -87,7 +87,7 @@ PLAIN_STEPS = {
     # exec needs systemd 240: with 239 answered it cannot be picked, and says why; down skips it.
     "service_type": [Step(keys=DOWN, shows="exec needs systemd_version 240 or later")],
     "env_files": [
-        Step('["etc/foo/env"]', refused="env_files: after expansion must be an absolute path"),
+        Step('["etc/foo/env"]', refused="env_files: 'etc/foo/env' must be an absolute path"),
         Step('[["-", ":configuration_dir", "/environment"]]'),
     ],
     "env_vars": [
@@ -112,7 +112,7 @@ def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path
     assert {name: answers[name] for name in ("base_dir", "dirs", "systemd_version", "service_type")} == {
         "base_dir": "/opt",
         "dirs": ["state"],
-        "systemd_version": 239,
+        "systemd_version": "239",
         "service_type": "notify",
     }
     assert answers["env_files"] == [["-", ":configuration_dir", "/environment"]]
@@ -128,11 +128,11 @@ def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path)
     dst = tmp_path / "project"
     write_mix_exs(dst, "foo_bar")
     walk(dst, {"systemd_version": [Step(keys="252")]})  # typed after whatever is prefilled
-    assert answers_of(dst)["systemd_version"] == 252
+    assert answers_of(dst)["systemd_version"] == "252"  # as typed: no prefilled quotes before it
 
 
 ADVANCED_STEPS = {
-    "dirs": [Step(keys=DOWN + DOWN + SPACE)],  # state
+    "dirs": [Step("[state]")],
     "systemd_version": [Step("252")],
     "config_strategies": [Step(keys=DOWN * 4 + SPACE)],  # + credentials
     "credentials": [Step("[]", refused="the `credentials` option lists no names"), Step("[db_password]")],
@@ -148,7 +148,7 @@ ADVANCED_STEPS = {
     ],
     "limit_nofile": [Step("lots", shows="(empty: 65535)", refused="limit_nofile: must be a whole number"), Step("4096")],
     "read_write_paths": [
-        Step('[["data"]]', refused="read_write_paths: after expansion must be an absolute path"),
+        Step('[["data"]]', refused="read_write_paths: after expansion 'data' must be an absolute path"),
         Step('["-/data"]'),
     ],
     "hardening_disable": [
@@ -168,6 +168,7 @@ ADVANCED_ASKED = [
     "timeout_start_sec",
     "exec_start_pre",
     "limit_nofile",
+    "listen_sockets",
     "allow_privileged_ports",
     "read_write_paths",
     "hardening_disable",
@@ -193,7 +194,7 @@ def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its
         "deploy_dir": "/opt/shop",
         "state_directory": "shop-data",
         "restart_sec": "5s",
-        "limit_nofile": 4096,
+        "limit_nofile": "4096",
         "credentials": ["db_password"],
         "hardening_disable": ["MemoryDenyWriteExecute"],
     }

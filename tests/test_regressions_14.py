@@ -10,6 +10,7 @@ its directive as written.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,14 +175,14 @@ def test_unquoted_octal_in_a_data_file_is_refused_through_the_cli_without_traceb
     assert not (project / OUTPUT_DIR).exists()
 
 
+# What a person types at each prompt, by the option name the prompt shows.
 TYPED = {
-    "Show the advanced options": "y",
-    "ExecStop=": "/bin/echo a #b",
-    "UMask=": "0027",
-    "Dirs systemd creates for the app": "state, logs",
-    "LimitNOFILE=": "1024:524288",
+    "dirs": "state, logs",
+    "limit_nofile": "1024:524288",
+    "exec_start_pre": '["/bin/echo a #b"]',
 }
 BACKSLASH_REFUSED = "ends with a backslash"
+PROMPT_NAME = re.compile(r"(\[[a-z ]+\] )?(\w+): ")
 
 
 def test_values_typed_at_the_prompt_are_kept_as_typed_and_a_trailing_backslash_is_refused_there(tmp_path: Path):
@@ -196,19 +197,20 @@ def test_values_typed_at_the_prompt_are_kept_as_typed_and_a_trailing_backslash_i
         if index == 2:
             if not refused:
                 refused = True
-                child.send(CLEAR_LINE + TYPED["ExecStop="] + "\r")
+                child.send(CLEAR_LINE + TYPED["exec_start_pre"] + "\r")
             continue
         help_text = child.match.group(1).strip()
         if help_text == last_help:
             continue
         last_help = help_text
-        typed = next((text for start, text in TYPED.items() if help_text.startswith(start)), None)
-        if help_text.startswith("Show the advanced options"):
+        named = PROMPT_NAME.match(help_text)
+        name = named.group(2) if named else ""
+        if name == "advanced":
             child.send("y")
-        elif help_text.startswith("ExecStop="):
-            child.send(CLEAR_LINE + "/bin/echo stop\\" + "\r")  # refused at the prompt
-        elif typed is not None:
-            child.send(CLEAR_LINE + typed + "\r")
+        elif name == "exec_start_pre":
+            child.send(CLEAR_LINE + "['/bin/echo stop\\']" + "\r")  # refused at the prompt
+        elif name in TYPED:
+            child.send(CLEAR_LINE + TYPED[name] + "\r")
         else:
             child.send("\r")
     child.close()
@@ -216,7 +218,6 @@ def test_values_typed_at_the_prompt_are_kept_as_typed_and_a_trailing_backslash_i
     log = (tmp_path / "terminal.log").read_text()
     assert refused and child.exitstatus == 0, log
     unit = unit_file(dst)
-    assert values_of(unit, "ExecStop") == ["/bin/echo a #b"]
-    assert values_of(unit, "UMask") == ["0027"]
+    assert values_of(unit, "ExecStartPre")[-1] == "/bin/echo a #b"
     assert values_of(unit, "LimitNOFILE") == ["1024:524288"]
     assert (values_of(unit, "StateDirectory"), values_of(unit, "LogsDirectory")) == (["foo-bar"], ["foo-bar"])

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import hardening, strategies, units
+from . import distribution, hardening, strategies, units
 from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS
 
 # mix_systemd keeps these as atoms: its choices, the app name and Mix.env().
@@ -177,7 +177,9 @@ STRATEGIES_EEX = """with_dir = fn list, name -> if name in list, do: list, else:
     "credentials", s ->
       %{s | dirs: with_dir.(s.dirs, "configuration")}
   end
-  initial = %{dirs: texts.(cfg[:dirs]), env_files: texts.(cfg[:env_files]), env_vars: texts.(cfg[:env_vars]), pre: [],
+  # the distribution's additions (dist_*) come first, as in copier's units
+  initial = %{dirs: texts.(cfg[:dirs]) ++ (if dist_state and "state" not in texts.(cfg[:dirs]), do: ["state"], else: []),
+    env_files: texts.(cfg[:env_files]), env_vars: dist_env ++ texts.(cfg[:env_vars]), pre: [],
     script: text.(cfg[:runtime_environment_service_script]), script_after: texts.(cfg[:runtime_environment_unit_after_targets])}
   applied = Enum.reduce(Enum.filter(STRATEGY_ORDER, &(&1 in picked)), initial, strategy)"""
 
@@ -207,6 +209,9 @@ def eex_constants() -> dict[str, str]:
         "directory_table": directory_table(),
         "base_after": elixir_term(units.BASE_AFTER),
         "strategies": strategies_code(),
+        "loopback": distribution.LOOPBACK,
+        "loopback_tuple": "{" + distribution.LOOPBACK.replace(".", ",") + "}",
+        "local_cookie_command": elixir_string(distribution.cookie_command({"distribution": "local"})),
         "mix_systemd_defaults": mix_systemd_defaults(),
         "writable_for": "["
         + ", ".join(f"{{{elixir_string(k)}, {elixir_term(list(v))}}}" for k, v in units.WRITABLE_FOR.items())

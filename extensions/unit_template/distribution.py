@@ -274,6 +274,17 @@ def apply_distribution(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def distribution_additions(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What apply_distribution adds to the options, for the EEx templates to add the same:
+    the variables before the user's, the cookie command, and whether the state dir is added."""
+    applied = apply_distribution(values)
+    return {
+        "env": [item for item in applied["env_vars"] if item not in values["env_vars"]],
+        "pre": [command for command in applied["exec_start_pre"] if command not in values["exec_start_pre"]],
+        "state": "state" in applied["dirs"] and "state" not in values["dirs"],
+    }
+
+
 def distribution_view(values: Mapping[str, Any]) -> dict[str, Any]:
     """What the unit and the node script print."""
     remote = release_environment(values, remote=True)

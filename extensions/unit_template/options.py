@@ -151,8 +151,7 @@ OPTIONS: dict[str, Option] = {
     "dirs": Option(
         "dirs",
         [],
-        DIR_NAMES,
-        help="Dirs systemd creates for the app (pick any)",
+        help="Dirs systemd creates for the app, any of: runtime, configuration, state, cache, logs, tmp",
         basic=True,
     ),
     **{key: opt for name in DIR_NAMES for key, opt in _dir_options(name).items()},

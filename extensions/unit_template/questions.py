@@ -80,6 +80,7 @@ SYNTAX = {
     "credential_names": "a YAML list, e.g. [db_password, secret_key_base]",
     "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
     "option_names": "a YAML list of option names, e.g. [exec_start_pre]",
+    "dirs": "names separated by commas, e.g. state, logs (or a YAML list, [state, logs])",
     "listen_sockets": 'a YAML list of addresses, e.g. ["127.0.0.1:4000", "443"]',
 }
 # copier shows a YAML number default as "65535\n..." (the YAML document end): these

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import hardening
 from .deploy import deploy_problems, deploy_scripts, deploy_view
-from .distribution import apply_distribution, distribution_view
+from .distribution import apply_distribution, distribution_additions, distribution_view
 from .escape import environment, specifiers
 from .install import install_script_path
 from .lifecycle import lifecycle_problems, lifecycle_view
@@ -227,10 +227,9 @@ def check_capabilities(values: Mapping[str, Any]) -> None:
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the unit templates print, for one set of answers."""
-    # The distribution's own settings are part of the options a mix_systemd config would hold;
-    # the strategies' lines come on top (the EEx templates apply them the same way).
-    with_node = apply_distribution(resolve(answers))
-    values = apply_strategies(with_node)
+    # The distribution's lines, then the strategies' on top (the EEx templates add them the same way).
+    resolved = resolve(answers)
+    values = apply_strategies(apply_distribution(resolved))
     node = distribution_view(values)
     check_env_vars(values["env_vars"])
     check_daemon_start(values)
@@ -262,8 +261,9 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         **values,
         # The option values themselves, before the entries below replace some: for bindings.py.
         "options": values,
-        # Before the strategies add theirs, as a mix_systemd config holds them: for bindings.py.
-        "config_options": with_node,
+        # Before the distribution and the strategies add theirs, as a mix_systemd config holds them: for bindings.py.
+        "config_options": resolved,
+        "distribution_additions": distribution_additions(resolved),
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,

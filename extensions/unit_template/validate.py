@@ -26,7 +26,7 @@ IDENTIFIER = re.compile(r"[A-Za-z0-9_.@-]{1,255}")
 WORD = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-NODE_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
+NODE_NAME = re.compile(r"[A-Za-z0-9_-]{1,240}")
 IPV4 = re.compile(r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
 CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 

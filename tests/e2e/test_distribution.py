@@ -216,7 +216,7 @@ def test_none_serves_without_epmd_or_a_distribution_listener(no_distribution, bo
     assert info["env"]["RELEASE_DISTRIBUTION"] == "none"
     assert listening_sockets(box, pids) == [("127.0.0.1", service.port)]
     assert "epmd" not in process_names(box, pids)
-    assert not (service.rendered / service.values["scripts_output_dir"]).exists()
+    assert not (service.rendered / service.values["scripts_output_dir"] / f"{service.name}-node").exists()
 
 
 # --- cluster ------------------------------------------------------------------------------------
