@@ -114,13 +114,9 @@ CONFIGS: dict[str, str] = {
     "script-no-switch": 'runtime_environment_service_script: "runtime-env"',
     "ports-watchdog": 'allow_privileged_ports: true, service_type: :notify, watchdog_sec: "30s"',
     "hardening-disable": 'hardening_disable: ["MemoryDenyWriteExecute"], hardening: :standard',
-}
-
-# Configurations mix_systemd 0.8.2 generates from, telling the app a directory that
-# systemd does not create (RuntimeDirectory= is always under /run, StateDirectory=
-# under /var/lib from systemd 235): copier refuses them, naming the option.
-COPIER_REFUSES: dict[str, str] = {
+    # Dirs outside the base systemd creates them under: the app is told the path that exists.
     "runtime-base": 'dirs: [:runtime], runtime_directory_base: "/srv/run"',
+    "runtime-base-below-run": 'dirs: [:runtime], runtime_directory_base: "/run/apps"',
     "state-dir-elsewhere": 'systemd_version: 252, dirs: [:state], state_dir: "/data/state"',
 }
 

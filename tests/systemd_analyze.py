@@ -131,7 +131,7 @@ INTRODUCED = {
     "ReloadSignal": 253,
     "Type=notify-reload": 253,
 }
-EXEC_PREFIX_SINCE = {"!": 235, "+": 231}
+EXEC_PREFIX_SINCE = {"!": 235, "+": 231, ":": 242}
 
 
 def introduced_in(line: str) -> int:

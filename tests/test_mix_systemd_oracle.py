@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mix_systemd_matrix import CONFIGS, COPIER_REFUSES, MIX_SYSTEMD_OPTIONS, UPSTREAM_REFUSES
+from mix_systemd_matrix import CONFIGS, MIX_SYSTEMD_OPTIONS, UPSTREAM_REFUSES
 from mix_systemd_oracle import APP, Oracle, build_oracle
 
 from rendering import ROOT, render_template, sections, write_mix_exs
@@ -72,7 +72,7 @@ def cases(oracle: Oracle, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     root = tmp_path_factory.mktemp("oracle-cases")
     result: dict[str, Case] = {}
     started = time.monotonic()
-    for name, body in {**CONFIGS, **UPSTREAM_REFUSES, **COPIER_REFUSES}.items():
+    for name, body in {**CONFIGS, **UPSTREAM_REFUSES}.items():
         project = root / name
         write_mix_exs(project, APP)
         (project / "config").mkdir()
@@ -131,18 +131,8 @@ def test_configs_mix_systemd_itself_cannot_generate_from_copy_with_copier(cases:
         assert (case.out(variant) / "error").is_file(), f"mix_systemd 0.8.2 now generates {name} ({variant})"
 
 
-@pytest.mark.parametrize("name", list(COPIER_REFUSES))
-def test_configs_that_tell_the_app_a_dir_systemd_does_not_create_are_refused_naming_the_option(
-    cases: dict[str, Case], name: str
-) -> None:
-    case = cases[name]
-    assert "UserMessageError" in case.copier_error and "systemd creates the" in case.copier_error, case.copier_error
-    assert not (case.project / ".copier-answers.systemd.yml").exists()
-    assert "foo-bar.service" in case.mix_units("own"), "mix_systemd 0.8.2 generates it"
-
-
 def test_every_mix_systemd_option_is_set_in_some_configuration() -> None:
-    bodies = [*CONFIGS.values(), *COPIER_REFUSES.values()]
+    bodies = list(CONFIGS.values())
     named = {key for body in bodies for key in read_config(f"config :mix_systemd, {body}").values}
     assert sorted(set(MIX_SYSTEMD_OPTIONS) - named) == []
 
@@ -194,6 +184,10 @@ DIFFERENCES: dict[str, Difference] = {
         added=r"\[Service\] (Environment=(RELEASE_TMP|ERL_CRASH_DUMP|LOGS_DIR)=.*|LogsDirectory(Mode)?=.*|ReadWritePaths=.*)"
     ),
     "runtime-dir-when-needed": Difference(added=r"\[Service\] RuntimeDirectory(Mode|Preserve)?=.*"),
+    "dirs-outside-systemds-bases": Difference(
+        removed=r"\[Service\] (Runtime|State)Directory(Mode|Preserve)?=.*",
+        added=r"\[Service\] RuntimeDirectory=\w+/.*",
+    ),
     "tmp-dir-created": Difference(added=r"\[Service\] ExecStartPre=/usr/bin/install -d -m .*"),
     "sandbox-paths-without-chroot": Difference(added=r"\[Service\] (ReadWritePaths|ReadOnlyPaths|InaccessiblePaths)=.*"),
     "notify-access": Difference(added=r"\[Service\] NotifyAccess=main"),

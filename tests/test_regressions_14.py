@@ -52,9 +52,10 @@ REFUSED = [
     ("restart_sec-20-digits", "restart_sec: '99999999999999999999'", "restart_sec", "time span"),
     ("systemd_version-superscript", "systemd_version: '²'", "systemd_version", "whole number"),
     ("systemd_version-arabic-indic", "systemd_version: '٢٥٢'", "systemd_version", "whole number"),
-    ("runtime_directory_base-/run/x", "dirs: [runtime]\nruntime_directory_base: /run/x", "runtime_directory_base", "/run only"),
-    ("state_directory_base-/data", "dirs: [state]\nstate_directory_base: /data", "state_directory_base", "/var/lib only"),
-    ("state_dir-/data/state", "dirs: [state]\nstate_dir: /data/state", "state_dir", "/var/lib/foo-bar"),
+    ("state_dir-/var/lib", "dirs: [state]\nstate_dir: /var/lib", "state_dir", "directory of the system"),
+    ("cache_dir-/var/cache", "dirs: [cache]\ncache_dir: /var/cache", "cache_dir", "directory of the system"),
+    ("deploy_dir-/srv", "deploy_dir: /srv", "deploy_dir", "directory of the system"),
+    ("exec_stop-colon-on-241", "systemd_version: 241\nexec_stop: ':/bin/echo $MAINPID'", "exec_stop", "since version 242"),
     ("ext_name-dot-gives-a-bad-user", "ext_name: my.app", "app_user", "computed from the other answers"),
     ("ext_name-40-chars-gives-a-long-user", f"ext_name: {'b' * 40}", "app_user", "at most 31"),
     ("service_name-240-with-restart-unit", f"service_name: {LONG}\nrestart_method: systemd_flag", "service_name", "255"),
@@ -98,6 +99,7 @@ ACCEPTED = [
     ("systemd_version-number", "systemd_version: 252\nservice_type: exec", "Type", ["exec"]),
     ("dirs-as-typed", "dirs: state, logs", "StateDirectory", ["foo-bar"]),
     ("env_lang-yes-quoted", "env_lang: 'yes'", "Environment", ["LANG=yes", "MIX_ENV=prod"]),
+    ("exec_stop-colon-prefix", "exec_stop: ':/bin/echo $MAINPID'", "ExecStop", [":/bin/echo $MAINPID"]),
 ]
 
 
@@ -145,6 +147,23 @@ def test_the_long_service_name_writes_no_file_at_all(project: Path):
     assert sorted(p.name for p in project.rglob("*")) == ["mix.exs"]
 
 
+def test_a_runtime_base_below_run_is_created_by_runtime_directory_below_it(project: Path):
+    text = unit_file(render_template(project, answers("dirs: [runtime]\nruntime_directory_base: /run/apps")))
+    assert values_of(text, "RuntimeDirectory") == ["apps/foo-bar"]
+    assert "RUNTIME_DIR=/run/apps/foo-bar" in values_of(text, "Environment")
+
+
+@pytest.mark.parametrize("text", ["state_dir: /data/state", "state_directory_base: /data\nstate_directory: state"])
+def test_a_state_dir_outside_var_lib_is_created_by_tmpfiles_and_is_what_the_app_is_told(project: Path, text: str):
+    render_template(project, answers(f"dirs: [state]\nhardening: strict\n{text}"))
+    unit = unit_file(project)
+    tmpfiles = (project / "rel/systemd/lib/tmpfiles.d/foo-bar.conf").read_text().splitlines()
+    assert values_of(unit, "StateDirectory") == []
+    assert "STATE_DIR=/data/state" in values_of(unit, "Environment")
+    assert "d /data/state 0750 foo-bar foo-bar -" in tmpfiles
+    assert "/data/state" in values_of(unit, "ReadWritePaths")[0].split()
+
+
 COPIER = Path(sys.executable).parent / "copier"
 
 
@@ -164,6 +183,13 @@ def test_readme_example_in_a_data_file_renders_through_the_cli(project: Path):
     assert result.returncode == 0, result.stderr
     text = unit_file(project)
     assert (values_of(text, "ExecStart"), values_of(text, "Restart")) == (["!/opt/app/bin/app start"], ["no"])
+
+
+def test_the_copy_message_names_a_dir_created_elsewhere_than_systemds_base(project: Path):
+    result = copier_with_data_file(project, "dirs: [state]\nstate_dir: /data/state\n")
+    assert result.returncode == 0, result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "state_dir /data/state is outside /var/lib, where StateDirectory= creates dirs" in said
 
 
 def test_unquoted_octal_in_a_data_file_is_refused_through_the_cli_without_traceback(project: Path):

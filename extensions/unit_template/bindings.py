@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import distribution, hardening, strategies, units
-from .options import CONFIG_STRATEGIES, DIR_NAMES, OPTIONS
+from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS
 
 # mix_systemd keeps these as atoms: its choices, the app name and Mix.env().
 ATOM_OPTIONS = ("service_type", "release_system", "restart_method", "app_name", "release_name", "mix_env")
@@ -133,13 +133,28 @@ def hardening_table() -> str:
 
 
 def directory_table() -> str:
-    """name => {directive, the systemd version that manages it}, for the dirs systemd can create."""
+    """name => {directive, the systemd version that manages it, the base it creates it under},
+    for the dirs systemd can create."""
     pairs = [
-        f"{elixir_string(name)} => {{{elixir_string(units.DIRECTIVE[name])}, {units.DIRECTORY_SINCE[name]}}}"
+        f"{elixir_string(name)} => {{{elixir_string(units.DIRECTIVE[name])}, {units.DIRECTORY_SINCE[name]}, "
+        f"{elixir_string(DIR_BASES[name])}}}"
         for name in DIR_NAMES
         if name in units.DIRECTIVE
     ]
     return "%{\n    " + ",\n    ".join(pairs) + "\n  }"
+
+
+# units.managed_directory in Elixir: the *Directory= value that creates <name>_dir (its path
+# below systemd's base), or nil: too old a systemd, or outside the base, where tmpfiles.d
+# creates it. Needs `directory_table`, `version` and `option`.
+DIRECTORY_OF_EEX = """directory_of = fn name ->
+    with {_, since, base} when version >= since <- directory_table[name],
+         true <- String.starts_with?(option.(name, "_dir"), base <> "/") do
+      String.replace_prefix(option.(name, "_dir"), base <> "/", "")
+    else
+      _ -> nil
+    end
+  end"""
 
 
 # config_strategies in Elixir, as strategies.py applies them: each picked strategy's
@@ -207,6 +222,7 @@ def eex_constants() -> dict[str, str]:
         "bind_capability": elixir_string(hardening.BIND_CAPABILITY),
         "dir_names": elixir_term(list(DIR_NAMES)),
         "directory_table": directory_table(),
+        "directory_of": DIRECTORY_OF_EEX,
         "base_after": elixir_term(units.BASE_AFTER),
         "strategies": strategies_code(),
         "loopback": distribution.LOOPBACK,

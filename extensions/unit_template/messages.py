@@ -137,6 +137,7 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
             f"(or run {view['install_script']} again: it starts the service once the release is there)",
             *deploy_lines(view),
             *restart_flag_lines(view),
+            *view["directory_notes"],
             "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
         ]
     )
@@ -152,6 +153,7 @@ def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, 
             "Before committing, look for conflict markers (and *.rej files with --conflict rej):",
             indented([CONFLICT_CHECK]),
             *rename_lines(view, plan, previous),
+            *view["directory_notes"],
             "Then reinstall them on the server and restart the service with them: run the install script,",
             indented([script_line(view)]),
             "or these steps (the same commands):",

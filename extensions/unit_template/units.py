@@ -15,13 +15,13 @@ from .distribution import apply_distribution, distribution_additions, distributi
 from .escape import environment, specifiers
 from .install import install_script_path
 from .lifecycle import lifecycle_problems, lifecycle_view
-from .options import DIR_NAMES
+from .options import DIR_BASES, DIR_NAMES
 from .packaging import package_dir
 from .resolve import OptionError, resolve
 from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
-from .system_files import system_files_view
-from .validate import _abspath, _env_var, directory_errors
+from .system_files import DEPLOY_TREE, system_files_view
+from .validate import _abspath, _env_var, system_dir_errors
 from .versions import EXEC_TYPE_SINCE
 
 # systemd >= this version manages the directory itself (*Directory=).
@@ -83,7 +83,7 @@ def exec_start(values: Mapping[str, Any]) -> str:
     if values["service_type"] == "forking" and values["release_system"] == "mix":
         # `bin/<release> daemon` never writes a PID file: start the VM in the
         # background and record its PID (`start` execs down to beam).
-        return specifiers(f"/bin/sh -c '\"$$@\" & echo $$! >\"$$PIDFILE\"' sh {command}")
+        return specifiers(f'/bin/sh -c \'"$$@" & echo $$! >"$$PIDFILE"\' sh {command}')
     return specifiers(command)
 
 
@@ -107,24 +107,52 @@ def automatic_environment(values: Mapping[str, Any], dirs: list[str], user_vars:
     return lines
 
 
+def managed_directory(values: Mapping[str, Any], name: str) -> str | None:
+    """The *Directory= value that makes systemd create <name>_dir (its path below systemd's base
+    for it), or None: no such directive, too old a systemd, or a path outside that base."""
+    if name not in DIRECTIVE or values["systemd_version"] < DIRECTORY_SINCE[name]:
+        return None
+    path, base = values[f"{name}_dir"], DIR_BASES[name] + "/"
+    return path.removeprefix(base) if path.startswith(base) else None
+
+
 def directories(values: Mapping[str, Any], dirs: list[str]) -> list[tuple[str, str]]:
     """*Directory=, *DirectoryMode= (and RuntimeDirectoryPreserve=) lines systemd understands."""
-    version = values["systemd_version"]
     lines = []
     for name in dirs:
-        if name not in DIRECTIVE or version < DIRECTORY_SINCE[name]:
+        directory = managed_directory(values, name)
+        if directory is None:
             continue
-        lines.append((DIRECTIVE[name], values[f"{name}_directory"]))
+        lines.append((DIRECTIVE[name], directory))
         lines.append((f"{DIRECTIVE[name]}Mode", values[f"{name}_directory_mode"]))
-        if name == "runtime" and version >= 235:
+        if name == "runtime" and values["systemd_version"] >= 235:
             lines.append(("RuntimeDirectoryPreserve", values["runtime_directory_preserve"]))
     return lines
 
 
 def unmanaged_dirs(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
-    """Dirs in use that this systemd version cannot create: tmpfiles.d or ExecStartPre does."""
-    version = values["systemd_version"]
-    return [n for n in dirs if n not in DIRECTIVE or version < DIRECTORY_SINCE[n]]
+    """Dirs in use that systemd does not create here: tmpfiles.d or ExecStartPre does."""
+    return [n for n in dirs if managed_directory(values, n) is None]
+
+
+def directory_notes(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
+    """For the closing message: dirs the app is told a path of that *Directory= would not create as answered."""
+    notes = []
+    for name in dirs:
+        if name not in DIRECTIVE or values["systemd_version"] < DIRECTORY_SINCE[name]:
+            continue
+        path, directory = values[f"{name}_dir"], managed_directory(values, name)
+        if directory is None:
+            notes.append(
+                f"{name}_dir {path} is outside {DIR_BASES[name]}, where {DIRECTIVE[name]}= creates dirs: "
+                "the tmpfiles.d file creates it instead"
+            )
+        elif directory != values[f"{name}_directory"]:
+            notes.append(
+                f"{name}_dir {path} is what the app is told: {DIRECTIVE[name]}={directory} creates it "
+                f"({name}_directory {values[f'{name}_directory']} would be {DIR_BASES[name]}/{values[f'{name}_directory']})"
+            )
+    return notes
 
 
 def tmp_dir_creation(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
@@ -202,9 +230,8 @@ def check_env_vars(env_vars: list[str]) -> None:
 
 
 def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
-    """Dirs systemd creates: the app is told the path systemd really creates (validate.directory_errors)."""
-    managed = [n for n in dirs if n in DIRECTIVE and values["systemd_version"] >= DIRECTORY_SINCE[n]]
-    for error in directory_errors(values, managed):
+    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_errors)."""
+    for error in system_dir_errors(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
         option, _, message = error.partition(": ")
         raise OptionError(option, message)
 
@@ -267,26 +294,22 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         "dirs": dirs,
         "after": " ".join(after),
         "wants": runtime_env_unit,
-        "exec_start_pre": tmp_dir_creation(values, dirs)
-        + [specifiers(command) for command in values["exec_start_pre"]],
+        "exec_start_pre": tmp_dir_creation(values, dirs) + [specifiers(command) for command in values["exec_start_pre"]],
         "exec_start": exec_start(values),
         "exec_stop": specifiers(values["exec_stop"]) if values["exec_stop"] else None,
         "environment": [environment(line) for line in environment_lines],
         "environment_files": [specifiers(path) for path in values["env_files"]],
         "pid_file": values["pid_file"] if forking else None,
         "directories": directories(values, dirs),
+        "directory_notes": directory_notes(values, dirs),
         "sandbox_paths": sandbox_paths(values, dirs, profile_lines),
         "hardening_lines": profile_lines,
         "notify_access": "main" if values["service_type"] == "notify" else None,
         "runtime_environment_unit": runtime_env_unit,
-        "runtime_environment_exec": specifiers(
-            command_path(values["runtime_environment_service_script"], values["scripts_dir"])
-        )
+        "runtime_environment_exec": specifiers(command_path(values["runtime_environment_service_script"], values["scripts_dir"]))
         if runtime_env_unit
         else None,
-        "runtime_environment_after": " ".join(
-            ["local-fs.target", *values["runtime_environment_unit_after_targets"]]
-        ),
+        "runtime_environment_after": " ".join(["local-fs.target", *values["runtime_environment_unit_after_targets"]]),
         "dir_environment": [environment(line) for line in dir_environment(values, dirs) + env_vars],
         "restart_flag": f"{values['flags_dir']}/restart.flag",
         "config_scripts": rendered_scripts(values)

@@ -16,6 +16,7 @@ from .hardening import directive_names
 from .normalise import NotAsMeant, normalise
 from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS, is_unset
 from .sockets import check_listen_sockets
+from .versions import EXEC_KINDS, NO_EXPANSION_PREFIX, NO_EXPANSION_SINCE
 
 REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
 
@@ -223,9 +224,7 @@ def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member
     return check
 
 
-_dirs = _members(
-    lambda: DIR_NAMES, f"must be a list drawn from {', '.join(DIR_NAMES)}", f"is not one of {', '.join(DIR_NAMES)}"
-)
+_dirs = _members(lambda: DIR_NAMES, f"must be a list drawn from {', '.join(DIR_NAMES)}", f"is not one of {', '.join(DIR_NAMES)}")
 _directive_names = _members(
     directive_names,
     "must be a list of hardening directives such as MemoryDenyWriteExecute",
@@ -262,9 +261,7 @@ def _choice(name: str) -> Validator:
 # One checker per kind of value; an Option's kind names one. Kind names are stable:
 # other modules' options use them (add kinds, rename none). See docs/values.md.
 KIND_VALIDATORS: dict[str, Validator] = {
-    "app_name": _matches(
-        APP_NAME, "an Elixir app name (lower-case letters, digits and _, starting with a letter, at most 64)"
-    ),
+    "app_name": _matches(APP_NAME, "an Elixir app name (lower-case letters, digits and _, starting with a letter, at most 64)"),
     "module_name": _matches(MODULE_NAME, "an Elixir module name such as FooBar"),
     "ext_name": _matches(EXT_NAME, "lower-case letters, digits, _, . and - (at most 64 characters)"),
     "unit_name": _unit_name,
@@ -387,9 +384,9 @@ EXPANDED_ITEM_CHECKS: dict[str, Callable[[str], str]] = {
 }
 
 
-EXEC_KINDS = frozenset({"command", "commands", "script"})
-# systemd.service(5) prefixes newer than systemd's oldest versions (reference/systemd-versions.md).
-EXEC_PREFIX_SINCE = {"+": 231, "!": 235}
+# systemd.service(5) prefixes newer than systemd's oldest versions (reference/systemd-versions.md;
+# `:` from systemd's NEWS, "CHANGES WITH 242").
+EXEC_PREFIX_SINCE = {"+": 231, "!": 235, NO_EXPANSION_PREFIX: NO_EXPANSION_SINCE}
 
 
 def prefix_version_error(text: str, version: int) -> str:
@@ -420,24 +417,21 @@ def expanded_errors(values: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def directory_errors(values: Mapping[str, Any], managed: Collection[str]) -> list[str]:
-    """A dir systemd creates (*Directory=) is always <systemd's base>/<name>_directory: a base
-    or a full path that says otherwise would tell the app a path systemd does not create."""
-    errors = []
-    for name in managed:
-        base, given = DIR_BASES[name], values[f"{name}_directory_base"]
-        made = f"{base}/{values[f'{name}_directory']}"
-        if given != base:
-            errors.append(
-                f"{name}_directory_base: systemd creates the {name} dir under {base} only, so {given!r} cannot be "
-                f"honoured: leave it empty and put any subdirectory in {name}_directory (e.g. app/{name})"
-            )
-        elif values[f"{name}_dir"] != made:
-            errors.append(
-                f"{name}_dir: systemd creates the {name} dir at {made}, not {values[f'{name}_dir']!r}: "
-                f"leave {name}_dir empty, or set {name}_directory to the path below {base}"
-            )
-    return errors
+# Directories of the system itself: a tmpfiles.d `d` line or *Directory= would take them over for the app.
+SYSTEM_DIRS = frozenset(
+    {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root"}
+    | {"/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/local", "/var", "/var/tmp", *DIR_BASES.values()}
+)
+
+
+def system_dir_errors(values: Mapping[str, Any], names: Collection[str]) -> list[str]:
+    """Each dir the app gets (created, owned and moded for it) is its own, not one of the system's."""
+    return [
+        f"{name}: {values[name]} is a directory of the system, which would be given to the app's user: "
+        f"use a directory of the app's own below it (such as {values[name].rstrip('/')}/{values['ext_name']})"
+        for name in names
+        if values[name] in SYSTEM_DIRS
+    ]
 
 
 def rendered_files(view: Mapping[str, Any]) -> list[str]:

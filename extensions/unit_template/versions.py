@@ -17,11 +17,15 @@ from dataclasses import dataclass
 
 from .hardening import STRICT_MIN_VERSION
 from .option import Resolved
+from .systemd_syntax import EXEC_PREFIXES
 
 FLOOR = 239  # RHEL 8, the oldest systemd this template targets by default
 EXEC_TYPE_SINCE = 240  # Type=exec
 CREDENTIALS_SINCE = 247  # LoadCredential=
 FULL_PRIVILEGES_SINCE = 231  # the `+` prefix in ExecStartPre=
+NO_EXPANSION_PREFIX = ":"  # an Exec command line systemd does not expand $VARIABLES in
+NO_EXPANSION_SINCE = 242  # systemd's NEWS, "CHANGES WITH 242"
+EXEC_KINDS = frozenset({"command", "commands", "script"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,25 @@ def _strategy(*names: str) -> Callable[[Resolved], bool]:
     return lambda r: any(name in r["config_strategies"] for name in names)
 
 
+def _exec_prefix(prefix: str) -> Callable[[Resolved], bool]:
+    """Whether a command of an Exec option (exec_start, exec_start_pre, ...) starts with this prefix."""
+
+    def needs(r: Resolved) -> bool:
+        from .options import OPTIONS  # options.py derives systemd_version from this table
+
+        for name, option in OPTIONS.items():
+            value = r[name] if option.kind in EXEC_KINDS else None
+            for command in value if isinstance(value, list) else [value]:
+                first = str(command or "").lstrip()
+                while first and first[0] in EXEC_PREFIXES:
+                    if first[0] == prefix:
+                        return True
+                    first = first[1:]
+        return False
+
+    return needs
+
+
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("service_type exec (Type=exec)", lambda r: r["service_type"] == "exec", EXEC_TYPE_SINCE),
     Requirement(
@@ -46,6 +69,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     ),
     Requirement("config_strategies credentials (LoadCredential=)", _strategy("credentials"), CREDENTIALS_SINCE),
     Requirement("config_strategies s3_sync or ssm (ExecStartPre=+)", _strategy("s3_sync", "ssm"), FULL_PRIVILEGES_SINCE),
+    Requirement("the : prefix of a command (no $VARIABLE expansion)", _exec_prefix(NO_EXPANSION_PREFIX), NO_EXPANSION_SINCE),
 )
 
 

@@ -60,3 +60,29 @@ def test_runtime_dir_is_kept_on_stop_with_preserve_yes(deploy, box):
     service.start()
     box.systemctl("stop", service.unit)
     assert box.run(["test", "-d", service.values["runtime_dir"]], check=False).ok()
+
+
+# Bases systemd's *Directory= cannot create under: a subdirectory of /run, and /data.
+ELSEWHERE = {"dirs": ["runtime", "state"], "runtime_directory_base": "/run/apps"}
+
+
+@pytest.fixture(scope="module", params=["standard", "strict"])
+def elsewhere_service(request, deploy):
+    answers = {**ELSEWHERE, "state_dir": f"/data/{request.param}/state", "hardening": request.param, "systemd_version": 252}
+    service = deploy.scenario(f"dirs-elsewhere-{request.param}", answers)
+    service.start()
+    return service
+
+
+def test_dirs_outside_systemds_bases_are_where_the_app_is_told(elsewhere_service, box):
+    """The app's RUNTIME_DIR and STATE_DIR are the dirs that exist, owned by its user, under every profile."""
+    uid = int(box.run(["id", "-u", elsewhere_service.values["app_user"]]).stdout)
+    seen = elsewhere_service.info()["dirs"]
+    found = {var: (seen[var]["path"], seen[var].get("type"), seen[var].get("uid")) for var in ("RUNTIME_DIR", "STATE_DIR")}
+    runtime = f"/run/apps/{elsewhere_service.values['runtime_directory']}"
+    state = f"/data/{elsewhere_service.values['hardening']}/state"
+    assert found == {"RUNTIME_DIR": (runtime, ":directory", uid), "STATE_DIR": (state, ":directory", uid)}
+
+
+def test_a_state_dir_outside_var_lib_is_writable_by_the_app(elsewhere_service):
+    assert elsewhere_service.get("/write/STATE_DIR")["result"] == ":ok"
