@@ -183,22 +183,49 @@ def _answers_file_data(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _reads_as_yaml(text: str) -> bool:
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return True
+
+
+# The words copier reads as a boolean, that --data may give a bool question.
+BOOLEAN_TEXT = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
+
+
+def _type_of_given(value: Any, typed: str) -> str:
+    """A string stays text for a str question; for a yaml one when it is not YAML at all
+    (copier would stop with a traceback); for a bool one when it is not a boolean word
+    (copier would take `maybe` as true). normalise.py then reads it, or the check refuses it."""
+    if typed == "bool":
+        return "bool" if not isinstance(value, str) or value.strip().lower() in BOOLEAN_TEXT else "str"
+    if not isinstance(value, str):
+        return "yaml"
+    return "yaml" if typed == "yaml" and _reads_as_yaml(value) else "str"
+
+
 @pass_context
-def answer_type(context: Context, name: str) -> str:
-    """The `type:` of a str question: "str" for text (typed, --data, a string in a YAML file),
-    so copier never parses it as YAML; "yaml" for what a YAML file (--data-file, the user's
-    settings defaults, the answers file) gave as null, a boolean, a number or a list, so
-    copier keeps it as is and normalise.py reads it back or refuses it."""
+def answer_type(context: Context, name: str, typed: str = "str") -> str:
+    """The `type:` of a question, given how its answer arrives. `typed` is how a typed answer
+    is read: "str" (text, never parsed as YAML), "yaml" (a list, YAML typed once) or "bool".
+    What a YAML file (--data-file, the user's settings defaults, the answers file) gave as
+    null, a boolean, a number or a list is "yaml", so copier keeps it as is and normalise.py
+    reads it back or refuses it; a string is "str", or "yaml" for a list question when it
+    reads as YAML (--data text such as `[state, logs]`)."""
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
-        return "str"
+        return typed
     for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
         if name in given_in:
-            return "str" if isinstance(given_in[name], str) else "yaml"
+            return _type_of_given(given_in[name], typed)
     last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
     if name in last:
-        return "str" if isinstance(last[name], str) else "yaml"
+        return _type_of_given(last[name], typed)
     # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
+    if typed != "str":
+        return typed
     return "yaml" if isinstance(_imported_for(context).answers.get(name), list) else "str"
 
 

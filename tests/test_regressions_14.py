@@ -185,6 +185,41 @@ def test_readme_example_in_a_data_file_renders_through_the_cli(project: Path):
     assert (values_of(text, "ExecStart"), values_of(text, "Restart")) == (["!/opt/app/bin/app start"], ["no"])
 
 
+def copier_with_data(project: Path, *pairs: str) -> subprocess.CompletedProcess[str]:
+    settings = project.parent / "copier-settings.yml"
+    settings.write_text("{}\n")
+    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "NO_COLOR": "1"}
+    args = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *(f"--data={p}" for p in pairs)]
+    return subprocess.run([*args, str(ROOT), "."], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("pair", "option"), [("dirs=[state", "dirs"), ("env_vars=[A=1", "env_vars")])
+def test_data_that_is_not_yaml_for_a_list_is_refused_naming_it_without_traceback(project: Path, pair: str, option: str):
+    """copier stopped with a YAML ValueError traceback."""
+    before = snapshot(project)
+    result = copier_with_data(project, pair)
+    assert result.returncode != 0
+    assert f"{option}: " in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("pair", ["chroot=maybe", "packaging=2"])
+def test_data_that_is_not_a_boolean_word_for_a_yes_no_option_is_refused(project: Path, pair: str):
+    """copier read `maybe` and `2` as true."""
+    before = snapshot(project)
+    result = copier_with_data(project, pair)
+    assert result.returncode != 0
+    assert f"{pair.partition('=')[0]}: must be true or false" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(project) == before
+
+
+def test_data_with_a_yaml_tag_character_for_a_command_list_is_the_command_as_given(project: Path):
+    """`!` starts a YAML tag: copier stopped with "could not determine a constructor"."""
+    result = copier_with_data(project, "exec_start_pre=!/bin/true")
+    assert result.returncode == 0, result.stderr
+    assert values_of(unit_file(project), "ExecStartPre")[-1] == "!/bin/true"
+
+
 def test_the_copy_message_names_a_dir_created_elsewhere_than_systemds_base(project: Path):
     result = copier_with_data_file(project, "dirs: [state]\nstate_dir: /data/state\n")
     assert result.returncode == 0, result.stderr

@@ -104,10 +104,16 @@ def question_type(option: Option) -> str:
 def copier_type(name: str, option: Option) -> str:
     """copier.yml's `type:`. A str question is "str" for typed text, so it is never parsed
     as YAML; a YAML file's null, boolean, number or list for it is taken as YAML gave it
-    (``answer_type`` in systemd_unit.py), for normalise.py to read back or refuse."""
+    (``answer_type`` in systemd_unit.py), for normalise.py to read back or refuse. A list
+    question is "yaml" and a bool one "bool", except for --data text that is not YAML, or
+    not a boolean word: copier would stop with a traceback, or take `maybe` as true, so it
+    stays text for the check to refuse."""
     base = question_type(option)
-    multiselect = isinstance(option.default, list)
-    return f"{{{{ answer_type({name!r}) }}}}" if base == "str" and not multiselect else base
+    if option.choices and isinstance(option.default, list):
+        return base  # a multiselect: copier checks each choice
+    if base in ("yaml", "bool"):
+        return f"{{{{ answer_type({name!r}, {base!r}) }}}}"
+    return f"{{{{ answer_type({name!r}) }}}}" if base == "str" else base
 
 
 def question_default(option: Option) -> Any:
