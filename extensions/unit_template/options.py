@@ -98,7 +98,8 @@ def _dir_options(name: str) -> dict[str, Option]:
         f"{name}_dir": Option(
             "abspath",
             lambda r, n=name: f"{r[f'{n}_directory_base']}/{r[f'{n}_directory']}",
-            help=f"Full path of the {name} dir, given to the app as {name.upper()}_DIR",
+            help=f"Full path of the {name} dir, given to the app as {name.upper()}_DIR"
+            + ("" if name == "tmp" else f" (outside {DIR_BASES[name]}: the tmpfiles.d file creates it)"),
         ),
     }
 
