@@ -251,9 +251,18 @@ def copier_questions() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "copier.yml").read_text())
 
 
-def test_config_strategies_is_a_multiselect_asked_in_a_plain_copy() -> None:
+def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_lists_the_strategies() -> None:
+    """Not a multiselect: copier's stops with "Not a YAML list" on `--data 'config_strategies=a, b'`."""
     question = copier_questions()["config_strategies"]
-    assert (question["multiselect"], "ask" in question) == (True, False)
+    assert (question["type"], "multiselect" in question, "choices" in question, "ask" in question) == (
+        "yaml",
+        False,
+        False,
+        False,
+    )
+    first, syntax = question["help"].splitlines()[:2]
+    assert "any of: environment_file, s3_sync, ssm, cloud_init, credentials" in first
+    assert "e.g. environment_file, credentials" in syntax
 
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
