@@ -187,6 +187,7 @@ WITH_CREDENTIALS = ("credentials=[db_password]", "systemd_version=252")
 STRATEGIES_GIVEN = [
     ("comma-list", ["config_strategies=environment_file, credentials", *WITH_CREDENTIALS], [ENVIRONMENT_FILE], [DB_PASSWORD]),
     ("one-word", ["config_strategies=credentials", *WITH_CREDENTIALS], [], [DB_PASSWORD]),
+    ("docs-example", ["config_strategies=environment_file, ssm"], [ENVIRONMENT_FILE], []),  # docs/configuration.md
     ("yaml-list", ["config_strategies=[environment_file]"], [ENVIRONMENT_FILE], []),
     ("none", ["config_strategies=[]"], [], []),
 ]
