@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import tempfile
@@ -366,16 +365,11 @@ def choices_for(context: Context, name: str) -> str:
     choices: list[Any] = list(OPTIONS[name].choices)
     data = _given(context)
     if _at_prompt(context, name):
-        # A select prompt runs no validator, and a checkbox's refusal is not drawn in a terminal:
-        # a choice the answers so far refuse is shown disabled instead, with why.
-        multiselect = isinstance(OPTIONS[name].default, list)
-        refused = {choice: _refusal(context, name, [choice] if multiselect else choice) for choice in choices}
+        # A select prompt runs no validator: a choice the answers so far refuse is shown disabled instead, with why.
+        refused = {choice: _refusal(context, name, choice) for choice in choices}
         return json.dumps([[c, {"value": c, "validator": refused[c]}] if refused[c] else c for c in choices])
     if name in data:
         given = data[name]
-        if isinstance(OPTIONS[name].default, list) and isinstance(given, str):
-            with contextlib.suppress(yaml.YAMLError):
-                given = yaml.safe_load(given)  # a multiselect answer given as YAML text
         choices += [item for item in (given if isinstance(given, list) else [given]) if item not in choices]
     return json.dumps(choices)
 

@@ -9,11 +9,13 @@ renamed question.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +65,49 @@ def init_repo(repo: Path) -> None:
     git(repo, "config", "commit.gpgsign", "false")
 
 
-def snapshot_template(dst: Path, tag: str = "v1") -> Path:
-    """Copy the working tree's template into a new git repo at dst, tagged."""
+NOT_TEMPLATE = ("tests/", "benchmarks/", "docs/", ".ci/")
+
+
+def copy_working_tree(dst: Path) -> None:
+    """Put the working tree's template files into dst (the files a template repo needs)."""
     for name in working_tree_files():
-        if name.startswith(("tests/", "benchmarks/", "docs/", ".ci/")):
+        if name.startswith(NOT_TEMPLATE):
             continue
         target = dst / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
+
+
+def snapshot_template(dst: Path, tag: str = "v1") -> Path:
+    """Copy the working tree's template into a new git repo at dst, tagged."""
+    copy_working_tree(dst)
     init_repo(dst)
     commit_all(dst, f"template {tag}")
     git(dst, "tag", tag)
     return dst
+
+
+def template_at_commit(dst: Path, commit: str, tag: str = "v1") -> Path:
+    """This repository's template as it was at an earlier commit, in a new git repo at dst, tagged:
+    a released version whose projects a later version must update."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
+    dst.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dst, filter="data")
+    init_repo(dst)
+    commit_all(dst, f"template {tag} ({commit[:12]})")
+    git(dst, "tag", tag)
+    return dst
+
+
+def add_working_tree_version(template: Path, tag: str) -> None:
+    """The working tree as the next commit of a template repo, tagged."""
+    for path in template.iterdir():
+        if path.name != ".git":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    copy_working_tree(template)
+    commit_all(template, f"template {tag}")
+    git(template, "tag", tag)
 
 
 def regenerate_copier_yml(template: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,19 @@ import yaml
 from copier.errors import UserMessageError
 
 from rendering import ROOT, render_template, sections, unit_file, values_of
-from template_repo import ANSWERS_FILE, copy_template, make_v2, new_project, snapshot_template, update_project
+from template_repo import (
+    ANSWERS_FILE,
+    add_working_tree_version,
+    copy_template,
+    git,
+    make_v2,
+    new_project,
+    snapshot_template,
+    template_at_commit,
+    update_project,
+)
 
+COPIER = Path(sys.executable).parent / "copier"
 SCRIPTS_DIR = "rel/systemd/srv/foo-bar/bin"
 RUNTIME_UNIT = "foo-bar-runtime-environment.service"
 # Without the node's own ExecStartPre and script (distribution local; tests/test_distribution.py).
@@ -251,9 +264,18 @@ def copier_questions() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "copier.yml").read_text())
 
 
-def test_config_strategies_is_a_multiselect_asked_in_a_plain_copy() -> None:
+def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_lists_the_strategies() -> None:
+    """Not a multiselect: copier's stops with "Not a YAML list" on `--data 'config_strategies=a, b'`."""
     question = copier_questions()["config_strategies"]
-    assert (question["multiselect"], "ask" in question) == (True, False)
+    assert (question["type"], "multiselect" in question, "choices" in question, "ask" in question) == (
+        "yaml",
+        False,
+        False,
+        False,
+    )
+    first, syntax = question["help"].splitlines()[:2]
+    assert "any of: environment_file, s3_sync, ssm, cloud_init, credentials" in first
+    assert "e.g. environment_file, credentials" in syntax
 
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
@@ -276,3 +298,35 @@ def test_picked_strategies_and_credentials_survive_copier_update(tmp_path: Path)
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
     assert {name: answers[name] for name in PICKED} == PICKED
     assert values_of(unit_file(project), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
+
+
+def multiselect_commit() -> str:
+    """The newest commit whose copier.yml asked config_strategies as a multiselect (the versions before the typed list)."""
+    for commit in git(ROOT, "rev-list", "HEAD", "--", "copier.yml").split():
+        question = yaml.safe_load(git(ROOT, "show", f"{commit}:copier.yml")).get("config_strategies", {})
+        if question.get("multiselect"):
+            return commit
+    raise AssertionError("no commit asks config_strategies as a multiselect: this test needs the repository's git history")
+
+
+def test_an_answers_file_of_the_multiselect_version_is_read_by_copier_update(tmp_path: Path) -> None:
+    """A project made by the version that asked config_strategies with a multiselect holds a YAML list:
+    `copier update` to the typed list version reads it as the same strategies."""
+    template = template_at_commit(tmp_path / "template", multiselect_commit(), "v1")
+    add_working_tree_version(template, "v2")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project, PICKED)
+    assert yaml.safe_load((project / ANSWERS_FILE).read_text())["config_strategies"] == ["ssm", "credentials"]
+
+    command = [str(COPIER), "update", "--trust", "--defaults", "--vcs-ref", "v2", "-a", ANSWERS_FILE]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stderr
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    assert (answers["_commit"], answers["config_strategies"], answers["credentials"]) == (
+        "v2",
+        ["ssm", "credentials"],
+        ["db_password"],
+    )
+    assert values_of(unit_file(project), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
+    assert (project / SCRIPTS_DIR / "sync-config-ssm").is_file()

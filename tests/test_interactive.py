@@ -1,9 +1,9 @@
 """A new user's interactive `copier copy`, driven in a pseudo-terminal like a person would.
 
 Both walks give a wrong answer at each kind of question (text, number, YAML
-list, a choice the answers so far rule out, a multiselect, a follow-up
-question) and check it is refused at that question, with a message naming
-the option, and that the corrected answer is taken.
+list, a choice the answers so far rule out, a list of names typed with
+commas, a follow-up question) and check it is refused at that question, with
+a message naming the option, and that the corrected answer is taken.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import yaml
 from rendering import OUTPUT_DIR, unit_file, values_of, write_mix_exs
 from terminal import CLEAR_LINE, PROMPT, spawn_copy
 
-DOWN, SPACE, ENTER = "\x1b[B", " ", "\r"
+DOWN, ENTER = "\x1b[B", "\r"
 SETTLE = 0.2  # seconds
 QUESTION = re.compile(r"(?:\[[a-z ]+\] )?([a-z_]+): ")
 
@@ -94,9 +94,20 @@ PLAIN_STEPS = {
         Step('[["RELEASE_TMP=", ":runtim_dir"]]', refused="env_vars: refers to unknown option `:runtim_dir`"),
         Step("[PORT=4000]"),
     ],
-    # credentials needs systemd 247: with 239 answered it cannot be picked, and says why; cloud_init is picked instead.
+    # Typed as names with commas: a word that is no strategy is refused with the strategies there are;
+    # credentials needs systemd 247: with 239 answered it is refused, and says why; cloud_init is taken instead.
     "config_strategies": [
-        Step(keys=DOWN * 3 + SPACE, shows="credentials uses LoadCredential=, which needs systemd_version >= 247"),
+        Step(
+            "environment_file, vault",
+            shows="names separated by commas, e.g. environment_file, credentials",
+            refused="config_strategies: 'vault' is not a configuration strategy "
+            "(pick from environment_file, s3_sync, ssm, cloud_init, credentials)",
+        ),
+        Step(
+            "environment_file, credentials",
+            refused="config_strategies: credentials uses LoadCredential=, which needs systemd_version >= 247 (yours: 239)",
+        ),
+        Step("environment_file, cloud_init"),
     ],
 }
 
@@ -116,8 +127,9 @@ def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path
         "service_type": "notify",
     }
     assert answers["env_files"] == [["-", ":configuration_dir", "/environment"]]
-    assert answers["config_strategies"] == ["environment_file", "cloud_init"]
+    assert answers["config_strategies"] == "environment_file, cloud_init"  # as typed, read as the two names
     unit = unit_file(dst)
+    assert (dst / OUTPUT_DIR / "foo-bar-runtime-environment.service").is_file()  # cloud_init's oneshot
     assert values_of(unit, "WorkingDirectory") == ["/opt/foo-bar/current"]
     assert "-/etc/foo-bar/environment" in values_of(unit, "EnvironmentFile")
     assert "PORT=4000" in values_of(unit, "Environment")
@@ -134,7 +146,7 @@ def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path)
 ADVANCED_STEPS = {
     "dirs": [Step("[state]")],
     "systemd_version": [Step("252")],
-    "config_strategies": [Step(keys=DOWN * 4 + SPACE)],  # + credentials
+    "config_strategies": [Step("[environment_file, credentials]")],
     "credentials": [Step("[]", refused="the `credentials` option lists no names"), Step("[db_password]")],
     "advanced": [Step(keys="y", enter=False)],
     "service_name": [Step("foo bar", refused="service_name: must be a systemd unit name"), Step("shop")],

@@ -147,7 +147,9 @@ def test_every_prompt_shows_the_option_name(name):
     assert re.match(rf"(\[[a-z ]+\] )?{name}: ", copier_yml()[name]["help"])
 
 
-@pytest.mark.parametrize("name", sorted(n for n, o in OPTIONS.items() if o.kind in questions.SYNTAX and not o.choices))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, o in OPTIONS.items() if o.kind in questions.SYNTAX and not questions.is_single_choice(o))
+)
 def test_list_and_typed_prompts_show_their_syntax(name):
     assert "e.g." in copier_yml()[name]["help"].splitlines()[-1]
 

@@ -167,14 +167,19 @@ def test_a_state_dir_outside_var_lib_is_created_by_tmpfiles_and_is_what_the_app_
 COPIER = Path(sys.executable).parent / "copier"
 
 
-def copier_with_data_file(project: Path, text: str) -> subprocess.CompletedProcess[str]:
-    data_file = project.parent / "answers.yml"
-    data_file.write_text(text, encoding="utf-8")
+def copier_cli(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`copier copy --trust --defaults` of the working tree into project, with these options (--data, --data-file)."""
     settings = project.parent / "copier-settings.yml"
     settings.write_text("{}\n")
     env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "NO_COLOR": "1"}
-    args = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--data-file", str(data_file)]
+    args = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *options]
     return subprocess.run([*args, str(ROOT), "."], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+def copier_with_data_file(project: Path, text: str) -> subprocess.CompletedProcess[str]:
+    data_file = project.parent / "answers.yml"
+    data_file.write_text(text, encoding="utf-8")
+    return copier_cli(project, "--data-file", str(data_file))
 
 
 def test_readme_example_in_a_data_file_renders_through_the_cli(project: Path):
@@ -234,6 +239,62 @@ def test_unquoted_octal_in_a_data_file_is_refused_through_the_cli_without_traceb
     assert "umask: " in result.stderr and "quotes" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(project) == before
     assert not (project / OUTPUT_DIR).exists()
+
+
+# config_strategies given as text: copier's multiselect stopped with a traceback ("Not a YAML list").
+ENVIRONMENT_FILE = "-/etc/foo-bar/environment"
+DB_PASSWORD = "db_password:/etc/foo-bar/db_password"
+WITH_CREDENTIALS = ("credentials=[db_password]", "systemd_version=252")
+STRATEGIES_GIVEN = [
+    ("comma-list", ["config_strategies=environment_file, credentials", *WITH_CREDENTIALS], [ENVIRONMENT_FILE], [DB_PASSWORD]),
+    ("one-word", ["config_strategies=credentials", *WITH_CREDENTIALS], [], [DB_PASSWORD]),
+    ("docs-example", ["config_strategies=environment_file, ssm"], [ENVIRONMENT_FILE], []),  # docs/configuration.md
+    ("yaml-list", ["config_strategies=[environment_file]"], [ENVIRONMENT_FILE], []),
+    ("none", ["config_strategies=[]"], [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "env_files", "credentials"), [c[1:] for c in STRATEGIES_GIVEN], ids=[c[0] for c in STRATEGIES_GIVEN]
+)
+def test_config_strategies_given_with_data_as_text_render_through_the_cli(project: Path, data, env_files, credentials):
+    result = copier_cli(project, *(arg for item in data for arg in ("--data", item)))
+    assert result.returncode == 0, result.stderr
+    unit = unit_file(project)
+    assert [path for path in values_of(unit, "EnvironmentFile") if path == ENVIRONMENT_FILE] == env_files
+    assert values_of(unit, "LoadCredential") == credentials
+
+
+@pytest.mark.parametrize(
+    "strategies", ["[environment_file, credentials]", "environment_file, credentials", "\n  - environment_file\n  - credentials"]
+)
+def test_config_strategies_in_a_data_file_as_a_yaml_list_or_text_render_through_the_cli(project: Path, strategies: str):
+    result = copier_with_data_file(
+        project, f"config_strategies: {strategies}\ncredentials: [db_password]\nsystemd_version: 252\n"
+    )
+    assert result.returncode == 0, result.stderr
+    unit = unit_file(project)
+    assert (ENVIRONMENT_FILE in values_of(unit, "EnvironmentFile"), values_of(unit, "LoadCredential")) == (True, [DB_PASSWORD])
+
+
+STRATEGIES_ALLOWED = "(pick from environment_file, s3_sync, ssm, cloud_init, credentials)"
+
+
+@pytest.mark.parametrize(
+    ("how", "given"),
+    [
+        ("--data", "config_strategies=environment_file, vault"),
+        ("--data", "config_strategies=[vault]"),
+        ("--data-file", "config_strategies: environment_file, vault"),
+    ],
+)
+def test_a_word_that_is_no_strategy_is_refused_naming_the_option_and_the_strategies(project: Path, how: str, given: str):
+    before = snapshot(project)
+    result = copier_cli(project, "--data", given) if how == "--data" else copier_with_data_file(project, given + "\n")
+    assert result.returncode != 0
+    expected = f"config_strategies: 'vault' is not a configuration strategy {STRATEGIES_ALLOWED}"
+    assert expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert snapshot(project) == before
 
 
 # What a person types at each prompt, by the option name the prompt shows.

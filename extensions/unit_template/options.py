@@ -152,7 +152,7 @@ OPTIONS: dict[str, Option] = {
     "dirs": Option(
         "dirs",
         [],
-        help="Dirs systemd creates for the app, any of: runtime, configuration, state, cache, logs, tmp",
+        help=f"Dirs systemd creates for the app, any of: {', '.join(DIR_NAMES)}",
         basic=True,
     ),
     **{key: opt for name in DIR_NAMES for key, opt in _dir_options(name).items()},
@@ -225,7 +225,10 @@ OPTIONS: dict[str, Option] = {
         "strategies",
         ["environment_file"],
         CONFIG_STRATEGIES,
-        help="How the release gets its configuration and secrets (pick any; see docs/configuration.md)",
+        help=(
+            "How the release gets its configuration and secrets, any of: "
+            f"{', '.join(CONFIG_STRATEGIES)} (see docs/configuration.md)"
+        ),
         basic=True,
     ),
     "credentials": Option(

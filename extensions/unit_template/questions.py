@@ -81,6 +81,7 @@ SYNTAX = {
     "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
     "option_names": "a YAML list of option names, e.g. [exec_start_pre]",
     "dirs": "names separated by commas, e.g. state, logs (or a YAML list, [state, logs])",
+    "strategies": "names separated by commas, e.g. environment_file, credentials (or a YAML list; [] for none)",
     "listen_sockets": 'a YAML list of addresses, e.g. ["127.0.0.1:4000", "443"]',
 }
 # copier shows a YAML number default as "65535\n..." (the YAML document end): these
@@ -92,13 +93,20 @@ REFERENCE_NOTE = '":name" is the value of option name'
 def question_type(option: Option) -> str:
     """How copier reads a typed answer: bool, yaml or str (text, kept exactly as typed).
 
-    A list option is yaml: the text typed at the prompt or given with --data is read
-    as YAML once (`[a, b]`; `a, b` stays text, which normalise.py splits). A question
-    with choices is str: copier matches the typed text against them.
+    A list option is yaml, also one whose items are choices (config_strategies): the
+    text typed at the prompt or given with --data is read as YAML once (`[a, b]`;
+    `a, b` stays text, which normalise.py splits), and validate.py checks each item.
+    (copier's multiselect would stop with a traceback on `--data 'name=a, b'`.)
+    A single choice is str: copier matches the typed text against its choices.
     """
     if option.kind == "bool":
         return "bool"
-    return "yaml" if option.kind in LIST_KINDS and not option.choices else "str"
+    return "yaml" if option.kind in LIST_KINDS else "str"
+
+
+def is_single_choice(option: Option) -> bool:
+    """A question copier asks as a select list (a list option with choices is typed instead)."""
+    return bool(option.choices) and option.kind not in LIST_KINDS
 
 
 def copier_type(name: str, option: Option) -> str:
@@ -109,8 +117,6 @@ def copier_type(name: str, option: Option) -> str:
     not a boolean word: copier would stop with a traceback, or take `maybe` as true, so it
     stays text for the check to refuse."""
     base = question_type(option)
-    if option.choices and isinstance(option.default, list):
-        return base  # a multiselect: copier checks each choice
     if base in ("yaml", "bool"):
         return f"{{{{ answer_type({name!r}, {base!r}) }}}}"
     return f"{{{{ answer_type({name!r}) }}}}" if base == "str" else base
@@ -140,11 +146,9 @@ def help_text(name: str, option: Option) -> str:
     """What the prompt shows: the option's name (its --data key), its meaning, how to type it, the default."""
     group = f"[{GROUP_OF[name]}] " if name in GROUP_OF else ""
     lines = [f"{group}{name}: {option.help}"]
-    if option.kind in SYNTAX and not option.choices:
+    if option.kind in SYNTAX and not is_single_choice(option):
         note = f"; {REFERENCE_NOTE}" if ":" in SYNTAX[option.kind] else ""
         lines.append(f"  {SYNTAX[option.kind]}{note}")
-    if option.choices and isinstance(option.default, list):
-        lines.append("  space picks or drops, enter confirms")
     if option.question_default is None and "(empty:" not in option.help:
         if callable(option.default):
             lines[-1] += f" (empty: {{{{ default_of('{name}') }}}})"
@@ -168,12 +172,10 @@ def ask_condition(name: str, option: Option) -> str | bool | None:
 
 def question(name: str, option: Option) -> dict[str, Any]:
     entry: dict[str, Any] = {"type": copier_type(name, option), "help": help_text(name, option)}
-    if option.choices:
+    if is_single_choice(option):
         # Rendered by the extension: copier would refuse a bad --data choice
         # with a traceback; the last question refuses it cleanly instead.
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
-        if isinstance(option.default, list):
-            entry["multiselect"] = True
     entry["default"] = imported_default(name, option)
     ask = ask_condition(name, option)
     if ask is not False:

@@ -183,18 +183,6 @@ def _shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 20]}...({len(str(value))} characters)"
 
 
-def _strategies(value: Any) -> str:
-    allowed = ", ".join(CONFIG_STRATEGIES)
-    if not isinstance(value, list):
-        return f"must be a list drawn from {allowed}, not {value!r}"
-    for item in value:
-        if item not in CONFIG_STRATEGIES:
-            return f"{item!r} is not a configuration strategy (pick from {allowed})"
-    if len(set(value)) != len(value):
-        return f"names a strategy twice: {value!r}"
-    return ""
-
-
 def _credential_names(value: Any) -> str:
     if not isinstance(value, list):
         return f"must be a list of credential names such as [db_password], not {value!r}"
@@ -209,8 +197,9 @@ def _credential_names(value: Any) -> str:
     return ""
 
 
-def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member: str) -> Validator:
-    """A list whose items must all be in known(); ``not_a_member`` may name {allowed}."""
+def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member: str, twice: str = "") -> Validator:
+    """A list whose items must all be in known(); ``not_a_member`` may name {allowed};
+    with ``twice``, an item listed twice is refused with that message."""
 
     def check(value: Any) -> str:
         if not isinstance(value, list):
@@ -219,12 +208,22 @@ def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member
         for item in value:
             if item not in allowed:
                 return f"{item!r} " + not_a_member.format(allowed=", ".join(sorted(allowed)))
+        if twice and len(set(value)) != len(value):
+            return f"{twice}: {value!r}"
         return ""
 
     return check
 
 
-_dirs = _members(lambda: DIR_NAMES, f"must be a list drawn from {', '.join(DIR_NAMES)}", f"is not one of {', '.join(DIR_NAMES)}")
+_dirs = _members(
+    lambda: DIR_NAMES, f"must be a list drawn from {', '.join(DIR_NAMES)}", f"is not one of {', '.join(DIR_NAMES)}"
+)
+_strategies = _members(
+    lambda: CONFIG_STRATEGIES,
+    f"must be a list drawn from {', '.join(CONFIG_STRATEGIES)}",
+    f"is not a configuration strategy (pick from {', '.join(CONFIG_STRATEGIES)})",
+    twice="names a strategy twice",
+)
 _directive_names = _members(
     directive_names,
     "must be a list of hardening directives such as MemoryDenyWriteExecute",
