@@ -53,6 +53,7 @@ from unit_template.mix_systemd_import import (  # noqa: E402
     import_project,
     report,
 )
+from unit_template.normalise import NotAsMeant, normalise  # noqa: E402
 from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.packaging import package_view as _package_view  # noqa: E402
@@ -226,6 +227,19 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     if typed != "str":
         return typed
     return "yaml" if isinstance(_imported_for(context).answers.get(name), list) else "str"
+
+
+@pass_context
+def picked(context: Context, name: str, word: str) -> bool:
+    """Whether the answer to list question `name` so far holds `word`, read as the checks read it:
+    `a, b` is two names, null the option's default, and an answer that cannot be read holds nothing."""
+    try:
+        value = normalise(OPTIONS[name], context.get(name))
+    except NotAsMeant:
+        return False
+    if is_unset(value):
+        value = OPTIONS[name].default
+    return isinstance(value, list) and word in value
 
 
 @pass_context
@@ -473,6 +487,7 @@ class SystemdUnitExtension(Extension):
             elixir_term=elixir_term,
             check_option=check_option,
             answer_type=answer_type,
+            picked=picked,
             choices_for=choices_for,
             default_of=default_of,
         )

@@ -140,9 +140,7 @@ def test_ssm_renders_its_script(rendered) -> None:
 
 
 def test_cloud_init_runs_its_script_in_the_runtime_environment_unit(rendered) -> None:
-    assert values_of(service(rendered, "cloud_init", RUNTIME_UNIT), "ExecStart") == [
-        "/srv/foo-bar/bin/cloud-init-environment"
-    ]
+    assert values_of(service(rendered, "cloud_init", RUNTIME_UNIT), "ExecStart") == ["/srv/foo-bar/bin/cloud-init-environment"]
 
 
 def test_cloud_init_unit_is_ordered_after_cloud_config_target_not_cloud_init_target(rendered) -> None:
@@ -268,7 +266,7 @@ def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_list
     """Not a multiselect: copier's stops with "Not a YAML list" on `--data 'config_strategies=a, b'`."""
     question = copier_questions()["config_strategies"]
     assert (question["type"], "multiselect" in question, "choices" in question, "ask" in question) == (
-        "yaml",
+        "{{ answer_type('config_strategies', 'yaml') }}",
         False,
         False,
         False,
@@ -279,7 +277,7 @@ def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_list
 
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
-    assert copier_questions()["credentials"]["ask"] == "{{ 'credentials' in config_strategies }}"
+    assert copier_questions()["credentials"]["ask"] == "{{ picked('config_strategies', 'credentials') }}"
 
 
 # --- copier update -----------------------------------------------------------------------------

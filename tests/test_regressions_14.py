@@ -218,6 +218,23 @@ def test_data_that_is_not_a_boolean_word_for_a_yes_no_option_is_refused(project:
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("config_strategies: null\n", "EnvironmentFile", ["-/etc/foo-bar/environment"]),
+        ("config_strategies: environment_file, credentials\ncredentials: [db]\n", "LoadCredential", ["db:/etc/foo-bar/db"]),
+        ("advanced: true\ndirs: ~\n", "User", ["foo-bar"]),
+    ],
+)
+def test_a_null_or_text_list_answer_asks_the_questions_that_depend_on_it_as_the_checks_read_it(
+    project: Path, text: str, key: str, expected: list[str]
+):
+    """The questions' conditions tested `'credentials' in config_strategies`: a TypeError for null."""
+    result = copier_with_data_file(project, text)
+    assert result.returncode == 0, result.stderr
+    assert values_of(unit_file(project), key)[: len(expected)] == expected
+
+
 def test_data_with_a_yaml_tag_character_for_a_command_list_is_the_command_as_given(project: Path):
     """`!` starts a YAML tag: copier stopped with "could not determine a constructor"."""
     result = copier_with_data(project, "exec_start_pre=!/bin/true")

@@ -73,7 +73,7 @@ DISTRIBUTION_OPTIONS: dict[str, Option] = {
             "or release (the release's own: epmd and the build cookie on every interface)"
         ),
         basic=True,
-        question_default="{{ 'release' if 'cloud_init' in config_strategies else 'local' }}",
+        question_default="{{ 'release' if picked('config_strategies', 'cloud_init') else 'local' }}",
     ),
     "node_name": Option(
         "node_name",

@@ -91,7 +91,7 @@ def _dir_options(name: str) -> dict[str, Option]:
             "relpath",
             lambda r: r["service_name"],
             help=f"Name of the {name} dir ({what}) under {DIR_BASES[name]}",
-            ask=f"{{{{ advanced and '{name}' in dirs }}}}",
+            ask=f"{{{{ advanced and picked('dirs', '{name}') }}}}",
         ),
         f"{name}_directory_base": Option("abspath", DIR_BASES[name], help=f"Base of the {name} dir"),
         f"{name}_directory_mode": Option("mode", "750", help=f"Octal mode of the {name} dir"),
@@ -236,7 +236,7 @@ OPTIONS: dict[str, Option] = {
         [],
         help="Secret files in the configuration dir handed to the app by LoadCredential=",
         basic=True,
-        ask="{{ 'credentials' in config_strategies }}",
+        ask="{{ picked('config_strategies', 'credentials') }}",
     ),
     "scripts_output_dir": Option(
         "relpath",
