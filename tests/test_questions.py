@@ -11,6 +11,7 @@ import jinja2
 import pexpect
 import pytest
 import yaml
+from systemd_unit import picked
 
 from rendering import ROOT, unit_file, values_of, write_mix_exs
 from template_repo import snapshot_template
@@ -66,6 +67,7 @@ def asked(answers: dict) -> list[str]:
     for a project whose mix_systemd settings (if any) were all imported."""
     environment = jinja2.Environment()
     environment.globals["import_problem"] = lambda name: ""
+    environment.globals["picked"] = picked
     names = []
     for name, q in user_questions().items():
         condition = q.get("ask", True)
@@ -138,6 +140,7 @@ def test_every_other_question_is_only_asked_on_the_advanced_path_or_when_its_imp
 def test_a_question_whose_import_failed_is_asked_on_the_plain_path():
     environment = jinja2.Environment()
     environment.globals["import_problem"] = lambda name: "NOT IMPORTED" if name == "restart_sec" else ""
+    environment.globals["picked"] = picked
     condition = user_questions()["restart_sec"]["ask"]
     assert environment.from_string(condition).render({**PLAIN, "advanced": False}).strip() == "True"
 
