@@ -57,8 +57,8 @@ from unit_template.mix_systemd_import import (  # noqa: E402
 from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.packaging import package_view as _package_view  # noqa: E402
-from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
-from unit_template.questions import ask_condition, question_order, question_type  # noqa: E402
+from unit_template.prompt_checks import refusal, refused_defaults, refused_message  # noqa: E402
+from unit_template.questions import ask_condition, asked_on_problem, question_order, question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
 from unit_template.validate import check, check_all, rendered_path_errors  # noqa: E402
@@ -204,8 +204,17 @@ def answer_type(context: Context, name: str) -> str:
 
 @pass_context
 def import_problem(context: Context, name: str) -> str:
-    """What the import could not take for this option: shown in its question's help, and asks it."""
-    return at_question(_imported_for(context), name)
+    """What the import could not take for this option, or its computed default that is refused:
+    shown in its question's help, and asks it on every path."""
+    return at_question(_imported_for(context), name) or default_problem(_answers(context), name)
+
+
+def default_problem(answers: Mapping[str, Any], name: str) -> str:
+    """A question's computed default the answers so far make wrong: its help says so."""
+    if not isinstance(answers.get("app_name"), str) or name not in OPTIONS or is_unset(answers.get("app_name")):
+        return ""
+    error = refused_defaults(answers).get(name, "")
+    return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
 
 
 @pass_context
@@ -297,10 +306,11 @@ def _ask_template(environment: Environment, source: str) -> Template:
 
 
 def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
-    """The questions after `name` that will (or, with answers still to come, may) be asked.
+    """The questions after `name` that the user is going to be asked.
 
     Their conditions see the answers so far, the defaults of the rest, and
-    `advanced` as true until it is answered.
+    `advanced` as false until it is answered; a question whose computed default
+    is refused is asked on every path (import_problem).
     """
     if name not in _QUESTION_ORDER:
         return set()
@@ -309,11 +319,14 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     except (OptionError, KeyError, TypeError, AttributeError, ValueError):
         values = dict(answers)
     values.update({key: value for key, value in answers.items() if not is_unset(value)})
-    values["advanced"] = context.get("advanced", True)
+    values["advanced"] = context.get("advanced", False) is True
+    refused = refused_defaults(answers)
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()
     for question in later:
-        if question != "advanced" and question not in data and _may_ask(context.environment, question, values):
+        if question == "advanced" or question in data:
+            continue
+        if (question in refused and asked_on_problem(OPTIONS[question])) or _may_ask(context.environment, question, values):
             asked.add(question)
     return asked
 

@@ -62,7 +62,7 @@ def _text_check(rule: Callable[[str], str], what: str) -> Validator:
         if not isinstance(value, str):
             return f"must be {what}, not {value!r}"
         error = rule(value)
-        return f"{error}, not {value!r}" if error else ""
+        return f"{error}, not {_shown(value)}" if error else ""
 
     return check
 
@@ -328,7 +328,8 @@ def check_all(answers: Mapping[str, Any]) -> list[str]:
     return [error for name in OPTIONS for error in [check(name, answers.get(name))] if error]
 
 
-def _default_error(name: str, value: Any) -> str:
+def default_reason(name: str, value: Any) -> str:
+    """What is wrong with a computed default, as a value of option `name`, "" if nothing."""
     try:
         value = normalise(OPTIONS[name], value)
     except NotAsMeant as problem:
@@ -352,7 +353,7 @@ def derived_errors(values: Mapping[str, Any], answers: Mapping[str, Any]) -> lis
 
 def default_error(name: str, default: Any) -> str:
     """An option left empty: the default it stands for, checked as if typed, with where it came from."""
-    error = _default_error(name, default)
+    error = default_reason(name, default)
     if not error:
         return ""
     return (
