@@ -157,9 +157,9 @@ def data_file_text(answers: Mapping[str, Any]) -> str:
     return header + yaml.safe_dump(given_answers(answers), sort_keys=False, allow_unicode=True, width=1000)
 
 
-def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None) -> str:
+def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None, title: str = "Invalid answers:") -> str:
     """The final check's message: what is wrong, and the answers given as a ready --data-file."""
-    lines = ["Invalid answers:", *(f"  {error}" for error in errors), "Nothing was written."]
+    lines = [title, *(f"  {error}" for error in errors), "Nothing was written."]
     text = data_file_text(answers)
     if project is not None:
         path = data_file_path(project)

@@ -439,25 +439,3 @@ def directory_errors(values: Mapping[str, Any], managed: Collection[str]) -> lis
                 f"leave {name}_dir empty, or set {name}_directory to the path below {base}"
             )
     return errors
-
-
-def rendered_files(view: Mapping[str, Any]) -> list[str]:
-    """The longest path of each directory the template writes into, relative to the project."""
-    files = [f"{view['output_dir']}/{view['service_name']}{unit_suffix(view)}"]
-    files.append(f"{view['template_dir']}/runtime-environment.service.eex")
-    files.append(f"{view['scripts_output_dir']}/cloud-init-environment")
-    files += [f"{view[key]}/{view['ext_name']}.conf" for key in ("sysusers_dir", "tmpfiles_dir") if key in view]
-    return files
-
-
-def rendered_path_errors(view: Mapping[str, Any], project: str) -> list[str]:
-    """Every file the copy would write fits the kernel's limits under the project directory,
-    so that no write can fail half-way through the copy."""
-    for path in rendered_files(view):
-        full = f"{project.rstrip('/')}/{path}"
-        if len(full.encode("utf-8", "surrogatepass")) >= syntax.PATH_MAX:
-            return [
-                f"output_dir: the copy would write {_shown(full)}, longer than the {syntax.PATH_MAX - 1} bytes "
-                "a path may have: shorten output_dir, template_dir, service_name or the project's path"
-            ]
-    return []
