@@ -93,24 +93,25 @@ def _first_existing(directory: Path) -> Path:
 def file_error(project: Path, target: Target, overwrite: bool, interactive: bool, answers_file: str) -> str:
     """What stops copier from writing this file, "" if nothing."""
     file = project / target.path
-    parent = _first_existing(file.parent)
     if not os.path.lexists(file):
+        parent = _first_existing(file.parent)
         if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
             return f"{target.path} would be created in {parent}, which is not writable"
         return ""
-    if file.is_dir():
+    link = file.is_symlink()  # copier compares and replaces the link itself, not what it points to
+    if not link and file.is_dir():
         return f"{target.path} is a file the copy writes, but it is a directory in the project"
-    if not os.access(file, os.R_OK | os.W_OK):
+    if not link and not os.access(file, os.R_OK | os.W_OK):
         return f"{target.path} would be overwritten, but it is not readable and writable"
-    if target.content is None or target.path == answers_file or overwrite:
+    if target.content is None or target.path == answers_file or overwrite or interactive:
+        return ""  # copier overwrites the answers file, or asks in the terminal
+    same = not link and file.read_bytes() == target.content and bool(file.stat().st_mode & 0o111) == target.executable
+    if same:
         return ""
-    same = file.read_bytes() == target.content and bool(file.stat().st_mode & 0o111) == target.executable
-    if not same and not interactive:
-        return (
-            f"{target.path} exists with other content, and copier would stop to ask whether to overwrite it, "
-            "with no terminal to ask in (--overwrite replaces it; git shows what changed)"
-        )
-    return ""
+    return (
+        f"{target.path} exists with other content, and copier would stop to ask whether to overwrite it, "
+        "with no terminal to ask in (--overwrite replaces it; git shows what changed)"
+    )
 
 
 def preflight_errors(
