@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import sys
 import tempfile
 import weakref
@@ -57,11 +58,12 @@ from unit_template.normalise import NotAsMeant, normalise  # noqa: E402
 from unit_template.option import is_unset  # noqa: E402
 from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.packaging import package_view as _package_view  # noqa: E402
-from unit_template.prompt_checks import refusal, refused_message  # noqa: E402
-from unit_template.questions import ask_condition, question_order, question_type  # noqa: E402
+from unit_template.preflight import Target, preflight_errors  # noqa: E402
+from unit_template.prompt_checks import refusal, refused_defaults, refused_message  # noqa: E402
+from unit_template.questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type  # noqa: E402
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
-from unit_template.validate import check, check_all, rendered_path_errors  # noqa: E402
+from unit_template.validate import check, check_all  # noqa: E402
 
 if _FOREIGN:
     # Our modules stay referenced by the names imported above.
@@ -69,6 +71,10 @@ if _FOREIGN:
     for _name in _package_modules():
         del sys.modules[_name]
     sys.modules.update(_FOREIGN)
+
+
+_SUBDIRECTORY = str(SETTINGS["_subdirectory"])
+_SUFFIX = str(SETTINGS["_templates_suffix"])
 
 
 def _answers(context: Context) -> dict[str, Any]:
@@ -244,8 +250,17 @@ def picked(context: Context, name: str, word: str) -> bool:
 
 @pass_context
 def import_problem(context: Context, name: str) -> str:
-    """What the import could not take for this option: shown in its question's help, and asks it."""
-    return at_question(_imported_for(context), name)
+    """What the import could not take for this option, or its computed default that is refused:
+    shown in its question's help, and asks it on every path."""
+    return at_question(_imported_for(context), name) or default_problem(_answers(context), name)
+
+
+def default_problem(answers: Mapping[str, Any], name: str) -> str:
+    """A question's computed default the answers so far make wrong: its help says so."""
+    if not isinstance(answers.get("app_name"), str) or name not in OPTIONS or is_unset(answers.get("app_name")):
+        return ""
+    error = refused_defaults(answers).get(name, "")
+    return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
 
 
 @pass_context
@@ -258,12 +273,60 @@ def validate_all(context: Context) -> str:
             raise UserMessageError(message)
     answers = _answers(context)
     view, errors = _view(answers)
+    title = "Invalid answers:"
     if view is not None and isinstance(conf, Mapping):
-        # Every file the copy writes must fit PATH_MAX under the project.
-        errors = rendered_path_errors(view, str(conf["dst_path"]))
+        # Every file rendered now, and checked against the project: no write can fail half-way.
+        targets, errors = _copy_targets(context, view)
+        errors = errors or _preflight_errors(context, conf, view, targets)
+        title = "The copy cannot write its files:"
     if view is None or errors:
-        raise UserMessageError(refused_message(errors, answers, _project(context)))
+        raise UserMessageError(refused_message(errors, answers, _project(context), title))
     return "ok"
+
+
+def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[Target], list[str]]:
+    """Every file this copy writes, its path and content rendered as copier will render them."""
+    conf = context["_copier_conf"]
+    root = Path(str(conf["src_path"]))
+    source_root = root / _SUBDIRECTORY
+    answers_file = str(conf["answers_file"])
+    variables = {**context.get_all(), "unit_stem": view["service_name"]}
+    environment = context.environment
+    targets, errors = [], []
+    for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
+        parts = [environment.from_string(part).render(variables) for part in source.relative_to(source_root).parts]
+        parts[-1] = parts[-1].removesuffix(_SUFFIX)
+        if not all(parts):
+            continue
+        path = answers_file if answers_file in parts else posixpath.normpath(posixpath.join(*parts))
+        executable = bool(source.stat().st_mode & 0o111)
+        if path == answers_file:
+            targets.append(Target(path, None, executable))  # _copier_answers: known only once all is asked
+            continue
+        try:
+            content = environment.get_template(source.relative_to(root).as_posix()).render(variables)
+        except UserMessageError:
+            raise
+        except Exception as error:  # a template bug: refused before any write, not half-way
+            errors.append(f"{path}: rendering it failed ({type(error).__name__}: {error})")
+            continue
+        targets.append(Target(path, content.encode(), executable))
+    try:
+        install_plan(view, _previous(context))  # what the closing message, printed after the writes, is made of
+    except Exception as error:
+        errors.append(f"the closing message cannot be made ({type(error).__name__}: {error})")
+    return targets, errors
+
+
+def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any], targets: list[Target]) -> list[str]:
+    return preflight_errors(
+        Path(str(conf["dst_path"])).absolute(),
+        targets,
+        view,
+        str(conf["answers_file"]),
+        overwrite=bool(conf["overwrite"]),
+        interactive=sys.stdin.isatty(),
+    )
 
 
 @pass_context
@@ -337,10 +400,11 @@ def _ask_template(environment: Environment, source: str) -> Template:
 
 
 def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
-    """The questions after `name` that will (or, with answers still to come, may) be asked.
+    """The questions after `name` that the user is going to be asked.
 
     Their conditions see the answers so far, the defaults of the rest, and
-    `advanced` as true until it is answered.
+    `advanced` as false until it is answered; a question whose computed default
+    is refused is asked on every path (import_problem).
     """
     if name not in _QUESTION_ORDER:
         return set()
@@ -349,11 +413,14 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     except (OptionError, KeyError, TypeError, AttributeError, ValueError):
         values = dict(answers)
     values.update({key: value for key, value in answers.items() if not is_unset(value)})
-    values["advanced"] = context.get("advanced", True)
+    values["advanced"] = context.get("advanced", False) is True
+    refused = refused_defaults(answers)
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()
     for question in later:
-        if question != "advanced" and question not in data and _may_ask(context.environment, question, values):
+        if question == "advanced" or question in data:
+            continue
+        if (question in refused and asked_on_problem(OPTIONS[question])) or _may_ask(context.environment, question, values):
             asked.add(question)
     return asked
 

@@ -10,6 +10,7 @@ name and left to the prompt.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,8 @@ def with_mix_project(result: Imported, mix: MixProject) -> Imported:
 
 
 def customised_templates(project: Path, template_dir: str) -> list[str]:
-    return [f"{template_dir}/{name}" for name in EEX_TEMPLATES if (project / template_dir / name).is_file()]
+    # os.path.isfile: a path too long to look at is no template (the copy refuses it before writing).
+    return [f"{template_dir}/{name}" for name in EEX_TEMPLATES if os.path.isfile(project / template_dir / name)]
 
 
 def import_project(project: Path, mix_env: str = "prod") -> Imported:

@@ -4,9 +4,18 @@ At a question, the answer is checked on its own (validate.check) and then
 with the answers so far and the defaults of the rest, as the whole set is
 (units.unit_view: references, paths after expansion, version gates,
 strategies). A whole-set error is refused at this question unless a question
-still to come can settle it (the message names that option), or it does not
-come from this answer (the same error without it, and it names another
-option). So an error is refused as soon as every answer it depends on is in.
+the user is still going to be asked can settle it (the message names that
+option), or it does not come from this answer (the same error without it, and
+it names another option). So an error is refused as soon as every answer it
+depends on is in. "Going to be asked": the question's condition holds for the
+answers so far, `advanced` counting as no until it is answered; and a question
+whose computed default is refused (``refused_defaults``) is asked on every path.
+
+A computed default this answer makes wrong (ext_name `my.app` gives app_user
+`my.app`) is refused here, naming both (``from_this_answer``), even when the
+derived option's question comes later: that prompt would offer the wrong value.
+Only app_name is not refused for what is computed from it (it must be the app of
+mix.exs): the derived option's question is asked instead, showing why.
 
 When the final check refuses anyway (answers given with --data, or an error
 only the whole set shows), the answers given are written as a ready
@@ -24,10 +33,11 @@ import yaml
 
 from .option import is_unset
 from .options import OPTIONS
-from .resolve import OptionError, resolve
+from .resolve import OptionError, resolve, resolve_defaults
 from .strategies import strategy_errors
 from .units import unit_view
-from .validate import check, check_all
+from .validate import _shown as shown
+from .validate import check, check_all, default_error, default_reason
 
 
 def whole_set_errors(answers: Mapping[str, Any]) -> list[str]:
@@ -59,6 +69,45 @@ def mentions(message: str, names: Collection[str]) -> bool:
     return False
 
 
+def _values(answers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Every option's value before expansion, or None while the answers cannot be resolved."""
+    try:
+        return resolve_defaults(answers)
+    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
+        return None
+
+
+def refused_defaults(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Each option left unanswered whose computed default is wrong, with why (validate.default_error)."""
+    values = _values(answers)
+    if values is None:
+        return {}
+    refused = {}
+    for name, option in OPTIONS.items():
+        answer = answers.get(name)
+        if callable(option.default) and is_unset(answer) and not (answer == "" and option.empty_is_value):
+            error = default_error(name, values[name])
+            if error:
+                refused[name] = error
+    return refused
+
+
+def from_this_answer(name: str, value: Any, error: str, answers: Mapping[str, Any]) -> str | None:
+    """A refused computed default of another option that this answer makes, told at this answer, or None."""
+    about = error.partition(": ")[0]
+    if about == name or about not in OPTIONS:
+        return None
+    values = _values({**answers, name: value})
+    if values is None or refused_defaults({**answers, name: value}).get(about) != error:
+        return None
+    if refused_defaults({**answers, name: None}).get(about) == error:
+        return None  # the same wrong default without this answer: not its doing
+    return (
+        f"{name}: {shown(value)} gives {about} {shown(values[about])}, but {about} {default_reason(about, values[about])}: "
+        f"change {name}, or give {about} its own value (--data {about}=...)"
+    )
+
+
 def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Collection[str]) -> str:
     """Why the answer `value` to question `name` is refused now, or "".
 
@@ -66,6 +115,8 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Coll
     apply); ``still_asked`` the questions that will be asked after this one.
     An error is refused here when no question still to come can settle it and
     it comes from this answer (it is not there without it, or it names this option).
+    A computed default this answer makes wrong is refused here, naming both,
+    unless this is app_name (see the module's docstring).
     """
     error = check(name, value)
     if error or (name != "app_name" and is_unset(answers.get("app_name"))):
@@ -75,9 +126,13 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Coll
         return ""
     without = whole_set_errors({**answers, name: None})
     for error in with_value:
+        caused = error not in without
+        derived = from_this_answer(name, value, error, answers) if name != "app_name" else None
+        if derived:
+            return derived
         if mentions(error, still_asked):
             continue
-        if error not in without or mentions(error, {name}) or error.startswith(f"{name}: "):
+        if caused or mentions(error, {name}) or error.startswith(f"{name}: "):
             return error
     return ""
 
@@ -102,9 +157,9 @@ def data_file_text(answers: Mapping[str, Any]) -> str:
     return header + yaml.safe_dump(given_answers(answers), sort_keys=False, allow_unicode=True, width=1000)
 
 
-def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None) -> str:
+def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None, title: str = "Invalid answers:") -> str:
     """The final check's message: what is wrong, and the answers given as a ready --data-file."""
-    lines = ["Invalid answers:", *(f"  {error}" for error in errors), "Nothing was written."]
+    lines = [title, *(f"  {error}" for error in errors), "Nothing was written."]
     text = data_file_text(answers)
     if project is not None:
         path = data_file_path(project)

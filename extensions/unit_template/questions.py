@@ -159,13 +159,18 @@ def help_text(name: str, option: Option) -> str:
     return "\n".join(lines)
 
 
+def asked_on_problem(option: Option) -> bool:
+    """Whether the question is asked on every path when import_problem() has something to say."""
+    return not option.ask and not option.basic
+
+
 def ask_condition(name: str, option: Option) -> str | bool | None:
     """copier's `ask:` for an option: None (always asked), a Jinja condition, or False (only --data)."""
     if option.ask:
         return option.ask
     if option.basic:
         return None
-    # Also asked when the import could not take the project's value for it.
+    # Also asked when the import could not take the project's value for it, or its computed default is refused.
     problem = f"import_problem('{name}') != ''"
     return f"{{{{ advanced or {problem} }}}}" if name in GROUP_OF else f"{{{{ {problem} }}}}"
 

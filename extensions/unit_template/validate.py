@@ -63,7 +63,7 @@ def _text_check(rule: Callable[[str], str], what: str) -> Validator:
         if not isinstance(value, str):
             return f"must be {what}, not {value!r}"
         error = rule(value)
-        return f"{error}, not {value!r}" if error else ""
+        return f"{error}, not {_shown(value)}" if error else ""
 
     return check
 
@@ -324,7 +324,8 @@ def check_all(answers: Mapping[str, Any]) -> list[str]:
     return [error for name in OPTIONS for error in [check(name, answers.get(name))] if error]
 
 
-def _default_error(name: str, value: Any) -> str:
+def default_reason(name: str, value: Any) -> str:
+    """What is wrong with a computed default, as a value of option `name`, "" if nothing."""
     try:
         value = normalise(OPTIONS[name], value)
     except NotAsMeant as problem:
@@ -348,7 +349,7 @@ def derived_errors(values: Mapping[str, Any], answers: Mapping[str, Any]) -> lis
 
 def default_error(name: str, default: Any) -> str:
     """An option left empty: the default it stands for, checked as if typed, with where it came from."""
-    error = _default_error(name, default)
+    error = default_reason(name, default)
     if not error:
         return ""
     return (
@@ -431,25 +432,3 @@ def system_dir_errors(values: Mapping[str, Any], names: Collection[str]) -> list
         for name in names
         if values[name] in SYSTEM_DIRS
     ]
-
-
-def rendered_files(view: Mapping[str, Any]) -> list[str]:
-    """The longest path of each directory the template writes into, relative to the project."""
-    files = [f"{view['output_dir']}/{view['service_name']}{unit_suffix(view)}"]
-    files.append(f"{view['template_dir']}/runtime-environment.service.eex")
-    files.append(f"{view['scripts_output_dir']}/cloud-init-environment")
-    files += [f"{view[key]}/{view['ext_name']}.conf" for key in ("sysusers_dir", "tmpfiles_dir") if key in view]
-    return files
-
-
-def rendered_path_errors(view: Mapping[str, Any], project: str) -> list[str]:
-    """Every file the copy would write fits the kernel's limits under the project directory,
-    so that no write can fail half-way through the copy."""
-    for path in rendered_files(view):
-        full = f"{project.rstrip('/')}/{path}"
-        if len(full.encode("utf-8", "surrogatepass")) >= syntax.PATH_MAX:
-            return [
-                f"output_dir: the copy would write {_shown(full)}, longer than the {syntax.PATH_MAX - 1} bytes "
-                "a path may have: shorten output_dir, template_dir, service_name or the project's path"
-            ]
-    return []
