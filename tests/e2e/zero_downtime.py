@@ -57,6 +57,7 @@ class Figures:
     downtime: float
     pids: list[str]
     versions: list[str]
+    errors: list[str]  # what each refused request ended in, with when (seconds into the loop)
 
     def record(self, kind: str, what: str) -> None:
         record(f"{kind}: requests", what, self.requests, "requests")
@@ -83,6 +84,7 @@ def figures(results: list[list[Any]]) -> Figures:
         downtime=max(gaps, default=0.0),
         pids=pids,
         versions=versions,
+        errors=[f"{row[3]} at {row[0] - results[0][0]:.2f} s" for row in results if row[2] is None],
     )
 
 

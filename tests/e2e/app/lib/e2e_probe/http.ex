@@ -23,11 +23,26 @@ defmodule E2eProbe.Http do
     end
   end
 
+  # A worker accepts the next connection itself, so it owns it from the start: a stop
+  # between an accept and a handover could close a connection unanswered.
   defp accept(listener) do
-    {:ok, client} = :gen_tcp.accept(listener)
-    pid = spawn(fn -> serve(client) end)
-    :ok = :gen_tcp.controlling_process(client, pid)
-    accept(listener)
+    parent = self()
+
+    {pid, ref} =
+      spawn_monitor(fn ->
+        {:ok, client} = :gen_tcp.accept(listener)
+        send(parent, {:accepted, self()})
+        serve(client)
+      end)
+
+    receive do
+      {:accepted, ^pid} ->
+        Process.demonitor(ref, [:flush])
+        accept(listener)
+
+      {:DOWN, ^ref, :process, ^pid, reason} ->
+        exit({:accept_failed, reason})
+    end
   end
 
   defp serve(client) do
