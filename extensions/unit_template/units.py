@@ -107,10 +107,15 @@ def automatic_environment(values: Mapping[str, Any], dirs: list[str], user_vars:
     return lines
 
 
+def has_directive(values: Mapping[str, Any], name: str) -> bool:
+    """Whether this systemd version has a *Directory= for the dir `name`."""
+    return name in DIRECTIVE and values["systemd_version"] >= DIRECTORY_SINCE[name]
+
+
 def managed_directory(values: Mapping[str, Any], name: str) -> str | None:
     """The *Directory= value that makes systemd create <name>_dir (its path below systemd's base
     for it), or None: no such directive, too old a systemd, or a path outside that base."""
-    if name not in DIRECTIVE or values["systemd_version"] < DIRECTORY_SINCE[name]:
+    if not has_directive(values, name):
         return None
     path, base = values[f"{name}_dir"], DIR_BASES[name] + "/"
     return path.removeprefix(base) if path.startswith(base) else None
@@ -139,7 +144,7 @@ def directory_notes(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
     """For the closing message: dirs the app is told a path of that *Directory= would not create as answered."""
     notes = []
     for name in dirs:
-        if name not in DIRECTIVE or values["systemd_version"] < DIRECTORY_SINCE[name]:
+        if not has_directive(values, name):
             continue
         path, directory = values[f"{name}_dir"], managed_directory(values, name)
         if directory is None:

@@ -49,11 +49,9 @@ def _exec_prefix(prefix: str) -> Callable[[Resolved], bool]:
         for name, option in OPTIONS.items():
             value = r[name] if option.kind in EXEC_KINDS else None
             for command in value if isinstance(value, list) else [value]:
-                first = str(command or "").lstrip()
-                while first and first[0] in EXEC_PREFIXES:
-                    if first[0] == prefix:
-                        return True
-                    first = first[1:]
+                text = str(command or "").lstrip()
+                if prefix in text[: len(text) - len(text.lstrip(EXEC_PREFIXES))]:
+                    return True
         return False
 
     return needs
