@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import importlib.util
 import json
 import posixpath
 import sys
@@ -13,6 +16,9 @@ from types import ModuleType
 from typing import Any
 
 import yaml
+from copier import run_copy
+from copier._main import _operation  # copy or update, for the import's refusals
+from copier.errors import UserMessageError
 from jinja2 import Environment, Template, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
@@ -20,72 +26,40 @@ from jinja2.runtime import Context
 _HERE = Path(__file__).resolve().parent
 
 
-def _package_modules() -> list[str]:
-    return [name for name in sys.modules if name == "unit_template" or name.startswith("unit_template.")]
+def _load_package() -> ModuleType:
+    """This template version's unit_template package, under a name unique to its path.
+
+    copier runs every template version of an update in one process: loaded as
+    plain `unit_template`, one version's modules would stand in for the other's.
+    """
+    directory = _HERE / "unit_template"
+    name = "unit_template_" + hashlib.sha256(str(directory).encode()).hexdigest()[:16]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, directory / "__init__.py", submodule_search_locations=[str(directory)]
+        )
+        assert spec is not None and spec.loader is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[name] = package  # the relative imports inside the package find it here
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{name}.entry")
 
 
-def _set_aside_foreign_package() -> dict[str, ModuleType]:
-    """copier runs every template version of an update in one process: v1's
-    `unit_template` must not stand in for this version's. Set a copy imported
-    from elsewhere aside (returned, to restore after our imports)."""
-    loaded = sys.modules.get("unit_template")
-    if loaded is None or Path(loaded.__file__ or "").resolve().parent.parent == _HERE:
-        return {}
-    return {name: sys.modules.pop(name) for name in _package_modules()}
+api = _load_package()
 
-
-_FOREIGN = _set_aside_foreign_package()
-sys.path.insert(0, str(_HERE))
-
-from copier import run_copy  # noqa: E402
-from copier._main import _operation  # noqa: E402  (copy or update, for the import's refusals)
-from copier.errors import UserMessageError  # noqa: E402
-
-from unit_template.bindings import eex_constants, elixir_term, export_bindings  # noqa: E402
-from unit_template.carry_edits import carried, committed_answers, rendered_path, user_answers  # noqa: E402
-from unit_template.install import install_plan, script_view  # noqa: E402
-from unit_template.messages import after_copy, after_update, previous_view  # noqa: E402
-from unit_template.mix_project import app_name_in  # noqa: E402
-from unit_template.mix_systemd_import import (  # noqa: E402
-    Imported,
-    at_question,
-    blocking,
-    default_text,
-    import_project,
-    report,
-)
-from unit_template.normalise import NotAsMeant, normalise  # noqa: E402
-from unit_template.option import is_unset  # noqa: E402
-from unit_template.options import OPTIONS  # noqa: E402
-from unit_template.packaging import package_view as _package_view  # noqa: E402
-from unit_template.preflight import Target, preflight_errors  # noqa: E402
-from unit_template.prompt_checks import refusal, refused_defaults, refused_message  # noqa: E402
-from unit_template.questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type  # noqa: E402
-from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
-from unit_template.units import unit_view  # noqa: E402
-from unit_template.validate import check, check_all  # noqa: E402
-
-if _FOREIGN:
-    # Our modules stay referenced by the names imported above.
-    sys.path.remove(str(_HERE))
-    for _name in _package_modules():
-        del sys.modules[_name]
-    sys.modules.update(_FOREIGN)
-
-
-_SUBDIRECTORY = str(SETTINGS["_subdirectory"])
-_SUFFIX = str(SETTINGS["_templates_suffix"])
+_SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
+_SUFFIX = str(api.SETTINGS["_templates_suffix"])
 
 
 def _answers(context: Context) -> dict[str, Any]:
-    return {name: context.get(name) for name in OPTIONS}
+    return {name: context.get(name) for name in api.OPTIONS}
 
 
 @pass_context
 def mix_app_name(context: Context) -> str:
     conf = context.get("_copier_conf")
     dst = conf["dst_path"] if isinstance(conf, Mapping) else None
-    return app_name_in(Path(str(dst))) if dst else ""
+    return api.app_name_in(Path(str(dst))) if dst else ""
 
 
 def _project(context: Context) -> Path | None:
@@ -94,12 +68,12 @@ def _project(context: Context) -> Path | None:
 
 
 def _view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
-    errors = check_all(answers)
+    errors = api.check_all(answers)
     if errors:
         return None, errors
     try:
-        return unit_view(answers), []
-    except OptionError as error:
+        return api.unit_view(answers), []
+    except api.OptionError as error:
         return None, [str(error)]
 
 
@@ -119,7 +93,7 @@ def lifecycle_message(context: Context, operation: str) -> str:
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
     previous = _previous(context)
-    return after_update(view, project, previous) if operation == "update" else after_copy(view, project, previous)
+    return api.after_update(view, project, previous) if operation == "update" else api.after_copy(view, project, previous)
 
 
 def _previous(context: Context) -> dict[str, Any] | None:
@@ -127,24 +101,24 @@ def _previous(context: Context) -> dict[str, Any] | None:
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
         return None
-    return previous_view(Path(str(conf["dst_path"])), str(conf["answers_file"]))
+    return api.previous_view(Path(str(conf["dst_path"])), str(conf["answers_file"]))
 
 
 @pass_context
 def install_script_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the install script template."""
     view = unit(context)
-    return script_view(view, install_plan(view, _previous(context)))
+    return api.script_view(view, api.install_plan(view, _previous(context)))
 
 
 @pass_context
 def package_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the nfpm configuration and the maintainer scripts."""
     view = unit(context)
-    return _package_view(view, install_plan(view))
+    return api.package_view(view, api.install_plan(view))
 
 
-_IMPORTS: dict[str, Imported] = {}
+_IMPORTS: dict[str, api.Imported] = {}
 
 
 def _mix_env(conf: Mapping[str, Any]) -> str:
@@ -158,15 +132,15 @@ def _config_stamp(project: Path, mix_env: str) -> str:
     return json.dumps([str(project), mix_env, *(path.stat().st_mtime_ns if path.is_file() else 0 for path in files)])
 
 
-def _imported_for(context: Context) -> Imported:
+def _imported_for(context: Context) -> api.Imported:
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
-        return Imported()
+        return api.Imported()
     project = Path(str(conf["dst_path"]))
     key = _config_stamp(project, _mix_env(conf))
     if key not in _IMPORTS:
-        _IMPORTS[key] = import_project(project, _mix_env(conf))
-        message = report(_IMPORTS[key])
+        _IMPORTS[key] = api.import_project(project, _mix_env(conf))
+        message = api.report(_IMPORTS[key])
         if message and not conf["quiet"]:
             print(message, file=sys.stderr)
     return _IMPORTS[key]
@@ -176,9 +150,9 @@ def _imported_for(context: Context) -> Imported:
 def imported(context: Context, name: str, fallback: Any) -> str:
     """A question's default: the project's mix_systemd setting if it has a readable one, else fallback."""
     value = _imported_for(context).answers.get(name, fallback)
-    kind = question_type(OPTIONS[name])
+    kind = api.question_type(api.OPTIONS[name])
     # Parts for a single command are a list: YAML text, as answer_type reads it.
-    return default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
+    return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
 
 
 def _answers_file_data(path: Path) -> dict[str, Any]:
@@ -240,11 +214,11 @@ def picked(context: Context, name: str, word: str) -> bool:
     """Whether the answer to list question `name` so far holds `word`, read as the checks read it:
     `a, b` is two names, null the option's default, and an answer that cannot be read holds nothing."""
     try:
-        value = normalise(OPTIONS[name], context.get(name))
-    except NotAsMeant:
+        value = api.normalise(api.OPTIONS[name], context.get(name))
+    except api.NotAsMeant:
         return False
-    if is_unset(value):
-        value = OPTIONS[name].default
+    if api.is_unset(value):
+        value = api.OPTIONS[name].default
     return isinstance(value, list) and word in value
 
 
@@ -252,14 +226,14 @@ def picked(context: Context, name: str, word: str) -> bool:
 def import_problem(context: Context, name: str) -> str:
     """What the import could not take for this option, or its computed default that is refused:
     shown in its question's help, and asks it on every path."""
-    return at_question(_imported_for(context), name) or default_problem(_answers(context), name)
+    return api.at_question(_imported_for(context), name) or default_problem(_answers(context), name)
 
 
 def default_problem(answers: Mapping[str, Any], name: str) -> str:
     """A question's computed default the answers so far make wrong: its help says so."""
-    if not isinstance(answers.get("app_name"), str) or name not in OPTIONS or is_unset(answers.get("app_name")):
+    if not isinstance(answers.get("app_name"), str) or name not in api.OPTIONS or api.is_unset(answers.get("app_name")):
         return ""
-    error = refused_defaults(answers).get(name, "")
+    error = api.refused_defaults(answers).get(name, "")
     return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
 
 
@@ -268,7 +242,7 @@ def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written, keeping the answers."""
     conf = context.get("_copier_conf")
     if isinstance(conf, Mapping) and conf["defaults"] and _operation.get("copy") == "copy":
-        message = blocking(_imported_for(context), set(conf["data"] or {}))
+        message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
             raise UserMessageError(message)
     answers = _answers(context)
@@ -280,11 +254,11 @@ def validate_all(context: Context) -> str:
         errors = errors or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
-        raise UserMessageError(refused_message(errors, answers, _project(context), title))
+        raise UserMessageError(api.refused_message(errors, answers, _project(context), title))
     return "ok"
 
 
-def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[Target], list[str]]:
+def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
     """Every file this copy writes, its path and content rendered as copier will render them."""
     conf = context["_copier_conf"]
     root = Path(str(conf["src_path"]))
@@ -301,7 +275,7 @@ def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[Targe
         path = answers_file if answers_file in parts else posixpath.normpath(posixpath.join(*parts))
         executable = bool(source.stat().st_mode & 0o111)
         if path == answers_file:
-            targets.append(Target(path, None, executable))  # _copier_answers: known only once all is asked
+            targets.append(api.Target(path, None, executable))  # _copier_answers: known only once all is asked
             continue
         try:
             content = environment.get_template(source.relative_to(root).as_posix()).render(variables)
@@ -310,16 +284,16 @@ def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[Targe
         except Exception as error:  # a template bug: refused before any write, not half-way
             errors.append(f"{path}: rendering it failed ({type(error).__name__}: {error})")
             continue
-        targets.append(Target(path, content.encode(), executable))
+        targets.append(api.Target(path, content.encode(), executable))
     try:
-        install_plan(view, _previous(context))  # what the closing message, printed after the writes, is made of
+        api.install_plan(view, _previous(context))  # what the closing message, printed after the writes, is made of
     except Exception as error:
         errors.append(f"the closing message cannot be made ({type(error).__name__}: {error})")
     return targets, errors
 
 
-def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any], targets: list[Target]) -> list[str]:
-    return preflight_errors(
+def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any], targets: list[api.Target]) -> list[str]:
+    return api.preflight_errors(
         Path(str(conf["dst_path"])).absolute(),
         targets,
         view,
@@ -334,8 +308,8 @@ def default_of(context: Context, name: str) -> str:
     """An option's default for the answers given so far, for help texts."""
     answers = {key: value for key, value in _answers(context).items() if key != name}
     try:
-        return str(resolve_defaults(answers)[name])
-    except (OptionError, KeyError, TypeError, AttributeError):
+        return str(api.resolve_defaults(answers)[name])
+    except (api.OptionError, KeyError, TypeError, AttributeError):
         return "derived from the other answers"
 
 
@@ -345,12 +319,12 @@ def check_option(context: Context, name: str, value: Any) -> str:
 
     Answers that arrive without a prompt (--data, --defaults, an update) are
     checked all together by the last question instead: copier reports a
-    validator's refusal there as a traceback, but a UserMessageError cleanly.
+    validator's api.refusal there as a traceback, but a UserMessageError cleanly.
     """
     if not _at_prompt(context, name):
         return ""
     if not _typed_at_a_prompt():
-        return check(name, value)  # the whole set is checked once the person answers
+        return api.check(name, value)  # the whole set is checked once the person answers
     return _refusal(context, name, value)
 
 
@@ -383,12 +357,12 @@ def _at_prompt(context: Context, name: str) -> bool:
 
 
 def _refusal(context: Context, name: str, value: Any) -> str:
-    answers = {key: context.get(key) for key in OPTIONS if key != name}
+    answers = {key: context.get(key) for key in api.OPTIONS if key != name}
     # What is still to be asked depends on this answer too (e.g. `credentials` on config_strategies).
-    return refusal(name, value, answers, _still_asked(context, name, {**answers, name: value}, _given(context)))
+    return api.refusal(name, value, answers, _still_asked(context, name, {**answers, name: value}, _given(context)))
 
 
-_QUESTION_ORDER = question_order()
+_QUESTION_ORDER = api.question_order()
 _ASK_TEMPLATES: weakref.WeakKeyDictionary[Environment, dict[str, Template]] = weakref.WeakKeyDictionary()
 
 
@@ -409,24 +383,25 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     if name not in _QUESTION_ORDER:
         return set()
     try:
-        values: dict[str, Any] = dict(resolve_defaults(answers))
-    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
+        values: dict[str, Any] = dict(api.resolve_defaults(answers))
+    except (api.OptionError, KeyError, TypeError, AttributeError, ValueError):
         values = dict(answers)
-    values.update({key: value for key, value in answers.items() if not is_unset(value)})
+    values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
-    refused = refused_defaults(answers)
+    refused = api.refused_defaults(answers)
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()
     for question in later:
         if question == "advanced" or question in data:
             continue
-        if (question in refused and asked_on_problem(OPTIONS[question])) or _may_ask(context.environment, question, values):
+        asked_anyway = question in refused and api.asked_on_problem(api.OPTIONS[question])
+        if asked_anyway or _may_ask(context.environment, question, values):
             asked.add(question)
     return asked
 
 
 def _may_ask(environment: Environment, question: str, values: Mapping[str, Any]) -> bool:
-    condition = ask_condition(question, OPTIONS[question])
+    condition = api.ask_condition(question, api.OPTIONS[question])
     if not isinstance(condition, str):
         return condition is None
     try:
@@ -443,7 +418,7 @@ def choices_for(context: Context, name: str) -> str:
     traceback; let the value through so that the last question refuses it
     with a message naming the option and its choices.
     """
-    choices: list[Any] = list(OPTIONS[name].choices)
+    choices: list[Any] = list(api.OPTIONS[name].choices)
     data = _given(context)
     if _at_prompt(context, name):
         # A select prompt runs no validator: a choice the answers so far refuse is shown disabled instead, with why.
@@ -458,7 +433,7 @@ def choices_for(context: Context, name: str) -> str:
 @pass_context
 def bindings_json(context: Context) -> str:
     """The option values mix_systemd's bindings would hold, for the EEx templates."""
-    return json.dumps(export_bindings(unit(context)), indent=2, sort_keys=True)
+    return json.dumps(api.export_bindings(unit(context)), indent=2, sort_keys=True)
 
 
 _PRISTINE: dict[str, Path] = {}
@@ -478,7 +453,7 @@ def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
     if not src or not commit:
         return None
     source = _template_source(project, str(src))
-    key = json.dumps([source, commit, user_answers(previous)], sort_keys=True, default=str)
+    key = json.dumps([source, commit, api.user_answers(previous)], sort_keys=True, default=str)
     if key not in _PRISTINE:
         tmp = tempfile.TemporaryDirectory(prefix="systemd-unit-pristine.")
         _PRISTINE_DIRS.append(tmp)
@@ -486,7 +461,7 @@ def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
         run_copy(
             source,
             dst,
-            data=user_answers(previous),
+            data=api.user_answers(previous),
             vcs_ref=str(commit),
             defaults=True,
             quiet=True,
@@ -504,7 +479,7 @@ def _committed_answers(environment: Environment, project: Path, answers_file: st
     """committed_answers, once per render (copier renders each run with its own environment)."""
     per_run = _COMMITTED.setdefault(environment, {})
     if (project, answers_file) not in per_run:
-        per_run[(project, answers_file)] = committed_answers(project, answers_file)
+        per_run[(project, answers_file)] = api.committed_answers(project, answers_file)
     return per_run[(project, answers_file)]
 
 
@@ -520,7 +495,7 @@ def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
     previous = _committed_answers(context.environment, project, str(conf["answers_file"]))
     if not previous:
         return content
-    old, new = rendered_path(previous, path_pattern), rendered_path(_answers(context), path_pattern)
+    old, new = api.rendered_path(previous, path_pattern), api.rendered_path(_answers(context), path_pattern)
     if old is None or new is None or old == new or not (project / old).is_file():
         return content
     try:
@@ -533,7 +508,7 @@ def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
         ) from error
     base = pristine / old if pristine else None
     ours = (project / old).read_text(encoding="utf-8")
-    return carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
+    return api.carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
 
 
 class SystemdUnitExtension(Extension):
@@ -550,8 +525,8 @@ class SystemdUnitExtension(Extension):
             unit=unit,
             validate_all=validate_all,
             bindings_json=bindings_json,
-            eex_constants=eex_constants,
-            elixir_term=elixir_term,
+            eex_constants=api.eex_constants,
+            elixir_term=api.elixir_term,
             check_option=check_option,
             answer_type=answer_type,
             picked=picked,

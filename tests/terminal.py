@@ -16,16 +16,22 @@ PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
 CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
 
 
-def spawn_copy(dst: Path) -> pexpect.spawn:
-    """`copier copy --trust` of the working tree into dst; what it shows goes to <dst's parent>/terminal.log."""
+def spawn_copier(args: list[str], log: Path, cwd: Path | None = None, columns: int = 250) -> pexpect.spawn:
+    """The real `copier` with args, in a terminal `columns` wide; what it shows goes to log."""
     child = pexpect.spawn(
         COPIER,
-        ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
+        args,
+        cwd=str(cwd) if cwd else None,
         encoding="utf-8",
         timeout=60,
-        dimensions=(60, 250),
+        dimensions=(60, columns),
         # No cursor-position requests: a key typed while one is pending could be taken as its reply.
         env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"},
     )
-    child.logfile_read = (dst.parent / "terminal.log").open("w")
+    child.logfile_read = log.open("w")
     return child
+
+
+def spawn_copy(dst: Path) -> pexpect.spawn:
+    """`copier copy --trust` of the working tree into dst; what it shows goes to <dst's parent>/terminal.log."""
+    return spawn_copier(["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)], dst.parent / "terminal.log")

@@ -1,0 +1,69 @@
+"""The README's `copier update`, typed in a terminal, every prompt answered with Enter.
+
+copier renders the old and the new template version in one process; each
+must use its own copy of the extension's package (a crash at the
+`distribution` prompt showed one version's exception class missing the
+other's error).
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from rendering import OUTPUT_DIR
+from template_repo import ANSWERS_FILE, add_working_tree_version, copy_template, new_project, snapshot_template
+from terminal import PROMPT, spawn_copier
+
+ENTER = "\r"
+SETTLE = 0.2  # seconds: keys come after the prompt is drawn, as a person's do
+README_UPDATE = "copier update --trust -a .copier-answers.systemd.yml"
+
+
+@pytest.fixture
+def released_project(tmp_path: Path) -> Path:
+    """A project copied from release v1, and a v2 of the template to update to."""
+    template = snapshot_template(tmp_path / "template")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project)
+    add_working_tree_version(template, "v2")
+    return project
+
+
+def type_update(project: Path, *extra: str) -> list[str]:
+    """The README's update command plus `extra`, each prompt taken with Enter; the questions asked."""
+    args = shlex.split(README_UPDATE)[1:] + list(extra)
+    log = project.parent / "terminal.log"
+    child = spawn_copier(args, log, cwd=project)
+    asked = []
+    try:
+        while child.expect([pexpect.EOF, PROMPT]) == 1:
+            asked.append(child.match.group(1).strip())
+            time.sleep(SETTLE)
+            child.send(ENTER)
+    except pexpect.TIMEOUT as error:
+        raise AssertionError(log.read_text()) from error
+    child.close()
+    child.logfile_read.close()
+    assert child.exitstatus == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+    return asked
+
+
+def test_the_readme_update_typed_in_a_terminal_takes_every_default(released_project: Path) -> None:
+    asked = type_update(released_project)
+    assert any(question.startswith("distribution") for question in asked), asked
+    answers = yaml.safe_load((released_project / ANSWERS_FILE).read_text())
+    assert answers["_commit"] == "v2"
+    assert (released_project / OUTPUT_DIR / "foo-bar.service").is_file()
+
+
+def test_the_readme_update_with_a_new_service_name_typed_in_a_terminal_renames_the_unit(released_project: Path) -> None:
+    type_update(released_project, "--data", "service_name=shop")
+    assert (released_project / OUTPUT_DIR / "shop.service").is_file()
+    assert not (released_project / OUTPUT_DIR / "foo-bar.service").exists()
