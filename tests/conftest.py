@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from summary import SECTIONS, merge
 
 from rendering import render_template
 
@@ -40,3 +42,27 @@ def render(tmp_path: Path) -> Callable[..., Path]:
         return render_template(dst, answers or {}, **kwargs)
 
     return _render
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands the figures it measured to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["summary_sections"] = json.dumps(SECTIONS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller gathers each worker's figures (xdist's hook)."""
+    sections = getattr(node, "workeroutput", {}).get("summary_sections")
+    if sections:
+        merge(json.loads(sections))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if hasattr(config, "workeroutput"):
+        return  # a worker: the controller prints
+    for title, lines in SECTIONS.items():
+        terminalreporter.write_sep("=", title)
+        for line in lines:
+            terminalreporter.write_line(line)

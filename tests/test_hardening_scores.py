@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from summary import add_lines
 
 from rendering import OUTPUT_DIR, render_template
 from system_tools import exposure, failed_checks
@@ -41,7 +42,7 @@ def answers_for(profile: str, service_type: str, version: int | None) -> dict[st
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Scorer]:
+def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scorer]:
     """score(profile, service_type, version): rendered and scored once per cell, then tabled."""
     cache: dict[Cell, tuple[float, str]] = {}
 
@@ -55,18 +56,7 @@ def scores(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     yield score
     if cache:
         table = score_table({cell: value for cell, (value, _) in cache.items()})
-        request.config.pluginmanager.register(ScoreTable(table), "hardening-score-table")
-
-
-class ScoreTable:
-    """A plugin registered after the scores exist: prints them in the terminal summary."""
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        terminalreporter.write_sep("=", "systemd-analyze security --offline=yes of foo_bar's unit")
-        terminalreporter.write_line(self.table)
+        add_lines("systemd-analyze security --offline=yes of foo_bar's unit", table.splitlines())
 
 
 def score_table(scored: dict[Cell, float]) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from .box import Box, boot
 from .deploy import Service, install, render_many
-from .metrics import MEASURED, record, summary_lines
+from .metrics import record
 from .release import Release, build_release
 
 TOOLS = ("unshare", "nsenter", "mix", "elixir", "erl", "tar", "systemd-analyze")
@@ -160,10 +160,3 @@ def deploy(
     finally:
         deployer.stop_all()
         DEPLOYERS.pop(request.module.__name__, None)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if MEASURED:
-        terminalreporter.section("end-to-end timings")
-        for line in summary_lines():
-            terminalreporter.write_line(line)
