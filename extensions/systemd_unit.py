@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 from copier import run_copy
-from copier._main import _operation  # copy or update, for the import's refusals
 from copier.errors import UserMessageError
 from jinja2 import Environment, Template, pass_context
 from jinja2.ext import Extension
@@ -237,11 +236,17 @@ def default_problem(answers: Mapping[str, Any], name: str) -> str:
     return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
 
 
+def _first_copy(conf: Mapping[str, Any]) -> bool:
+    """No answers recorded in the project yet: its mix_systemd settings are the defaults to import.
+    (An update, or a copy over an earlier one, starts from the recorded answers instead.)"""
+    return not (Path(str(conf["dst_path"])) / str(conf["answers_file"])).is_file()
+
+
 @pass_context
 def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written, keeping the answers."""
     conf = context.get("_copier_conf")
-    if isinstance(conf, Mapping) and conf["defaults"] and _operation.get("copy") == "copy":
+    if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
             raise UserMessageError(message)

@@ -410,3 +410,19 @@ def test_interactively_what_the_import_could_not_take_is_shown_and_asked_at_its_
     assert "NOT IMPORTED from your project: exec_start" in log
     assert any("exec_start: " in text for text in asked)
     assert "ExecStart=/srv/foo-bar/current/bin/jobs start" in main_unit(project).splitlines()
+
+
+def test_an_update_without_prompts_keeps_the_recorded_answer_the_import_could_not_take(
+    mix_systemd_project: Path, tmp_path: Path
+) -> None:
+    config = mix_systemd_project / "config/config.exs"
+    config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("BASE"),'))
+    commit_all(mix_systemd_project, "base_dir from the environment")
+    template = snapshot_template(tmp_path / "template", "v1")
+    copy_template(template, mix_systemd_project, data={"base_dir": "/opt"}, vcs_ref="v1")
+    make_v2(template, "v2")
+
+    update_project(mix_systemd_project, vcs_ref="v2")
+
+    assert yaml.safe_load((mix_systemd_project / ANSWERS_FILE).read_text())["base_dir"] == "/opt"
+    assert "WorkingDirectory=/opt/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
