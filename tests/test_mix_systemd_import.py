@@ -413,8 +413,9 @@ def test_interactively_what_the_import_could_not_take_is_shown_and_asked_at_its_
 
 
 def test_an_update_without_prompts_keeps_the_recorded_answer_the_import_could_not_take(
-    mix_systemd_project: Path, tmp_path: Path
+    mix_systemd_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(*next(iter(WITHOUT_ELIXIR.items())))
     config = mix_systemd_project / "config/config.exs"
     config.write_text(config.read_text().replace('base_dir: "/opt",', 'base_dir: System.get_env("BASE"),'))
     commit_all(mix_systemd_project, "base_dir from the environment")
