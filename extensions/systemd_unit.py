@@ -21,6 +21,7 @@ from copier.errors import UserMessageError
 from jinja2 import Environment, Template, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
+from prompt_toolkit.application.current import get_app_or_none
 
 _HERE = Path(__file__).resolve().parent
 
@@ -334,20 +335,16 @@ def check_option(context: Context, name: str, value: Any) -> str:
 
 
 def _typed_at_a_prompt() -> bool:
-    """Whether copier runs this validator on what a person typed (its prompt's `_validate`).
+    """Whether copier runs this validator on what a person typed, inside the prompt.
 
     copier also runs it on a question's default before prompting, and on each
     answer recorded by the last copy before an update: a refusal there stops
     copier with a traceback, or silently drops the recorded answer. Those get
     the single-answer check only; the whole set is checked at the prompt and
-    by the last question.
+    by the last question. What a person types is checked while the prompt's
+    prompt_toolkit application runs, and only then.
     """
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name == "_validate" and frame.f_globals.get("__name__", "").startswith("copier"):
-            return True
-        frame = frame.f_back
-    return False
+    return get_app_or_none() is not None
 
 
 def _given(context: Context) -> Mapping[str, Any]:
