@@ -75,11 +75,11 @@ def serving_old_service(box, release, tmp_path: Path, name: str, answers: dict[s
     return project, values
 
 
-def install_update(box, project: Path, message: str) -> Any:
+def install_update(box, project: Path, message: str, *args: str) -> Any:
     """The update committed, checked out on the server, and its install script run (any exit status)."""
     commit_all(project, "rename")
     second = checkout(box, project)
-    script = printed_script(message)
+    script = " ".join([printed_script(message), *args])
     return box.run(["sh", "-euc", f"cd {shlex.quote(second)} && {script}"], check=False, timeout=180)
 
 
@@ -94,8 +94,13 @@ def test_renamed_service_serves_on_the_same_port_with_the_old_configuration_and_
     new = f"{old}-new"
     project, values = serving_old_service(box, release, tmp_path, old, CASES[case], port)
     cookie = box.run(["cat", f"{values['state_dir']}/.erlang.cookie"]).stdout
+    old_node = f"{values['scripts_dir']}/{old}-node"
 
     message = update_in_terminal(project, f"service_name={new}")
+    dry = install_update(box, project, message, "--dry-run")
+    assert served_info(box, port)["env"]["STATE_DIR"] == values["state_dir"]
+    for printed in (f"systemctl disable --now {old}.service", f"systemctl enable --now {old}.service", f"rm -f {old_node}"):
+        assert printed in dry.stdout, dry.stdout
     done = install_update(box, project, message)
     deploy.installed.append(InstalledUnits(box, [f"{new}.service", f"{old}.service"]))
 
