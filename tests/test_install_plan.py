@@ -147,16 +147,37 @@ def test_deploy_user_is_asked_in_a_plain_copy_when_restart_method_is_systemd_fla
     assert render(advanced=False, restart_method="systemctl") == "False"
 
 
-def test_a_rename_stops_disables_and_removes_the_old_units_before_installing_the_new() -> None:
+def test_a_rename_stops_the_old_units_only_once_the_new_ones_are_installed() -> None:
     old, new = view(restart_method="systemd_flag"), view(restart_method="systemd_flag", service_name="baz")
     plan = install_plan(new, previous=old)
-    assert [shell_line(c) for c in plan.remove_old] == [
-        "systemctl disable --now foo-bar.service foo-bar-restart.path",
-        "rm -f /etc/systemd/system/foo-bar-restart.path /etc/systemd/system/foo-bar-restart.service "
-        "/etc/systemd/system/foo-bar.service",
+    steps = [shell_line(c) for c in plan.commands(update=True)]
+    stop = steps.index("systemctl disable --now foo-bar.service foo-bar-restart.path")
+    assert stop > steps.index("systemctl enable baz.service baz-restart.path")
+    assert steps[stop + 1 :] == [
+        *(shell_line(c) for c in plan.stop_old[1:]),
+        "systemctl start baz.service baz-restart.path",
+        "rm -f /srv/foo-bar/bin/foo-bar-node /etc/systemd/system/foo-bar-restart.path "
+        "/etc/systemd/system/foo-bar-restart.service /etc/systemd/system/foo-bar.service",
+        "systemctl daemon-reload",
     ]
-    assert [shell_line(c) for c in plan.restart] == ["systemctl start baz.service baz-restart.path"]
-    assert install_plan(new, previous=new).remove_old == ()
+    assert plan.remove_old == ()
+    assert [shell_line(c) for c in plan.bring_back][::2] == [
+        "systemctl disable --now baz.service baz-restart.path",
+        "systemctl enable --now foo-bar.service foo-bar-restart.path",
+    ]
+    assert install_plan(new, previous=new).stop_old == ()
+
+
+def test_a_rename_copies_the_configuration_first_and_moves_the_state_dir_after_the_stop() -> None:
+    old = view(**V252, config_strategies=["credentials"], credentials=["k"], dirs=["state", "logs"])
+    plan = install_plan(
+        view(**V252, config_strategies=["credentials"], credentials=["k"], dirs=["state", "logs"], service_name="baz"), old
+    )
+    (carry,) = plan.carry
+    assert "cp -a /etc/foo-bar /etc/baz" in carry[2]
+    assert plan.commands(update=True)[0] == carry
+    moves = [command[2] for command in plan.stop_old[1:]]
+    assert ["mv /var/lib/foo-bar /var/lib/baz" in moves[0], "mv /var/log/foo-bar /var/log/baz" in moves[1]] == [True, True]
 
 
 def test_a_deploy_dir_change_moves_the_releases_and_current() -> None:
@@ -236,7 +257,10 @@ def test_install_script_is_shellcheck_clean(tmp_path: Path, answers) -> None:
     assert done.returncode == 0, done.stdout
 
 
-def test_update_message_after_a_rename_removes_the_old_units_first(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A default copy, then an update to service_name baz: the project and what the update printed."""
+    tmp_path = tmp_path_factory.mktemp("renamed")
     template = snapshot_template(tmp_path / "template", "v1")
     project = new_project(tmp_path / "project")
     run = dict(capture_output=True, text=True, check=False, cwd=project)
@@ -245,11 +269,33 @@ def test_update_message_after_a_rename_removes_the_old_units_first(tmp_path: Pat
     commit_all(project, "copy")
     updated = subprocess.run([COPIER, "update", "--trust", "--defaults", "--data", "service_name=baz", "-a", ANSWERS_FILE], **run)
     assert updated.returncode == 0, updated.stderr
+    return project, updated
+
+
+def test_install_script_after_a_rename_is_shellcheck_clean(renamed) -> None:
+    require_tool(str(SHELLCHECK))
+    script = renamed[0] / "rel/install-systemd"
+    assert "bringing %s back" in script.read_text()
+    done = subprocess.run([str(SHELLCHECK), "-s", "sh", str(script)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_update_message_after_a_rename_says_what_moves_where_and_stops_the_old_service_late(renamed) -> None:
+    updated = renamed[1]
     steps = [c.removeprefix("sudo ") for c in block_after(updated.stderr.splitlines(), STEPS_HEADER)]
-    assert steps[0] == "systemctl disable --now foo-bar.service"
-    assert steps[1] == "rm -f /etc/systemd/system/foo-bar.service"
-    assert steps[-1] == "systemctl start baz.service"
-    assert "stop, disable and remove foo-bar's old ones first" in updated.stderr
+    assert steps.index("systemctl disable --now foo-bar.service") > steps.index("systemctl enable baz.service")
+    assert steps[-3:] == [
+        "systemctl start baz.service",
+        "rm -f /srv/foo-bar/bin/foo-bar-node /etc/systemd/system/foo-bar.service",
+        "systemctl daemon-reload",
+    ]
+    assert "The service is renamed from foo-bar to baz." in updated.stderr
+    assert "from /etc/foo-bar to /etc/baz where a file is missing or empty" in updated.stderr
+    assert "moves /var/lib/foo-bar to /var/lib/baz (with the node's cookie)" in updated.stderr
+    assert "sudo systemctl enable --now foo-bar.service" in block_after(
+        updated.stderr.splitlines(),
+        next(line for line in updated.stderr.splitlines() if line.startswith("If baz does not stay up")),
+    )
 
 
 DOCS = ROOT / "docs" / "install.md"

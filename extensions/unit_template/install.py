@@ -87,7 +87,7 @@ class Plan:
     """The install as data: files, then commands in order; each command an argv."""
 
     items: tuple[Item, ...]
-    remove_old: tuple[Command, ...]  # after a rename: the previous units, stopped, disabled, removed
+    remove_old: tuple[Command, ...]  # units gone without a rename (e.g. the restart path): stopped, disabled, removed
     users_and_dirs: tuple[Command, ...]
     move_release: tuple[Command, ...]  # after a deploy_dir change
     files: tuple[Command, ...]  # scripts and other files, once their dirs exist
@@ -96,14 +96,22 @@ class Plan:
     start: tuple[Command, ...]
     restart: tuple[Command, ...]
     old_units: tuple[str, ...] = ()  # unit files of the previous answers to remove
+    # After a rename (see renamed()): the old service keeps running until the new one can start.
+    carry: tuple[Command, ...] = ()  # first: the old configuration copied where the new one is missing or empty
+    stop_old: tuple[Command, ...] = ()  # the old units stopped and disabled, their data dirs moved to the new paths
+    start_new: tuple[Command, ...] = ()
+    bring_back: tuple[Command, ...] = ()  # when the new service does not stay up: undo stop_old
+    retire: tuple[Command, ...] = ()  # once the new service runs: the old units' files and scripts removed
+    old_main: str = ""  # the old service's unit file: while it is installed, the switch is still to do
     credential_files: tuple[str, ...] = ()
     release_check: str = ""  # the release's start script: the service can start once it exists
     written: tuple[str, ...] = field(default_factory=tuple)  # every file the template writes
 
     def commands(self, update: bool = False) -> list[Command]:
         """Everything to run on a server, in order (copy: up to start; update: up to restart)."""
-        before = [*self.remove_old, *self.users_and_dirs, *self.move_release, *self.files, *self.credentials]
-        return [*before, *self.units, *(self.restart if update else self.start)]
+        before = [*self.carry, *self.remove_old, *self.users_and_dirs, *self.move_release, *self.files, *self.credentials]
+        switch = [*self.stop_old, *self.start_new, *self.retire]
+        return [*before, *self.units, *((switch or self.restart) if update else self.start)]
 
 
 _JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
@@ -266,21 +274,105 @@ def removed_units(view: View, previous: View | None) -> list[str]:
     return [name for name in old if name not in new]
 
 
-def remove_old(view: View, previous: View | None) -> list[Command]:
-    """After a rename: stop and disable the previous units, then remove their files (and old system files)."""
+def renamed(view: View, previous: View | None) -> bool:
+    """The service itself has a new name: the old one runs until the new one can take over."""
+    return bool(previous) and previous["service_name"] != view["service_name"]  # type: ignore[index]
+
+
+def gone_enabled(view: View, previous: View) -> list[str]:
+    """The previous units that were enabled (the service, its path/socket/timer units) and are gone now."""
     gone = removed_units(view, previous)
-    if not gone or previous is None:
-        return []
-    old_items = install_items(previous, rendered_files(previous))
+    return [name for name in units_to_enable(previous, install_items(previous, rendered_files(previous))) if name in gone]
+
+
+def stale_files(view: View, previous: View, kinds: tuple[str, ...]) -> list[str]:
+    """Files of these kinds the previous answers installed and the new ones do not (e.g. the old node script)."""
     new_targets = {item.target for item in install_items(view, rendered_files(view))}
-    enabled = [name for name in units_to_enable(previous, old_items) if name in gone]
-    stale = [
-        item.target for item in old_items if item.kind in ("unit", "sysusers", "tmpfiles") and item.target not in new_targets
-    ]
+    old_items = install_items(previous, rendered_files(previous))
+    return [item.target for item in old_items if item.kind in kinds and item.target not in new_targets]
+
+
+SYSTEM_KINDS = ("unit", "sysusers", "tmpfiles")
+
+
+def remove_old(view: View, previous: View | None) -> list[Command]:
+    """Units gone without a rename (e.g. the restart path unit): stop and disable them, then remove their files."""
+    if previous is None or renamed(view, previous) or not removed_units(view, previous):
+        return []
     return [
-        ("systemctl", "disable", "--now", *enabled),
-        ("rm", "-f", *stale),
+        ("systemctl", "disable", "--now", *gone_enabled(view, previous)),
+        ("rm", "-f", *stale_files(view, previous, SYSTEM_KINDS)),
     ]
+
+
+# The dirs whose contents a service keeps between runs; runtime and tmp start empty each time.
+KEPT_DIRS = ("configuration", "state", "cache", "logs")
+
+
+def moved_dirs(view: View, previous: View | None) -> list[tuple[str, str, str]]:
+    """(name, old path, new path) of each kept dir whose path follows the rename.
+
+    The configuration dir always (the environment file and the secrets live there), the others
+    when either answers use them (the state dir holds the node's cookie)."""
+    if not renamed(view, previous):
+        return []
+    assert previous is not None
+    used = {"configuration", *previous["dirs"], *view["dirs"]}
+    return [
+        (name, previous[f"{name}_dir"], view[f"{name}_dir"])
+        for name in KEPT_DIRS
+        if name in used and previous[f"{name}_dir"] != view[f"{name}_dir"]
+    ]
+
+
+def carry_configuration(old: str, new: str) -> Command:
+    """Copy (owners, modes kept) each entry of the old configuration dir that the new one lacks or has empty:
+    the secrets an earlier install left as empty placeholders included. The old dir is left as it is."""
+    q = shlex.quote
+    return sh(
+        f"if [ -d {q(old)} ]; then "
+        f"if [ ! -e {q(new)} ]; then mkdir -p {q(posixpath.dirname(new))} && cp -a {q(old)} {q(new)}; fi; "
+        f'for f in {q(old)}/* {q(old)}/.[!.]*; do [ -e "$f" ] || continue; t={q(new)}/"${{f##*/}}"; '
+        f'if [ ! -e "$t" ] || {{ [ -f "$t" ] && [ ! -s "$t" ]; }}; then cp -a "$f" "$t"; fi; done; fi'
+    )
+
+
+def move_dir(old: str, new: str) -> Command:
+    """Move a data dir to its new path (owners, modes kept) when the new one is missing or empty."""
+    q = shlex.quote
+    return sh(
+        f"if [ -d {q(old)} ]; then if [ ! -e {q(new)} ] || rmdir {q(new)} 2>/dev/null; then "
+        f"mkdir -p {q(posixpath.dirname(new))} && mv {q(old)} {q(new)}; "
+        f'else printf "install-systemd: %s is not empty: %s is left where it is\\n" {q(new)} {q(old)} >&2; fi; fi'
+    )
+
+
+def move_back(old: str, new: str) -> Command:
+    q = shlex.quote
+    return sh(f"if [ -d {q(new)} ] && [ ! -e {q(old)} ]; then mv {q(new)} {q(old)}; fi")
+
+
+def switch_steps(view: View, previous: View | None, enabled: list[str]) -> dict[str, tuple[Command, ...]]:
+    """After a rename: the Plan's carry, stop_old, start_new, bring_back and retire."""
+    if not renamed(view, previous):
+        return {}
+    assert previous is not None
+    old_enabled, moves = gone_enabled(view, previous), moved_dirs(view, previous)
+    data = [(old, new) for name, old, new in moves if name != "configuration"]
+    return {
+        "carry": tuple(carry_configuration(old, new) for name, old, new in moves if name == "configuration"),
+        "stop_old": (("systemctl", "disable", "--now", *old_enabled), *(move_dir(old, new) for old, new in data)),
+        "start_new": (("systemctl", "start", *enabled),),
+        "bring_back": (
+            ("systemctl", "disable", "--now", *enabled),
+            *(move_back(old, new) for old, new in data),
+            ("systemctl", "enable", "--now", *old_enabled),
+        ),
+        "retire": (
+            ("rm", "-f", *stale_files(view, previous, (*SYSTEM_KINDS, "script", "file"))),
+            ("systemctl", "daemon-reload"),
+        ),
+    }
 
 
 def move_release(view: View, previous: View | None) -> list[Command]:
@@ -302,7 +394,7 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
     files = rendered_files(view, answers_file)
     items = install_items(view, files)
     enabled = units_to_enable(view, items)
-    renamed = bool(removed_units(view, previous))
+    units_gone = bool(removed_units(view, previous)) and not renamed(view, previous)
     others = [item for item in items if item.kind not in ("unit", "sysusers", "tmpfiles")]
     unit_names = [item.source for item in of_kind(items, "unit")]
     units = [
@@ -313,8 +405,9 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         ("systemctl", "enable", *enabled),
     ]
     # A running service keeps its old unit until restarted; try-restart leaves a stopped one alone.
-    # After a rename the new unit has never run: start it.
-    restart = ("systemctl", "start" if renamed else "try-restart", *(enabled if renamed else [enabled[0]]))
+    # Units gone without a rename (restart_method changed): start what is enabled now.
+    restart = ("systemctl", "start" if units_gone else "try-restart", *(enabled if units_gone else [enabled[0]]))
+    switch = switch_steps(view, previous, enabled)
     return Plan(
         items=tuple(items),
         remove_old=tuple(remove_old(view, previous)),
@@ -326,6 +419,8 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         start=(("systemctl", "start", *enabled),),
         restart=(restart,),
         old_units=tuple(c for cmd in remove_old(view, previous) if cmd[0] == "rm" for c in cmd[2:]),
+        **switch,
+        old_main=f"{PLACEMENTS['unit'].server(previous)}/{previous['service_name']}.service" if switch and previous else "",
         credential_files=tuple(credential_files(view)),
         release_check=f"{view['current_dir']}/bin/{view['release_name']}",
         written=tuple(file.path for file in files),
@@ -359,6 +454,11 @@ def script_view(view: View, plan: Plan) -> dict[str, Any]:
         "units": plan.units,
         "start": plan.start,
         "restart": plan.restart,
+        "carry": plan.carry,
+        "stop_old": plan.stop_old,
+        "start_new": plan.start_new,
+        "bring_back": plan.bring_back,
+        "retire": plan.retire,
     }
     return {
         "to_project": q(up_to_project(view["install_script"])),
@@ -371,4 +471,8 @@ def script_view(view: View, plan: Plan) -> dict[str, Any]:
         "main": q(f"{view['service_name']}.service"),
         "releases_dir": q(view["releases_dir"]),
         "current_dir": q(view["current_dir"]),
+        "old_main": q(plan.old_main),
+        "old_service": q(posixpath.basename(plan.old_main)),
+        # How long a switched-to service must stay up: notify has said READY=1 when start returns.
+        "settle": "1" if view["service_type"] == "notify" else "5",
     }

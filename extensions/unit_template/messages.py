@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .carry_edits import committed_answers, user_answers, with_current_names
-from .install import ANSWERS_FILE, Command, Plan, install_plan, shell_line
+from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, shell_line
 from .resolve import OptionError
 from .units import unit_view
 
@@ -82,10 +82,49 @@ def secrets_lines(plan: Plan) -> list[str]:
     ]
 
 
+def switch_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any]) -> list[str]:
+    """After a rename: what moves where, and when the old service stops."""
+    old, new = previous["service_name"], view["service_name"]
+    moves = moved_dirs(view, previous)
+    copied = [f"{o} to {n}" for name, o, n in moves if name == "configuration"]
+    moved = [f"{o} to {n}" for name, o, n in moves if name != "configuration"]
+    cookie = " (with the node's cookie)" if view.get("node_script") and any(name == "state" for name, _, _ in moves) else ""
+    stale = next(command[2:] for command in plan.retire if command[:2] == ("rm", "-f"))
+    return [
+        f"The service is renamed from {old} to {new}. The install script (or the steps) on the server:",
+        indented(
+            [
+                *(
+                    f"copies the configuration (environment file, secrets) from {c} where a file is missing or empty; "
+                    f"the old dir is kept"
+                    for c in copied
+                ),
+                f"installs {new}, and refuses before stopping {old} if a secret of {new} is still empty;",
+                f"stops and disables {old}" + ("; then moves " + ", ".join(moved) + cookie if moved else "") + ";",
+                f"starts {new}; the script brings {old} back (and the dirs) if {new} does not stay up, and exits 1;",
+                f"once {new} runs, removes {old}'s files: {' '.join(stale)}",
+            ]
+        ),
+    ]
+
+
+def bring_back_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any] | None) -> list[str]:
+    """For the steps run by hand: what the script does when the renamed service does not stay up."""
+    if not plan.bring_back or not previous:
+        return []
+    return [
+        f"If {view['service_name']} does not stay up (systemctl status {view['service_name']}), "
+        f"before the last two steps bring {previous['service_name']} back:",
+        indented(sudo(plan.bring_back)),
+    ]
+
+
 def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any] | None) -> list[str]:
     lines = []
+    if plan.stop_old and previous:
+        lines += switch_lines(view, plan, previous)
     if plan.remove_old and previous:
-        lines.append(f"The units are renamed: the steps stop, disable and remove {previous['service_name']}'s old ones first.")
+        lines.append("Units are gone: the steps stop, disable and remove the old ones first.")
     if plan.move_release and previous:
         lines.append(
             f"The deploy dir moved from {previous['deploy_dir']} to {view['deploy_dir']}: the steps move the releases "
@@ -158,6 +197,7 @@ def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, 
             indented([script_line(view)]),
             "or these steps (the same commands):",
             indented(sudo(plan.commands(update=True))),
+            *bring_back_lines(view, plan, previous),
             *secrets_lines(plan),
         ]
     )
