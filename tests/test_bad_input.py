@@ -81,6 +81,15 @@ BAD = [
     ("unknown-reference", ['env_files=[["-", ":no_such_dir", "/env"]]'], "env_files", "`:no_such_dir`"),
     ("reference-cycle", ["exec_start=:exec_stop", "exec_stop=:exec_start"], "exec_start", "cycle"),
     ("exec-on-old-systemd", ["service_type=exec", "systemd_version=239"], "service_type", "240"),
+    ("env_vars-typed-reference-typo", ['env_vars=PORT=4000, ["RELEASE_TMP=", ":runtim_dir"]'], "env_vars", "`:runtim_dir`"),
+    (
+        "env_vars-reference-to-a-dir-not-in-dirs",
+        ['env_vars=[["RELEASE_TMP=", ":runtime_dir"]]', "dirs=state"],
+        "env_vars",
+        "add runtime to `dirs`",
+    ),
+    ("app_user-nobody", ["app_user=nobody"], "app_user", "shared by unrelated services"),
+    ("exec_start-quoted-whole", ['exec_start="!/opt/app/bin/app start"'], "exec_start", "'exec_start=!/opt/app/bin/app start'"),
 ]
 
 
@@ -132,6 +141,19 @@ def test_environment_values_with_spaces_quotes_and_backslashes_are_quoted(projec
     assert result.returncode == 0, result.stderr
     environment = values_of(unit_file(project), "Environment")
     assert environment[-3:] == ['"GREETING=hello world"', '"MSG=say \\"hi\\""', '"RE=a\\\\d"']
+
+
+def test_env_vars_typed_with_commas_are_one_entry_each(project: Path, settings: Path):
+    """`a, b` as the other lists take it; a comma not followed by NAME= stays in its value (docs/values.md)."""
+    result = copier_copy(project, "env_vars=PORT=4000, HOSTS=a,b, MIX_ENV=staging", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert values_of(unit_file(project), "Environment")[-3:] == ["PORT=4000", "HOSTS=a,b", "MIX_ENV=staging"]
+
+
+def test_a_refused_derived_default_names_the_answer_it_comes_from(project: Path, settings: Path):
+    result = copier_copy(project, "ext_name=my.app", settings=settings)
+    assert result.returncode != 0
+    assert "app_user: its default 'my.app', computed from ext_name 'my.app'," in result.stderr
 
 
 def test_a_good_copy_writes_the_unit(project: Path, settings: Path):

@@ -92,7 +92,10 @@ PLAIN_STEPS = {
     ],
     "env_vars": [
         Step('[["RELEASE_TMP=", ":runtim_dir"]]', refused="env_vars: refers to unknown option `:runtim_dir`"),
-        Step("[PORT=4000]"),
+        # Typed without brackets, as the other lists: entries apart, the reference checked.
+        Step('PORT=4000, ["RELEASE_TMP=", ":runtim_dir"]', refused="env_vars: refers to unknown option `:runtim_dir`"),
+        Step('PORT=4000, ["RELEASE_TMP=", ":runtime_dir"]', refused="add runtime to `dirs`"),
+        Step("PORT=4000, HOSTS=a,b"),
     ],
     # Typed as names with commas: a word that is no strategy is refused with the strategies there are;
     # credentials needs systemd 247: with 239 answered it is refused, and says why; cloud_init is taken instead.
@@ -132,7 +135,7 @@ def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path
     assert (dst / OUTPUT_DIR / "foo-bar-runtime-environment.service").is_file()  # cloud_init's oneshot
     assert values_of(unit, "WorkingDirectory") == ["/opt/foo-bar/current"]
     assert "-/etc/foo-bar/environment" in values_of(unit, "EnvironmentFile")
-    assert "PORT=4000" in values_of(unit, "Environment")
+    assert values_of(unit, "Environment")[-2:] == ["PORT=4000", "HOSTS=a,b"]
     assert (dst / OUTPUT_DIR / "foo-bar.service").is_file()
 
 

@@ -427,3 +427,42 @@ def test_an_update_without_prompts_keeps_the_recorded_answer_the_import_could_no
 
     assert yaml.safe_load((mix_systemd_project / ANSWERS_FILE).read_text())["base_dir"] == "/opt"
     assert "WorkingDirectory=/opt/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
+
+
+# Keys of older mix_systemd versions that 0.8.2 ignores (its history before 0.7.0), as public projects carry them.
+OLDER_CONFIG = (
+    "distillery: true, runtime_environment_wrap: true, env_port: 4000, cookie_dir: :configuration_dir, "
+    "dirs: [:runtime]"
+)
+
+
+def test_older_mix_systemd_keys_are_read_as_what_they_meant() -> None:
+    result = convert(read_config(f"config :mix_systemd, {OLDER_CONFIG}, restart_flag: true"))
+    assert result.problems == {}
+    assert result.answers == {
+        "release_system": "distillery",
+        "exec_start_wrap": [":deploy_dir", "/bin/deploy-runtime-environment-wrap"],
+        "unit_after_targets": ["cloud-init.target"],
+        "env_vars": [["PORT=", 4000]],
+        "restart_method": "systemd_flag",
+        "dirs": ["runtime"],
+    }
+    assert any(note.startswith("cookie_dir (an older mix_systemd option): ignored") for note in result.notes)
+
+
+def test_an_older_key_the_config_also_sets_the_new_way_gives_way_to_it() -> None:
+    result = convert(read_config("config :mix_systemd, distillery: true, release_system: :mix"))
+    assert result.answers == {"release_system": "mix"}
+    assert "distillery (an older mix_systemd option): ignored, the config sets release_system itself" in result.notes
+
+
+def test_a_project_with_older_mix_systemd_keys_copies_without_prompts_naming_each(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, OLDER_CONFIG)
+    result = copy_defaults(project, env=WITHOUT_ELIXIR)
+    assert result.returncode == 0, result.stderr
+    for key in ("distillery", "runtime_environment_wrap", "env_port", "cookie_dir"):
+        assert f"  {key} (an older mix_systemd option): " in result.stderr
+    lines = main_unit(project).splitlines()
+    assert "ExecStart=/srv/foo-bar/bin/deploy-runtime-environment-wrap /srv/foo-bar/current/bin/foo_bar foreground" in lines
+    assert "Environment=PORT=4000" in lines
+    assert any(line.startswith("After=") and "cloud-init.target" in line for line in lines)

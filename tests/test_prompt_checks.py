@@ -24,8 +24,18 @@ NOTHING_LATER: set[str] = set()
         ("env_files", [[":deploy_dir", "/../env"]], "after expansion '/srv/foo-bar/../env' must be a normalised absolute path"),
         ("service_type", "exec", "exec needs systemd_version 240 or later"),
         ("base_dir", "srv", "must be an absolute path"),
+        ("env_vars", [["RELEASE_TMP=", ":runtime_dir"]], "add runtime to `dirs`"),
+        ("env_vars", 'PORT=4000, ["RELEASE_TMP=", ":runtim_dir"]', "refers to unknown option `:runtim_dir`"),
     ],
-    ids=["reference-typo", "relative-path", "path-after-expansion", "version-gate", "single-answer"],
+    ids=[
+        "reference-typo",
+        "relative-path",
+        "path-after-expansion",
+        "version-gate",
+        "single-answer",
+        "reference-to-a-dir-not-in-dirs",
+        "typed-list-reference-typo",
+    ],
 )
 def test_an_answer_the_whole_set_refuses_is_refused_at_its_question(name, value, expected):
     assert expected in refusal(name, value, {**SO_FAR, "systemd_version": 239}, NOTHING_LATER)
@@ -40,7 +50,7 @@ def test_an_answer_the_whole_set_refuses_is_refused_at_its_question(name, value,
     ],
 )
 def test_a_good_answer_passes(name, value):
-    assert refusal(name, value, {**SO_FAR, "systemd_version": 252}, NOTHING_LATER) == ""
+    assert refusal(name, value, {**SO_FAR, "systemd_version": 252, "dirs": ["runtime"]}, NOTHING_LATER) == ""
 
 
 def test_an_error_a_later_question_can_fix_waits_for_that_question():

@@ -56,7 +56,7 @@ REFUSED = [
     ("cache_dir-/var/cache", "dirs: [cache]\ncache_dir: /var/cache", "cache_dir", "directory of the system"),
     ("deploy_dir-/srv", "deploy_dir: /srv", "deploy_dir", "directory of the system"),
     ("exec_stop-colon-on-241", "systemd_version: 241\nexec_stop: ':/bin/echo $MAINPID'", "exec_stop", "since version 242"),
-    ("ext_name-dot-gives-a-bad-user", "ext_name: my.app", "app_user", "computed from the other answers"),
+    ("ext_name-dot-gives-a-bad-user", "ext_name: my.app", "app_user", "computed from ext_name"),
     ("ext_name-40-chars-gives-a-long-user", f"ext_name: {'b' * 40}", "app_user", "at most 31"),
     ("service_name-240-with-restart-unit", f"service_name: {LONG}\nrestart_method: systemd_flag", "service_name", "255"),
     (

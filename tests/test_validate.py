@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from unit_template.normalise import normalise
 from unit_template.options import OPTIONS
 from unit_template.validate import check, check_all
 
@@ -182,3 +183,23 @@ def test_command_lines_systemd_would_refuse_or_misread_are_refused(text, fragmen
     from unit_template.systemd_syntax import command_error
 
     assert fragment in command_error(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "entries"),
+    [
+        ("PORT=4000, MIX_ENV=prod", ["PORT=4000", "MIX_ENV=prod"]),
+        ('PORT=4000, ["RELEASE_TMP=", ":runtime_dir"]', ["PORT=4000", ["RELEASE_TMP=", ":runtime_dir"]]),
+        ("HOSTS=a,b", ["HOSTS=a,b"]),
+        ("HOSTS=a, b, PORT=1", ["HOSTS=a, b", "PORT=1"]),
+        ("PORT=4000, :env_lang", ["PORT=4000", ":env_lang"]),
+    ],
+)
+def test_env_vars_typed_with_commas_split_where_a_new_entry_starts(typed, entries):
+    """A comma starts a new entry only before NAME=, [parts] or a :name reference (docs/values.md)."""
+    assert normalise(OPTIONS["env_vars"], typed) == entries
+
+
+@pytest.mark.parametrize("typed", ['PORT=1, ["A=", ":x"', "[A=] B=1", "PORT=1, [{a: 1}]"])
+def test_env_vars_typed_with_a_broken_parts_list_is_refused(typed):
+    assert check("env_vars", typed).startswith("env_vars: ")

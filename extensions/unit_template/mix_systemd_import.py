@@ -29,6 +29,35 @@ NOT_SUPPORTED = {
 }
 
 
+# Keys of older mix_systemd versions (its git history before 0.7.0 removed "obsolete option
+# flags") that 0.8.2 ignores, which this template has no option for: why each is ignored here.
+# The ones whose meaning maps onto an option are read by older_options().
+RETIRED = {
+    "conform": "conform config files went with Distillery; the release reads config/runtime.exs",
+    "conform_conf_path": "conform config files went with Distillery; the release reads config/runtime.exs",
+    "cookie_dir": "the Erlang cookie is set up by `distribution` (docs/distribution.md)",
+    "cookie_file": "the Erlang cookie is set up by `distribution` (docs/distribution.md)",
+    "readonly_release": "the release is always read-only to the app here",
+    "home_dir": "computed upstream, not a setting",
+    "conf_dir": "computed upstream, not a setting (configuration_dir)",
+    "version": "computed upstream from mix.exs, not a setting",
+    "app": "the app is read from mix.exs",
+    "deploy_group": "the deploy user joins app_group here (deploy_user)",
+    "release_path": "releases are unpacked in releases_dir",
+    "restart_path": "the flag file is <flags_dir>/restart.flag",
+    "network_environment_service": "runtime_environment_service_script alone enables that unit",
+    "runtime_environment_service_after": "",  # read by older_options()
+}
+# What the wrap script of older mix_systemd defaulted to, relative to deploy_dir (its WorkingDirectory=).
+OLD_WRAP_SCRIPT = "bin/deploy-runtime-environment-wrap"
+OLD_WRAP_AFTER = "cloud-init.target"
+OLDER_KEYS = (
+    *RETIRED,
+    *("distillery", "base_path", "env_port", "restart_flag", "release_tmp", "release_mutable_dir"),
+    *("runtime_environment_wrap", "runtime_environment_wrap_script", "network_environment_service_after"),
+)
+
+
 class Unconvertible(ValueError):
     pass
 
@@ -105,10 +134,71 @@ def mix_systemd_value(name: str, answer: Any) -> Any:
     return answer
 
 
+def _text(term: Any) -> Any:
+    return term.name if isinstance(term, Atom) else term
+
+
+def _reference(term: Any) -> Any:
+    """An env var value of an older option: an atom such as :runtime_dir is a reference."""
+    return f":{term.name}" if isinstance(term, Atom) else term
+
+
+def _wrap_command(script: Any) -> Any:
+    """The wrap script as an Exec command: a relative one ran from deploy_dir upstream."""
+    script = str(_text(script))
+    return script if script.startswith("/") else [":deploy_dir", f"/{script}"]
+
+
+def older_options(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What the keys of older mix_systemd versions in `values` meant, as answers (unless the config sets
+    those options itself), and a notice for each key read or ignored. Removes those keys from `values`."""
+    old = {key: values.pop(key) for key in OLDER_KEYS if key in values}
+    answers: dict[str, Any] = {}
+    notes: list[str] = []
+
+    def mapped(key: str, option: str, value: Any) -> None:
+        if option in values:
+            notes.append(f"{key} (an older mix_systemd option): ignored, the config sets {option} itself")
+        else:
+            answers[option] = value
+            notes.append(f"{key} (an older mix_systemd option): read as {option}: {json.dumps(value)}")
+
+    env_vars: list[Any] = []
+    for key, term in old.items():
+        if key == "distillery" and isinstance(term, bool):
+            mapped(key, "release_system", "distillery" if term else "mix")
+        elif key == "base_path":
+            mapped(key, "base_dir", _text(term))
+        elif key == "restart_flag" and term is True:
+            mapped(key, "restart_method", "systemd_flag")
+        elif key in ("env_port", "release_tmp", "release_mutable_dir") and term is not None:
+            variable = {"env_port": "PORT", "release_tmp": "RELEASE_TMP", "release_mutable_dir": "RELEASE_MUTABLE_DIR"}[key]
+            env_vars.append([f"{variable}=", _reference(term)])
+            notes.append(f"{key} (an older mix_systemd option): read as env_vars entry {variable}")
+        elif key == "runtime_environment_wrap" and term is True:
+            mapped(key, "exec_start_wrap", _wrap_command(old.get("runtime_environment_wrap_script", OLD_WRAP_SCRIPT)))
+            after = str(_text(old.get("runtime_environment_service_after", OLD_WRAP_AFTER)))
+            answers["unit_after_targets"] = [*values.pop("unit_after_targets", []), after]
+            notes.append(f"runtime_environment_wrap (an older mix_systemd option): {after} added to unit_after_targets")
+        elif key in ("runtime_environment_service_after", "network_environment_service_after"):
+            if old.get("runtime_environment_wrap") is not True:
+                mapped(key, "runtime_environment_unit_after_targets", [_text(term)])
+        elif key == "runtime_environment_wrap_script" and old.get("runtime_environment_wrap") is True:
+            continue  # read with runtime_environment_wrap
+        else:
+            why = RETIRED.get(key) or "its switch is off or it has no effect on its own"
+            notes.append(f"{key} (an older mix_systemd option): ignored ({why})")
+    if env_vars:
+        answers["env_vars"] = [*values.pop("env_vars", []), *env_vars]
+    return answers, notes
+
+
 def convert(read: ConfigRead) -> Imported:
     result = Imported(problems=dict(read.unreadable))
-    expandable = expandable_names(read.values)
-    for name, term in read.values.items():
+    values = dict(read.values)
+    older, result.notes = older_options(values)
+    expandable = expandable_names(values)
+    for name, term in [*values.items(), *older.items()]:
         if name in NOT_SUPPORTED:
             result.notes.append(f"{name}: not needed here ({NOT_SUPPORTED[name]})")
             continue
@@ -246,4 +336,5 @@ def report(imported: Imported) -> str:
     lines += [f"  {note}" for note in imported.notes]
     if not lines:
         return ""
-    return "From your mix_systemd config (answer these at the prompt):\n" + "\n".join(lines)
+    asked = " (answer these at the prompt)" if imported.problems else ""
+    return f"From your mix_systemd config{asked}:\n" + "\n".join(lines)

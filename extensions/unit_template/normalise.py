@@ -13,8 +13,12 @@ what was meant, or refuses it with a message saying how to write it:
   time spans, the systemd version) it is its digits;
 - a string given to a list option of names is the list a person types:
   ``state, logs`` as well as ``[state, logs]`` (which copier has already
-  read as a list); a string given to a list of commands, paths or
-  variables is one item, never split;
+  read as a list); a string given to a list of commands or paths is one
+  item, never split;
+- a string given to ``env_vars`` is split where a new entry starts: at a
+  comma followed by ``NAME=``, a ``[parts]`` list or a ``:name`` reference
+  (``PORT=4000, MIX_ENV=prod``); any other comma stays in its value
+  (``HOSTS=a,b``);
 - a string is never parsed a second time (copier.yml's question types make
   sure copier does not either: see questions.question_type).
 """
@@ -24,6 +28,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
+
 from .option import Option
 
 # List options whose items are names: a typed "a, b" is the list [a, b].
@@ -31,8 +37,9 @@ NAME_LIST_KINDS = frozenset(
     {"dirs", "unit_names", "option_names", "directive_names", "credential_names", "strategies", "listen_sockets"}
 )
 # List options whose items are text that may itself hold commas: a string is one item.
-ITEM_LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths", "env_vars"})
-LIST_KINDS = NAME_LIST_KINDS | ITEM_LIST_KINDS
+ITEM_LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths"})
+# env_vars: entries typed with commas between them, split only where a new entry starts.
+LIST_KINDS = NAME_LIST_KINDS | ITEM_LIST_KINDS | {"env_vars"}
 # Options whose value is a number written as text: a YAML number is its digits.
 NUMBER_KINDS = frozenset({"version", "limit", "size_limit", "timespan"})
 MODE_KINDS = frozenset({"mode"})
@@ -41,6 +48,9 @@ BOOLEAN_WORDS = {False: ("no", "false", "off"), True: ("yes", "true", "on")}
 
 
 ASCII_NUMBER = re.compile(r"[0-9]{1,4}")
+# Where a typed env_vars text starts its next entry: a comma, then NAME=, a [parts] list,
+# or a :name reference that is the whole entry.
+NEXT_ENV_ENTRY = re.compile(r"\s*,\s*(?=[A-Za-z_][A-Za-z0-9_]*=|\[|:[a-z][a-z0-9_]*\s*(?:,|$))")
 
 
 class NotAsMeant(ValueError):
@@ -74,6 +84,62 @@ def _split_names(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def _closing_bracket(text: str) -> int:
+    """The index of the ] that closes the [ at text[0], quotes respected; -1 if there is none."""
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _parts(text: str) -> list[Any]:
+    """A `[parts]` entry of typed env_vars: a YAML list of strings and numbers."""
+    try:
+        parts = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parts = None
+    if not isinstance(parts, list) or not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in parts):
+        raise NotAsMeant(f"{text} is not a list of parts such as [\"RELEASE_TMP=\", \":runtime_dir\"]")
+    return parts
+
+
+def split_env_vars(text: str) -> list[Any]:
+    """`PORT=4000, ["RELEASE_TMP=", ":runtime_dir"]` as a person types env_vars: entries split
+    at a comma that starts a new one (NAME=, [parts] or :name); other commas stay in the value."""
+    items: list[Any] = []
+    rest = text.strip()
+    while rest:
+        if rest.startswith("["):
+            end = _closing_bracket(rest)
+            if end < 0:
+                raise NotAsMeant(f"{rest} has a [ without its ]: write each entry as NAME=value or [parts]")
+            items.append(_parts(rest[: end + 1]))
+            rest = rest[end + 1 :].lstrip()
+            if rest and not rest.startswith(","):
+                raise NotAsMeant(f"has {rest!r} after a ] where a comma and the next entry should be")
+            rest = rest[1:].lstrip()
+            continue
+        match = NEXT_ENV_ENTRY.search(rest)
+        end = match.start() if match else len(rest)
+        items.append(rest[:end])
+        rest = rest[match.end() :] if match else ""
+    return items
+
+
 def normalise(option: Option, value: Any) -> Any:
     """The value an answer stands for; raises NotAsMeant if it cannot be read as typed."""
     if value is None or value == "" or option.kind == "bool":
@@ -90,4 +156,6 @@ def normalise(option: Option, value: Any) -> Any:
         return _split_names(value)
     if isinstance(value, str) and option.kind in ITEM_LIST_KINDS:
         return [value] if value else []
+    if isinstance(value, str) and option.kind == "env_vars":
+        return split_env_vars(value)
     return value

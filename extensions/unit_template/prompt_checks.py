@@ -33,7 +33,7 @@ import yaml
 
 from .option import is_unset
 from .options import OPTIONS
-from .resolve import OptionError, resolve, resolve_defaults
+from .resolve import OptionError, resolve, resolve_defaults, resolve_sources
 from .strategies import strategy_errors
 from .units import unit_view
 from .validate import _shown as shown
@@ -78,15 +78,17 @@ def _values(answers: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def refused_defaults(answers: Mapping[str, Any]) -> dict[str, str]:
-    """Each option left unanswered whose computed default is wrong, with why (validate.default_error)."""
-    values = _values(answers)
-    if values is None:
+    """Each option left unanswered whose computed default is wrong, with why and the answers
+    it is computed from (validate.default_error)."""
+    try:
+        values, sources = resolve_sources(answers)
+    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
         return {}
     refused = {}
     for name, option in OPTIONS.items():
         answer = answers.get(name)
         if callable(option.default) and is_unset(answer) and not (answer == "" and option.empty_is_value):
-            error = default_error(name, values[name])
+            error = default_error(name, values[name], [(s, values[s]) for s in sources.get(name, [])])
             if error:
                 refused[name] = error
     return refused

@@ -75,7 +75,7 @@ SYNTAX = {
     "command": 'a command line, e.g. /srv/foo/bin/prepare --check, or a list of parts, e.g. [":scripts_dir", "/prepare"]',
     "commands": 'a YAML list of commands, e.g. ["+/srv/foo/bin/sync-config", ["+", ":deploy_dir", "/bin/x"]]',
     "paths": 'a YAML list, e.g. [/etc/foo/env, ["-", ":configuration_dir", "/environment"]]',
-    "env_vars": 'a YAML list, e.g. [PORT=4000, ["RELEASE_TMP=", ":runtime_dir"]]',
+    "env_vars": 'NAME=value entries separated by commas, e.g. PORT=4000, ["RELEASE_TMP=", ":runtime_dir"] (or a YAML list)',
     "unit_names": "a YAML list, e.g. [cloud-init.target]",
     "credential_names": "a YAML list, e.g. [db_password, secret_key_base]",
     "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',

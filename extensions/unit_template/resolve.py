@@ -33,8 +33,11 @@ class _Resolver:
         self.answers = answers
         self.values: dict[str, Any] = {}
         self.in_progress: list[str] = []
+        self.reads: dict[str, set[str]] = {}  # option -> the options its default read
 
     def __getitem__(self, name: str) -> Any:
+        if self.in_progress:
+            self.reads.setdefault(self.in_progress[-1], set()).add(name)
         if name in self.values:
             return self.values[name]
         if name not in OPTIONS:
@@ -52,6 +55,25 @@ class _Resolver:
         self.values[name] = value
         return value
 
+    def answered(self, name: str) -> bool:
+        answer = self.answers.get(name)
+        return not is_unset(answer) or (answer == "" and OPTIONS[name].empty_is_value)
+
+    def sources(self, name: str) -> list[str]:
+        """The answers a default is computed from, through the defaults it reads, in the table's order."""
+        found: set[str] = set()
+        todo, seen = list(self.reads.get(name, ())), set()
+        while todo:
+            read = todo.pop()
+            if read in seen:
+                continue
+            seen.add(read)
+            if self.answered(read):
+                found.add(read)
+            else:
+                todo.extend(self.reads.get(read, ()))
+        return [option for option in OPTIONS if option in found]
+
 
 def normalised(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Each answer read back as the user gave it (normalise.py); refused if it cannot be."""
@@ -64,13 +86,26 @@ def normalised(answers: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def resolve_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option's value before expansion: the answer (as given), else its default."""
+def _resolved(answers: Mapping[str, Any]) -> _Resolver:
     answers = normalised(answers)
     if is_unset(answers.get("app_name")):
         raise OptionError("app_name", "is required (no `app:` found in mix.exs)")
     resolver = _Resolver(answers)
-    return {name: resolver[name] for name in OPTIONS}
+    for name in OPTIONS:
+        resolver[name]
+    return resolver
+
+
+def resolve_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option's value before expansion: the answer (as given), else its default."""
+    return _resolved(answers).values
+
+
+def resolve_sources(answers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """resolve_defaults, and for each option left unanswered the answers its default is computed from."""
+    resolver = _resolved(answers)
+    unanswered = [name for name in OPTIONS if not resolver.answered(name)]
+    return resolver.values, {name: resolver.sources(name) for name in unanswered}
 
 
 def reference_name(item: Any) -> str | None:
@@ -165,8 +200,8 @@ def _refuse(errors: list[str]) -> None:
 
 def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Every option's final value: defaults filled in and checked, references expanded and checked."""
-    values = resolve_defaults(answers)
-    _refuse(derived_errors(values, normalised(answers)) + unit_name_errors(values))
+    values, sources = resolve_sources(answers)
+    _refuse(derived_errors(values, normalised(answers), sources) + unit_name_errors(values))
     keys = expand_keys(values)
     expanded = dict(values)
     for key, option in OPTIONS.items():

@@ -147,6 +147,21 @@ def executable_error(executable: str, relative_ok: bool = False) -> str:
     return f"runs {executable!r}, which {error}" if error else ""
 
 
+def whole_quoted_command(text: str) -> str | None:
+    """The text inside the quotes of a command line that is one quoted word holding a space
+    (`"!/opt/app/bin/app start"`): systemd takes all of it as the program. None otherwise."""
+    stripped = text.strip()
+    if len(stripped) < 2 or stripped[0] not in "\"'" or stripped[-1] != stripped[0]:
+        return None
+    try:
+        words = command_words(stripped)
+    except SyntaxProblem:
+        return None
+    if len(words) != 1 or not any(c in WHITESPACE for c in words[0]):
+        return None
+    return stripped[1:-1]
+
+
 def command_error(text: str, relative_ok: bool = False) -> str:
     """A whole command line as one Exec*= value."""
     if not text.strip():

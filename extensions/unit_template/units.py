@@ -15,9 +15,10 @@ from .distribution import apply_distribution, distribution_additions, distributi
 from .escape import environment, specifiers
 from .install import install_script_path
 from .lifecycle import lifecycle_problems, lifecycle_view
-from .options import DIR_BASES, DIR_NAMES
+from .normalise import normalise
+from .options import DIR_BASES, DIR_NAMES, OPTIONS
 from .packaging import package_dir
-from .resolve import OptionError, resolve
+from .resolve import OptionError, expand_keys, reference_name, resolve
 from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import DEPLOY_TREE, system_files_view
@@ -234,6 +235,27 @@ def check_env_vars(env_vars: list[str]) -> None:
             raise OptionError("env_vars", f"after expansion {error}")
 
 
+def referenced_options(items: list[Any]) -> list[str]:
+    """The options an unexpanded list's items refer to (`:name`, alone or as a part)."""
+    parts = [part for item in items for part in (item if isinstance(item, list) else [item])]
+    return [name for name in map(reference_name, parts) if name]
+
+
+def check_dir_references(answers: Mapping[str, Any], values: Mapping[str, Any], dirs: list[str]) -> None:
+    """env_vars pointing the app at a dir that nothing creates (not in `dirs`): refused, naming the entry needed."""
+    if "env_vars" not in expand_keys(values):
+        return
+    env_vars = normalise(OPTIONS["env_vars"], answers.get("env_vars")) or []
+    for ref in referenced_options(env_vars):
+        name = ref.removesuffix("_directory").removesuffix("_dir")
+        if name in DIR_NAMES and ref in (f"{name}_dir", f"{name}_directory") and name not in dirs:
+            raise OptionError(
+                "env_vars",
+                f"refers to `:{ref}` ({values[f'{name}_dir']}), a dir nothing creates unless {name} is in `dirs`: "
+                f"add {name} to `dirs`, or leave the reference out",
+            )
+
+
 def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_errors)."""
     for error in system_dir_errors(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
@@ -270,6 +292,7 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
     check_capabilities(values)
     dirs = effective_dirs(values)
     check_directories(values, dirs)
+    check_dir_references(answers, values, dirs)
     forking = values["service_type"] == "forking"
     profile_lines = hardening.directives(
         values["hardening"],

@@ -8,7 +8,7 @@ before anything is rendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from . import systemd_syntax as syntax
@@ -295,13 +295,42 @@ KIND_VALIDATORS: dict[str, Validator] = {
 }
 
 
+# The accounts shared by unrelated services (systemd warns "Special user nobody configured,
+# this is not safe!"): the app's files and rights would be theirs too.
+SHARED_ACCOUNTS = {"app_user": ("nobody",), "app_group": ("nobody", "nogroup"), "deploy_user": ("nobody",)}
+
+
+def _shared_account(name: str, value: Any) -> str:
+    if value not in SHARED_ACCOUNTS.get(name, ()):
+        return ""
+    return (
+        f"{value} is shared by unrelated services (systemd warns it is not safe): whatever runs as it could read "
+        "and change the app's files; the app needs an account of its own (the default is named after ext_name)"
+    )
+
+
+def _whole_quoted_command(name: str, value: Any) -> str:
+    """A command typed in quotes as a whole (to keep `!` from the shell): systemd would read
+    all of it as the program's name. Say how to type it instead."""
+    if OPTIONS[name].kind not in EXEC_KINDS or not isinstance(value, str):
+        return ""
+    inner = syntax.whole_quoted_command(value)
+    if inner is None:
+        return ""
+    return (
+        f"{_shown(value)} is one quoted word, so systemd would run a program named {inner!r}, spaces and all: "
+        "drop the outer quotes to give a command and its arguments (with --data, quote the whole argument "
+        f"for the shell instead: '{name}={inner}')"
+    )
+
+
 def value_error(name: str, value: Any) -> str:
     """What is wrong with an option's value (already normalised), "" if nothing."""
     option = OPTIONS[name]
-    error = _control_chars(value)
+    error = _control_chars(value) or _whole_quoted_command(name, value)
     if not error:
         validator = _choice(name) if option.kind == "choice" else KIND_VALIDATORS[option.kind]
-        error = validator(value)
+        error = validator(value) or _shared_account(name, value)
     return error
 
 
@@ -333,29 +362,36 @@ def default_reason(name: str, value: Any) -> str:
     return "" if is_unset(value) else value_error(name, value)
 
 
-def derived_errors(values: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+def derived_errors(
+    values: Mapping[str, Any], answers: Mapping[str, Any], sources: Mapping[str, list[str]] | None = None
+) -> list[str]:
     """Each value not answered but computed from other answers (app_user from ext_name...),
-    checked as if it had been typed, with a message saying where it came from."""
+    checked as if it had been typed, with a message naming the answers it came from (``sources``)."""
     errors = []
     for name, option in OPTIONS.items():
         answer = answers.get(name)
         if not is_unset(answer) or (answer == "" and option.empty_is_value):
             continue
-        error = default_error(name, values[name])
+        error = default_error(name, values[name], [(s, values[s]) for s in (sources or {}).get(name, [])])
         if error:
             errors.append(error)
     return errors
 
 
-def default_error(name: str, default: Any) -> str:
-    """An option left empty: the default it stands for, checked as if typed, with where it came from."""
+def default_error(name: str, default: Any, sources: Sequence[tuple[str, Any]] = ()) -> str:
+    """An option left empty: the default it stands for, checked as if typed, naming the answers it is
+    computed from (``sources``: (option, value) pairs)."""
     error = default_reason(name, default)
     if not error:
         return ""
-    return (
-        f"{name}: its default {_shown(default)}, computed from the other answers, {error}: "
-        f"give {name} an answer, or change the answer it is computed from"
-    )
+    if not sources:
+        return (
+            f"{name}: its default {_shown(default)}, computed from the other answers, {error}: "
+            f"give {name} an answer, or change the answer it is computed from"
+        )
+    given = " and ".join(f"{source} {_shown(value)}" for source, value in sources)
+    names = " or ".join(source for source, _ in sources)
+    return f"{name}: its default {_shown(default)}, computed from {given}, {error}: give {name} an answer, or change {names}"
 
 
 def unit_suffix(values: Mapping[str, Any]) -> str:
