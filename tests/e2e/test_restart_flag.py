@@ -89,12 +89,15 @@ def ancestors(path: str) -> list[str]:
     return ["/", *("/" + "/".join(parts[: index + 1]) for index in range(len(parts)))]
 
 
-def root_paths(box, values) -> list[str]:
-    """Each script in scripts_dir (root runs them), the release that runs, and every dir above them."""
+def root_paths(box, values, units: list[str]) -> list[str]:
+    """Each script in scripts_dir (root runs them), the release that runs, the files systemd reads
+    as root (units, sysusers.d, tmpfiles.d), and every dir above them."""
     scripts = box.run(["find", values["scripts_dir"], "-mindepth", "1", "-maxdepth", "1"]).stdout.split()
     release = box.run(["readlink", "-f", values["current_dir"]]).stdout.strip()
-    paths = [path for target in [*scripts, release, f"{release}/bin/{values['release_name']}"] for path in ancestors(target)]
-    return sorted(set(paths))
+    system = [f"/etc/systemd/system/{unit}" for unit in units]
+    system += [f"/etc/{kind}/{values['ext_name']}.conf" for kind in ("sysusers.d", "tmpfiles.d")]
+    targets = [*scripts, release, f"{release}/bin/{values['release_name']}", *system]
+    return sorted({path for target in targets for path in ancestors(target)})
 
 
 def owners(box, paths: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -109,8 +112,9 @@ def writable_by(box, user: str, paths: list[str]) -> list[str]:
 def test_root_run_scripts_the_release_and_their_dirs_belong_to_root_writable_by_no_one_else(first_deploy, flag_service, box):
     """After the printed install and the first deploy (`current` points at that release, ready or not)."""
     values = flag_service.values
-    paths = root_paths(box, values)
+    paths = root_paths(box, values, flag_service.units)
     assert f"{values['scripts_dir']}/deploy" in paths and values["releases_dir"] in paths
+    assert f"/etc/systemd/system/{flag_service.name}-restart.path" in paths
     stats = owners(box, paths)
     # Owned by root; group-writable only by root's group; never writable by others.
     bad = {p: s for p, s in stats.items() if s[0] != "root" or (s[2] & 0o020 and s[1] != "root") or (s[2] & 0o002)}
