@@ -148,6 +148,19 @@ def test_rendered_script_is_executable_posix_sh_with_set_eu(scripts: Path, name:
     assert mode(scripts / name) & 0o111 == 0o111
 
 
+def test_every_script_of_a_default_copy_is_executable_in_the_project(tmp_path: Path) -> None:
+    """The node script too, like deploy: the project's file modes are what a checkout on a server has."""
+    dst = render_template(tmp_path / "project", {})
+    modes = {path.name: mode(path) & 0o111 for path in (dst / SCRIPTS_DIR).iterdir()}
+    assert modes == {"deploy": 0o111, "foo-bar-node": 0o111}
+
+
+def test_deploy_help_prints_the_usage_and_exits_0(scripts: Path) -> None:
+    done = subprocess.run(["sh", str(scripts / "deploy"), "--help"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: deploy RELEASE.tar.gz [NAME]")
+
+
 # --- s3_sync -----------------------------------------------------------------------------------
 
 

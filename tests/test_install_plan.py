@@ -127,17 +127,43 @@ def test_credentials_get_a_root_only_placeholder_before_the_units_and_never_over
 
 
 def test_without_system_files_the_steps_create_users_and_dirs_with_shadow_tools() -> None:
-    commands = [shell_line(c) for c in install_plan(view(system_files=False, deploy_user="deployer")).users_and_dirs]
+    flag = view(system_files=False, restart_method="systemd_flag", deploy_user="deployer")
+    commands = [shell_line(c) for c in install_plan(flag).users_and_dirs]
     assert any("useradd --system --gid foo-bar" in c for c in commands)
-    assert "usermod --append --groups foo-bar deployer" in commands
-    assert "install -d -m 0770 -o deployer -g foo-bar /srv/foo-bar/flags" in commands
-
-
-def test_systemd_flag_flags_dir_belongs_to_the_deploy_user() -> None:
-    assert (
-        "d /srv/foo-bar/flags 0770 deployer foo-bar -"
-        in view(restart_method="systemd_flag", deploy_user="deployer")["tmpfiles_lines"]
+    assert not any("usermod" in c for c in commands)
+    assert "install -d -m 0751 -o root -g foo-bar /srv/foo-bar/flags" in commands
+    assert commands[-1] == (
+        "sh -c 'test -e /srv/foo-bar/flags/restart.flag || "
+        "install -m 0600 -o deployer -g root /dev/null /srv/foo-bar/flags/restart.flag'"
     )
+
+
+def test_systemd_flag_gives_the_deploy_user_restart_flag_and_nothing_else() -> None:
+    lines = view(restart_method="systemd_flag", deploy_user="deployer")["tmpfiles_lines"]
+    assert [line for line in lines if "deployer" in line] == ["f /srv/foo-bar/flags/restart.flag 0600 deployer root -"]
+    assert {line.split()[3] for line in lines if line.startswith("d ")} == {"root"}
+
+
+def test_systemd_flag_restart_flag_without_a_deploy_user_is_the_app_groups() -> None:
+    lines = view(restart_method="systemd_flag")["tmpfiles_lines"]
+    assert "f /srv/foo-bar/flags/restart.flag 0660 root foo-bar -" in lines
+    assert "d /srv/foo-bar/flags 0750 root foo-bar -" in lines
+
+
+def test_the_restart_path_unit_is_started_at_install_before_any_release() -> None:
+    plan = install_plan(view(restart_method="systemd_flag", deploy_user="deployer"))
+    assert [shell_line(c) for c in plan.units[-2:]] == [
+        "systemctl enable foo-bar.service foo-bar-restart.path",
+        "systemctl start foo-bar-restart.path",
+    ]
+    assert install_plan(view()).units[-1] == ("systemctl", "enable", "foo-bar.service")
+
+
+def test_the_package_starts_the_restart_path_unit_before_it_checks_the_secrets(tmp_path: Path) -> None:
+    answers = {**V252, "packaging": True, "restart_method": "systemd_flag"}
+    dst = render_template(tmp_path / "p", {**answers, "config_strategies": ["credentials"], "credentials": ["k"]})
+    script = (dst / "rel/package/postinstall").read_text()
+    assert script.index("systemctl start foo-bar-restart.path\n") < script.index("empty=")
 
 
 def test_deploy_user_is_asked_in_a_plain_copy_when_restart_method_is_systemd_flag() -> None:
@@ -215,6 +241,14 @@ def test_install_script_dry_run_prints_exactly_the_printed_steps(tmp_path: Path)
     # The script stops before the start: there is no release here, and it says so.
     assert ran == printed[: len(ran)] and printed[len(ran) :] == ["systemctl start foo-bar.service"]
     assert "no release yet" in dry.stdout
+
+
+def test_install_script_dry_run_says_it_installed_nothing(tmp_path: Path) -> None:
+    dst = render_template(tmp_path / "p", {**V252, "config_strategies": ["credentials"], "credentials": ["k"]})
+    dry = subprocess.run(["sh", str(dst / "rel/install-systemd"), "--dry-run"], capture_output=True, text=True, check=False)
+    said = [line for line in (dry.stdout + dry.stderr).splitlines() if line.startswith("install-systemd: ")]
+    assert len(said) == 2 and all("dry run, nothing changed" in line for line in said), said
+    assert not any("installed;" in line or "installed," in line for line in said), said
 
 
 def test_install_script_refuses_unknown_arguments_and_non_root(tmp_path: Path) -> None:
@@ -383,5 +417,6 @@ def test_an_interactive_copy_with_systemd_flag_asks_for_deploy_user_and_gives_it
     assert child.exitstatus == 0, log
     assert any("deploy_user: " in p for p in asked), asked
     tmpfiles = (dst / "rel/systemd/lib/tmpfiles.d/foo-bar.conf").read_text()
-    assert "d /srv/foo-bar/flags 0770 deployer foo-bar -" in tmpfiles.splitlines()
-    assert "m deployer foo-bar" in (dst / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text().splitlines()
+    assert "f /srv/foo-bar/flags/restart.flag 0600 deployer root -" in tmpfiles.splitlines()
+    sysusers = (dst / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text().splitlines()
+    assert 'u deployer - "foo-bar deploy user"' in sysusers

@@ -107,6 +107,8 @@ def server_for(tmp: Path, answers: dict[str, Any]) -> Server:
 # systemd 231 manages the runtime dir but not state/logs/configuration: tmpfiles.d must make those.
 OLD_SYSTEMD = {
     "deploy_user": "deploy",
+    "restart_method": "systemd_flag",
+    "configuration_directory_mode": "770",
     "dirs": ["runtime", "configuration", "state", "logs", "tmp"],
     "systemd_version": 231,
     "state_directory_mode": "700",
@@ -126,22 +128,36 @@ def test_sysusers_gives_the_app_user_the_app_group(server: Server) -> None:
     assert server.user("foo-bar").gid == server.group("foo-bar")[0]
 
 
-def test_sysusers_adds_the_deploy_user_to_the_app_group(server: Server) -> None:
-    assert server.group("foo-bar")[1] == ["deploy"]
+def test_sysusers_keeps_the_deploy_user_out_of_the_app_group(server: Server) -> None:
+    """It gets restart.flag alone: no reading the release, the configuration or the state."""
+    assert server.group("foo-bar")[1] == []
 
 
 def test_sysusers_leaves_an_existing_deploy_user_as_it_was(server: Server) -> None:
     assert server.user("deploy") == Account(1500, 1500, "/bin/bash")
 
 
-@pytest.mark.parametrize("path", ["/srv/foo-bar", "/srv/foo-bar/releases", "/srv/foo-bar/bin"])
-def test_tmpfiles_gives_the_deploy_tree_to_the_deploy_user_readable_by_the_app(server: Server, path: str) -> None:
-    assert server.owner(path) == (1500, server.group("foo-bar")[0], "0750")
+@pytest.mark.parametrize("path", ["/srv/foo-bar/releases", "/srv/foo-bar/bin"])
+def test_tmpfiles_gives_the_deploy_tree_to_root_readable_by_the_app(server: Server, path: str) -> None:
+    assert server.owner(path) == (0, server.group("foo-bar")[0], "0750")
 
 
-def test_tmpfiles_makes_flags_dir_writable_by_the_app_group(server: Server) -> None:
-    """The deploy user touches restart.flag without sudo; so may other members of the group."""
-    assert server.owner("/srv/foo-bar/flags") == (1500, server.group("foo-bar")[0], "0770")
+@pytest.mark.parametrize("path", ["/srv/foo-bar", "/srv/foo-bar/flags"])
+def test_tmpfiles_lets_the_deploy_user_through_to_flags_dir_but_write_nothing(server: Server, path: str) -> None:
+    assert server.owner(path) == (0, server.group("foo-bar")[0], "0751")
+
+
+def test_tmpfiles_gives_restart_flag_to_the_deploy_user_alone(server: Server) -> None:
+    assert server.owner("/srv/foo-bar/flags/restart.flag") == (1500, 0, "0600")
+
+
+def test_tmpfiles_gives_a_restart_flag_root_made_back_to_the_deploy_user(server: Server) -> None:
+    """After an older deploy script touched it as root: the next install's tmpfiles run fixes it."""
+    flag = server.root / "srv/foo-bar/flags/restart.flag"
+    os.chown(flag, 0, 0)
+    flag.chmod(0o644)
+    run(require_tool("systemd-tmpfiles"), f"--root={server.root}", "--create")
+    assert server.owner("/srv/foo-bar/flags/restart.flag") == (1500, 0, "0600")
 
 
 def test_tmpfiles_makes_the_state_dir_old_systemd_cannot_make(server: Server) -> None:
@@ -154,7 +170,8 @@ def test_tmpfiles_makes_the_logs_dir_old_systemd_cannot_make(server: Server) -> 
     assert server.owner("/var/log/foo-bar") == (app.uid, app.gid, "0750")
 
 
-def test_tmpfiles_gives_the_configuration_dir_to_root_as_systemd_would(server: Server) -> None:
+def test_tmpfiles_gives_the_configuration_dir_to_root_never_group_writable(server: Server) -> None:
+    """root reads it (EnvironmentFile=, LoadCredential=): configuration_directory_mode 770 loses g+w."""
     assert server.owner("/etc/foo-bar") == (0, server.group("foo-bar")[0], "0750")
 
 
@@ -173,8 +190,8 @@ def test_separate_app_group_becomes_the_app_users_primary_group(tmp_path: Path) 
 
 
 def test_sysusers_creates_a_missing_deploy_user_as_a_system_account(tmp_path: Path) -> None:
-    server = server_for(tmp_path, {"deploy_user": "shipper"})
-    assert (server.user("shipper").shell.endswith("/nologin"), "shipper" in server.group("foo-bar")[1]) == (True, True)
+    server = server_for(tmp_path, {"deploy_user": "shipper", "restart_method": "systemd_flag"})
+    assert (server.user("shipper").shell.endswith("/nologin"), server.group("foo-bar")[1]) == (True, [])
 
 
 def test_without_a_deploy_user_root_owns_the_deploy_tree(tmp_path: Path) -> None:

@@ -47,8 +47,6 @@ def deploy_settings(values: Mapping[str, Any]) -> dict[str, str]:
         "releases_dir": values["releases_dir"],
         "current_dir": values["current_dir"],
         "app_group": values["app_group"],
-        "restart_method": values["restart_method"],
-        "restart_flag": f"{values['flags_dir']}/restart.flag",
         "service_type": values["service_type"],
         "health_url": values["deploy_health_url"] or "",
         "keep": str(values["deploy_keep_releases"]),

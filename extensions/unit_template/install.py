@@ -33,6 +33,9 @@ UNIT_SUFFIX = "lib/systemd/system"
 INSTALL_SCRIPT = "install-systemd"
 # Unit types enabled (and started) with the service; the oneshots they trigger are not.
 ENABLED_UNIT_SUFFIXES = (".path", ".socket", ".timer")
+# Watchers started at install, release or not: a .path unit only watches (restart.flag),
+# so the deploy user's first touch restarts the service even before anything else started it.
+STARTED_AT_INSTALL = (".path",)
 
 
 @dataclass(frozen=True)
@@ -208,14 +211,27 @@ def sh(script: str) -> Command:
     return ("sh", "-c", script)
 
 
-def tmpfiles_dirs(view: View) -> list[tuple[str, str, str, str]]:
-    """(path, mode, owner, group) of every `d` line the tmpfiles.d file has (or would have)."""
+def tmpfiles_entries(view: View, wanted: str) -> list[tuple[str, str, str, str]]:
+    """(path, mode, owner, group) of every line of type `wanted` the tmpfiles.d file has (or would have)."""
     rows = []
     for line in view["tmpfiles_lines"]:
         kind, path, mode, owner, group, _ = line.split()
-        if kind == "d":
+        if kind == wanted:
             rows.append((path, mode, owner, group))
     return rows
+
+
+def tmpfiles_dirs(view: View) -> list[tuple[str, str, str, str]]:
+    return tmpfiles_entries(view, "d")
+
+
+def manual_files(view: View) -> list[Command]:
+    """The tmpfiles.d `f` lines (restart.flag) without it: an empty file, made once, with its owner and mode."""
+    q = shlex.quote
+    return [
+        sh(f"test -e {q(path)} || install -m {mode} -o {q(owner)} -g {q(group)} /dev/null {q(path)}")
+        for path, mode, owner, group in tmpfiles_entries(view, "f")
+    ]
 
 
 def manual_users(view: View) -> list[Command]:
@@ -230,8 +246,8 @@ def manual_users(view: View) -> list[Command]:
         ),
     ]
     if deployer:
+        # Not into the app group: the deploy user gets restart.flag alone (system_files.py).
         commands.append(sh(f"getent passwd {q(deployer)} >/dev/null || useradd --system --no-create-home {q(deployer)}"))
-        commands.append(("usermod", "--append", "--groups", group, deployer))
     return commands
 
 
@@ -239,7 +255,7 @@ def users_and_dirs(view: View, items: list[Item]) -> list[Command]:
     sysusers, tmpfiles = of_kind(items, "sysusers"), of_kind(items, "tmpfiles")
     if not sysusers:
         dirs = [("install", "-d", "-m", mode, "-o", owner, "-g", group, path) for path, mode, owner, group in tmpfiles_dirs(view)]
-        return [*manual_users(view), *dirs]
+        return [*manual_users(view), *dirs, *manual_files(view)]
     return [
         *(install_file(item) for item in sysusers + tmpfiles),
         # Named, as debhelper does: only this app's entries are applied.
@@ -404,6 +420,9 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         # spin the unit into "start request repeated too quickly".
         ("systemctl", "enable", *enabled),
     ]
+    watchers = [name for name in enabled if name.endswith(STARTED_AT_INSTALL)]
+    if watchers:
+        units.append(("systemctl", "start", *watchers))
     # A running service keeps its old unit until restarted; try-restart leaves a stopped one alone.
     # Units gone without a rename (restart_method changed): start what is enabled now.
     restart = ("systemctl", "start" if units_gone else "try-restart", *(enabled if units_gone else [enabled[0]]))

@@ -137,7 +137,7 @@ def restart_flag_lines(view: Mapping[str, Any]) -> list[str]:
     if view["restart_method"] != "systemd_flag":
         return []
     who = (
-        f"as {view['deploy_user']} (or any member of {view['app_group']})"
+        f"as {view['deploy_user']} (no sudo; it may do nothing else)"
         if view.get("deploy_user")
         else (f"as a member of {view['app_group']} (no deploy_user given)")
     )

@@ -123,8 +123,8 @@ OPTIONS: dict[str, Option] = {
     "deploy_user": Option(
         "user",
         None,
-        help="User who deploys releases: the sysusers.d file adds it to app_group (empty: none)",
-        # systemd_flag: the deploy user touches restart.flag, in a flags dir it owns.
+        help="User who may restart the service by touching restart.flag (systemd_flag), nothing more (empty: none)",
+        # systemd_flag: the deploy user owns restart.flag alone; the deploy tree stays root's.
         ask="{{ advanced or restart_method == 'systemd_flag' }}",
     ),
     "syslog_identifier": Option("identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal"),

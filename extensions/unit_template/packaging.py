@@ -119,6 +119,7 @@ def package_view(view: View, plan: Plan) -> dict[str, Any]:
     """What the nfpm configuration and the maintainer scripts print."""
     q = shlex.quote
     enabled = next(command for command in plan.units if command[:2] == ("systemctl", "enable"))[2:]
+    watchers = [command[2:] for command in plan.units if command[:2] == ("systemctl", "start")]
     return {
         "dir": package_dir(view),
         "name": view["ext_name"],
@@ -134,6 +135,7 @@ def package_view(view: View, plan: Plan) -> dict[str, Any]:
         "credentials": [shell_line(c) for c in plan.credentials],
         "secrets": [q(path) for path in plan.credential_files],
         "units": " ".join(q(name) for name in enabled),
+        "watchers": " ".join(q(name) for names in watchers for name in names),
         "main": q(enabled[0]),
         "unlink": unlink_script(view, plan),
         "purge": " ".join(q(path) for path in purged_dirs(view)),

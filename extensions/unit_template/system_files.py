@@ -1,7 +1,7 @@
 """The sysusers.d and tmpfiles.d files rendered next to the units.
 
 They replace useradd/mkdir scripts: ``systemd-sysusers`` creates the app's
-user and group (and puts the deploy user into the group), and
+user and group (and the deploy user, if missing), and
 ``systemd-tmpfiles --create`` makes the deploy tree with owners and modes,
 plus the app dirs that this systemd_version cannot create itself.
 
@@ -20,16 +20,21 @@ from typing import Any
 
 UNIT_SUFFIX = "systemd/system"
 
-# Owner, group and mode of the deploy tree. `None` as owner: the deploy user,
-# else root. The app group can read (and traverse to) the release but not write
-# it; flags_dir is group-writable so the deploy user (a member of the app
-# group) can touch restart.flag without sudo.
+# The deploy tree: owned by root, group app_group, so the app can read (and traverse to) its
+# release and its scripts but change nothing; nothing root runs, reads or chowns there is
+# writable by another user. The deploy user is not in app_group: with systemd_flag it gets
+# restart.flag alone (FLAG_MODES), and the dirs on the way to it let others through (o+x).
 DEPLOY_TREE = (
     ("deploy_dir", "0750"),
     ("releases_dir", "0750"),
     ("scripts_dir", "0750"),
-    ("flags_dir", "0770"),
+    ("flags_dir", "0750"),
 )
+TRAVERSE = 0o001
+ROOT_READS_MASK = 0o7755  # no group or other write on what root reads
+# restart.flag, made by tmpfiles.d so no one needs to create files in flags_dir:
+# writable by the deploy user alone, or by the app group without one.
+FLAG_MODES = {True: "0600", False: "0660"}
 
 # The tmp dir is not here: PrivateTmp= gives the service its own /var/tmp,
 # where a dir made on the host would never be seen; the unit's ExecStartPre
@@ -54,24 +59,51 @@ def quoted(text: str) -> str:
 
 
 def sysusers_lines(values: Mapping[str, Any]) -> list[str]:
-    """u/g/m lines: the app user, its group, and the deploy user as a group member."""
+    """u/g lines: the app user, its group, and the deploy user (outside the app group)."""
     user, group = values["app_user"], values["app_group"]
     gecos = quoted(f"{values['service_name']} service")
     # With the same name, one line creates both, on every systemd that has sysusers.d.
     lines = [f"u {user} - {gecos}"] if user == group else [f"g {group} -", f"u {user} -:{group} {gecos}"]
     deploy_user = values.get("deploy_user")
     if deploy_user:
-        lines.append(f"m {deploy_user} {group}")
+        # Not a member of the app group: it gets restart.flag only (tmpfiles.d). An existing user is left as it is.
+        gecos = quoted(f"{values['service_name']} deploy user")
+        lines.append(f"u {deploy_user} - {gecos}")
     return lines
 
 
-def tmpfiles_line(path: str, mode: str, owner: str, group: str) -> str:
-    return f"d {path} {mode.zfill(4)} {owner} {group} -"
+def tmpfiles_line(path: str, mode: str, owner: str, group: str, kind: str = "d") -> str:
+    return f"{kind} {path} {mode.zfill(4)} {owner} {group} -"
+
+
+def flag_user(values: Mapping[str, Any]) -> str | None:
+    """The deploy user who touches restart.flag, if the restart method has one."""
+    return values.get("deploy_user") if values["restart_method"] == "systemd_flag" else None
+
+
+def on_the_way(path: str, target: str) -> bool:
+    return target == path or target.startswith(path.rstrip("/") + "/")
+
+
+def tree_mode(values: Mapping[str, Any], name: str, mode: str) -> str:
+    """The dir's mode; o+x on the way to flags_dir when a deploy user outside the app group touches the flag."""
+    if flag_user(values) and on_the_way(values[name], values["flags_dir"]):
+        return f"{int(mode, 8) | TRAVERSE:04o}"
+    return mode
 
 
 def deploy_tree_lines(values: Mapping[str, Any]) -> list[str]:
-    owner = values.get("deploy_user") or "root"
-    return [tmpfiles_line(values[name], mode, owner, values["app_group"]) for name, mode in DEPLOY_TREE]
+    group = values["app_group"]
+    return [tmpfiles_line(values[name], tree_mode(values, name, mode), "root", group) for name, mode in DEPLOY_TREE]
+
+
+def flag_lines(values: Mapping[str, Any]) -> list[str]:
+    """restart.flag with systemd_flag: the deploy user's (or the app group's) to touch; flags_dir stays root's."""
+    if values["restart_method"] != "systemd_flag":
+        return []
+    deployer = flag_user(values)
+    owner, group = (deployer, "root") if deployer else ("root", values["app_group"])
+    return [tmpfiles_line(f"{values['flags_dir']}/restart.flag", FLAG_MODES[bool(deployer)], owner, group, "f")]
 
 
 def app_dir_lines(values: Mapping[str, Any], unmanaged: list[str]) -> list[str]:
@@ -82,12 +114,16 @@ def app_dir_lines(values: Mapping[str, Any], unmanaged: list[str]) -> list[str]:
             continue
         # systemd leaves ConfigurationDirectory= to root; the others go to User=.
         owner = "root" if name == "configuration" else values["app_user"]
-        lines.append(tmpfiles_line(values[f"{name}_dir"], values[f"{name}_directory_mode"], owner, values["app_group"]))
+        mode = values[f"{name}_directory_mode"]
+        if name == "configuration":
+            # root reads it (EnvironmentFile=, LoadCredential=): the app group may read it, never write it.
+            mode = f"{int(mode, 8) & ROOT_READS_MASK:04o}"
+        lines.append(tmpfiles_line(values[f"{name}_dir"], mode, owner, values["app_group"]))
     return lines
 
 
 def tmpfiles_lines(values: Mapping[str, Any], unmanaged: list[str]) -> list[str]:
-    return deploy_tree_lines(values) + app_dir_lines(values, unmanaged)
+    return deploy_tree_lines(values) + flag_lines(values) + app_dir_lines(values, unmanaged)
 
 
 def system_files_view(values: Mapping[str, Any], unmanaged: list[str]) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 Releases: 0.1.0 (installed by hand, as the README's install steps do), 0.2.0 and
 0.3.0, which raises at every boot. As root with restart_method systemctl: 0.2.0
 deploys and serves; 0.3.0 is rolled back by the script (exit 2, naming why),
-0.2.0 serves again; `rollback` goes back one release, to 0.1.0. As the deploy
-user, without sudo, with restart_method systemd_flag and a health URL: a deploy
-serves the new version; DEPLOY_KEEP prunes old releases.
+0.2.0 serves again; `rollback` goes back one release, to 0.1.0. As root with
+restart_method systemd_flag and a health URL (the path unit as the install left it): a deploy
+serves the new version; DEPLOY_KEEP prunes old releases. As the deploy user, whose only right
+is restart.flag, it refuses to run and changes nothing.
 """
 
 from __future__ import annotations
@@ -59,13 +60,12 @@ def tarballs(box, release, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def services(deploy, box):
-    """deploy-root: root, systemctl, the health URL answered at copy; deploy-flag: the deploy user, the flag."""
+    """deploy-root: systemctl, the health URL answered at copy; deploy-flag: systemd_flag with a deploy user."""
     port = next(PORTS)
     services = {
         "deploy-root": deploy.scenario("deploy-root", {"deploy_health_url": f"http://127.0.0.1:{port}/info"}, port=port),
         "deploy-flag": deploy.scenario("deploy-flag", {"restart_method": "systemd_flag", "deploy_user": DEPLOY_USER}),
     }
-    box.systemctl("enable", "--now", f"{services['deploy-flag'].name}-restart.path")
     for service in services.values():
         deploy_script(service)
         service.start()
@@ -137,31 +137,40 @@ def test_rollback_goes_back_one_release(rolled_back, box):
     assert listed.splitlines()[-1].endswith("(current)"), listed
 
 
-def test_the_deploy_user_deploys_without_sudo_through_the_restart_flag(services, tarballs, box):
+def test_the_deploy_user_may_not_deploy_and_changes_nothing(services, tarballs, box):
+    service = services["deploy-flag"]
+    before = box.run(["readlink", service.values["current_dir"]]).stdout
+    done, _ = run_deploy(box, service, tarballs["0.2.0"], "0.2.0-user", user=DEPLOY_USER)
+    assert done.returncode == 77, done.stdout + done.stderr
+    assert "run it as root: sudo" in done.stderr
+    assert box.run(["readlink", service.values["current_dir"]]).stdout == before
+    assert box.run(["test", "-e", f"{service.values['releases_dir']}/0.2.0-user"], check=False).returncode != 0
+
+
+def test_root_deploys_with_systemd_flag_and_leaves_restart_flag_to_the_deploy_user(services, tarballs, box):
     service = services["deploy-flag"]
     old_pid = service.main_pid()
-    done, took = run_deploy(
-        box, service, tarballs["0.2.0"], "0.2.0", user=DEPLOY_USER, env={"DEPLOY_HEALTH_URL": service.url("/info")}
-    )
-    record("deploy script: good release", "as the deploy user, restart flag + health URL", took)
+    done, took = run_deploy(box, service, tarballs["0.2.0"], "0.2.0", env={"DEPLOY_HEALTH_URL": service.url("/info")})
+    record("deploy script: good release", "systemd_flag, as root, health URL", took)
     assert done.returncode == 0, done.stdout + done.stderr
     assert service.info()["version"] == "0.2.0"
     assert service.main_pid() != old_pid
+    flag = f"{service.values['flags_dir']}/restart.flag"
+    assert box.run(["stat", "-c", "%U %a", flag]).stdout.split() == [DEPLOY_USER, "600"]
 
 
 def test_old_releases_beyond_deploy_keep_are_removed(services, tarballs, box):
-    """After 0.2.0 (the test above), two more with DEPLOY_KEEP=2: 0.2.0 goes; the release root
-    unpacked by hand stays, with a warning: the deploy user may not remove it."""
+    """After 0.2.0 (the test above), two more with DEPLOY_KEEP=2: 0.2.0 and the release unpacked by hand go."""
     service = services["deploy-flag"]
     outputs = ""
     for name in ("0.2.0-a", "0.2.0-b"):
-        done, _ = run_deploy(box, service, tarballs["0.2.0"], name, user=DEPLOY_USER, env={"DEPLOY_KEEP": "2"})
+        done, _ = run_deploy(box, service, tarballs["0.2.0"], name, env={"DEPLOY_KEEP": "2"})
         assert done.returncode == 0, done.stdout + done.stderr
         outputs += done.stdout
     names = box.run(["ls", service.values["releases_dir"]]).stdout.split()
-    assert names == ["0.2.0-a", "0.2.0-b", RELEASE_STAMP]
+    assert names == ["0.2.0-a", "0.2.0-b"]
     assert "removed old release 0.2.0\n" in outputs
-    assert f"warning: cannot remove old release {service.values['releases_dir']}/{RELEASE_STAMP}" in outputs
+    assert f"removed old release {RELEASE_STAMP}\n" in outputs
 
 
 def test_bad_usage_exits_1_and_changes_nothing(services, box):
