@@ -60,7 +60,14 @@ from unit_template.options import OPTIONS  # noqa: E402
 from unit_template.packaging import package_view as _package_view  # noqa: E402
 from unit_template.preflight import Target, preflight_errors  # noqa: E402
 from unit_template.prompt_checks import refusal, refused_defaults, refused_message  # noqa: E402
-from unit_template.questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type  # noqa: E402
+from unit_template.questions import (  # noqa: E402
+    SETTINGS,
+    ask_condition,
+    asked_on_problem,
+    question_order,
+    question_type,
+    wrap_help,
+)
 from unit_template.resolve import OptionError, resolve_defaults  # noqa: E402
 from unit_template.units import unit_view  # noqa: E402
 from unit_template.validate import check, check_all  # noqa: E402
@@ -252,7 +259,7 @@ def picked(context: Context, name: str, word: str) -> bool:
 def import_problem(context: Context, name: str) -> str:
     """What the import could not take for this option, or its computed default that is refused:
     shown in its question's help, and asks it on every path."""
-    return at_question(_imported_for(context), name) or default_problem(_answers(context), name)
+    return wrap_help(at_question(_imported_for(context), name) or default_problem(_answers(context), name))
 
 
 def default_problem(answers: Mapping[str, Any], name: str) -> str:

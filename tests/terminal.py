@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pyte
 
 from rendering import ROOT
 
@@ -16,16 +17,25 @@ PROMPT = "\U0001f3a4(?:\x1b\\[[0-9;]*m)*\\s*([^\r\n\x1b]+)"
 CLEAR_LINE = "\x15"  # Ctrl-U: drop the pre-filled default
 
 
-def spawn_copy(dst: Path) -> pexpect.spawn:
-    """`copier copy --trust` of the working tree into dst; what it shows goes to <dst's parent>/terminal.log."""
+def spawn_copy(dst: Path, columns: int = 250) -> pexpect.spawn:
+    """`copier copy --trust` of the working tree into dst, in a terminal `columns` wide;
+    what it shows goes to <dst's parent>/terminal.log."""
     child = pexpect.spawn(
         COPIER,
         ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)],
         encoding="utf-8",
         timeout=60,
-        dimensions=(60, 250),
+        dimensions=(60, columns),
         # No cursor-position requests: a key typed while one is pending could be taken as its reply.
         env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"},
     )
     child.logfile_read = (dst.parent / "terminal.log").open("w")
     return child
+
+
+def screen_lines(log: Path, columns: int) -> list[str]:
+    """What a terminal `columns` wide shows after the output in log (tall enough to keep it all)."""
+    screen = pyte.Screen(columns, 2000)
+    with log.open(newline="") as output:
+        pyte.Stream(screen).feed(output.read())
+    return [line.rstrip() for line in screen.display]
