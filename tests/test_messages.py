@@ -86,7 +86,7 @@ def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> No
     result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project)
 
     assert result.returncode == 0, result.stderr
-    assert "  git add --intent-to-add . && git diff --check" in result.stderr.splitlines()
+    assert "  git grep -l --untracked -e '^<<<<<<< '" in result.stderr.splitlines()
 
 
 def test_parse_exposure_reads_the_overall_line() -> None:

@@ -16,7 +16,8 @@ from .resolve import OptionError
 from .units import unit_view
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
-CONFLICT_CHECK = "git add --intent-to-add . && git diff --check"
+# Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
+CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
 
 
 def previous_view(project: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any] | None:
@@ -150,7 +151,7 @@ def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, 
             f"Updated the systemd units of {view['app_name']} and their files:",
             indented(list(plan.written)),
             exposure_line(view, project),
-            "Before committing, look for conflict markers (and *.rej files with --conflict rej):",
+            "Before committing, list the files left with conflict markers (with --conflict rej: the *.rej files):",
             indented([CONFLICT_CHECK]),
             *rename_lines(view, plan, previous),
             *view["directory_notes"],
