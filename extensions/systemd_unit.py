@@ -226,7 +226,7 @@ def picked(context: Context, name: str, word: str) -> bool:
 def import_problem(context: Context, name: str) -> str:
     """What the import could not take for this option, or its computed default that is refused:
     shown in its question's help, and asks it on every path."""
-    return api.at_question(_imported_for(context), name) or default_problem(_answers(context), name)
+    return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(_answers(context), name))
 
 
 def default_problem(answers: Mapping[str, Any], name: str) -> str:

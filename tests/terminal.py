@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pyte
 
 from rendering import ROOT
 
@@ -32,6 +33,16 @@ def spawn_copier(args: list[str], log: Path, cwd: Path | None = None, columns: i
     return child
 
 
-def spawn_copy(dst: Path) -> pexpect.spawn:
-    """`copier copy --trust` of the working tree into dst; what it shows goes to <dst's parent>/terminal.log."""
-    return spawn_copier(["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)], dst.parent / "terminal.log")
+def spawn_copy(dst: Path, columns: int = 250) -> pexpect.spawn:
+    """`copier copy --trust` of the working tree into dst, in a terminal `columns` wide;
+    what it shows goes to <dst's parent>/terminal.log."""
+    args = ["copy", "--trust", "--vcs-ref", "HEAD", str(ROOT), str(dst)]
+    return spawn_copier(args, dst.parent / "terminal.log", columns=columns)
+
+
+def screen_lines(log: Path, columns: int) -> list[str]:
+    """What a terminal `columns` wide shows after the output in log (tall enough to keep it all)."""
+    screen = pyte.Screen(columns, 2000)
+    with log.open(newline="") as output:
+        pyte.Stream(screen).feed(output.read())
+    return [line.rstrip() for line in screen.display]

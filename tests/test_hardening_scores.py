@@ -17,6 +17,7 @@ from summary import add_lines
 
 from rendering import OUTPUT_DIR, render_template
 from system_tools import exposure, failed_checks
+from unit_template.units import unit_view
 
 PROFILES = ("none", "paranoia", "standard", "strict")
 SERVICE_TYPES = ("simple", "exec", "notify", "forking")
@@ -153,3 +154,20 @@ def test_docs_version_table_shows_the_measured_scores(scores: Scorer) -> None:
     documented = {documented_profile(row[0]): [float(cell) for cell in row[1:]] for row in rows}
     measured = {profile: [scores(profile, "simple", v)[0] for v in versions] for profile in documented}
     assert documented == measured
+
+
+README_SCORES = re.compile(
+    r"scores it (\d\.\d) OK at the default `systemd_version`,\s+(\d+), and (\d\.\d) OK with\s+"
+    r"`systemd_version: (\d+)`, where mix_systemd's scores (\d\.\d)"
+)
+
+
+def test_the_readmes_scores_are_what_systemd_analyze_gives_a_default_render(scores: Scorer) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    stated = README_SCORES.search(readme)
+    assert stated, "the README gives the default render's score, with the systemd_version it holds for"
+    default, default_version, newer, newer_version, mix_systemd = stated.groups()
+    assert int(default_version) == int(unit_view({"app_name": "foo_bar"})["systemd_version"])
+    assert scores("standard", "simple", None)[0] == float(default)
+    assert scores("standard", "simple", int(newer_version))[0] == float(newer)
+    assert scores("none", "simple", None)[0] == float(mix_systemd)

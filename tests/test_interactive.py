@@ -17,8 +17,9 @@ import pexpect
 import pytest
 import yaml
 
-from rendering import OUTPUT_DIR, unit_file, values_of, write_mix_exs
-from terminal import CLEAR_LINE, PROMPT, spawn_copy
+from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
+from terminal import CLEAR_LINE, PROMPT, screen_lines, spawn_copy
+from unit_template.options import DIR_NAMES, OPTIONS
 
 DOWN, ENTER = "\x1b[B", "\r"
 SETTLE = 0.2  # seconds
@@ -51,9 +52,9 @@ def press(child: pexpect.spawn, step: Step) -> None:
         child.expect(re.escape(step.refused))
 
 
-def walk(dst: Path, steps: dict[str, list[Step]]) -> list[str]:
+def walk(dst: Path, steps: dict[str, list[Step]], columns: int = 250) -> list[str]:
     """Answer every question copier asks, in its order; returns the questions asked."""
-    child = spawn_copy(dst)
+    child = spawn_copy(dst, columns)
     asked: list[str] = []
     try:
         while child.expect([pexpect.EOF, PROMPT]) == 1:
@@ -137,6 +138,31 @@ def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path
     assert "-/etc/foo-bar/environment" in values_of(unit, "EnvironmentFile")
     assert values_of(unit, "Environment")[-2:] == ["PORT=4000", "HOSTS=a,b"]
     assert (dst / OUTPUT_DIR / "foo-bar.service").is_file()
+
+
+def prompt_on_screen(lines: list[str], name: str) -> str:
+    """The text of question name's prompt as the screen shows it, the answer after it, spaces collapsed."""
+    start = next(i for i, line in enumerate(lines) if re.match(rf"\U0001f3a4 (\[[a-z ]+\] )?{name}: ", line))
+    end = next((i for i, line in enumerate(lines[start + 1 :], start + 1) if line.startswith("\U0001f3a4")), len(lines))
+    return " ".join(" ".join(lines[start:end]).split())
+
+
+def help_without_jinja(name: str) -> str:
+    """The help copier.yml gives question name, without its {{ import_problem(...) }} (empty here)."""
+    text = yaml.safe_load((ROOT / "copier.yml").read_text())[name]["help"]
+    return " ".join(re.sub(r"\{\{ import_problem\('[a-z_]+'\) \}\}", "", text).split())
+
+
+def test_an_80_column_terminal_shows_each_prompt_in_full(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    asked = walk(dst, {"systemd_version": [Step("252")]}, columns=80)
+    screen = screen_lines(tmp_path / "terminal.log", 80)
+    shown = {name: prompt_on_screen(screen, name) for name in asked}
+    for name, choices in {"dirs": DIR_NAMES, "config_strategies": OPTIONS["config_strategies"].choices}.items():
+        assert f"any of: {', '.join(choices)}" in shown[name]
+    cut = [name for name in asked if "{{" not in help_without_jinja(name) and help_without_jinja(name) not in shown[name]]
+    assert cut == [], "\n".join(shown[name] for name in cut)
 
 
 def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rendering import OUTPUT_DIR
 from system_tools import exposure, require_tool
 from template_repo import ANSWERS_FILE, commit_all, git, new_project, snapshot_template
-from unit_template.messages import after_copy, parse_exposure
+from unit_template.install import install_plan
+from unit_template.messages import APP_SIDE_DOCS, DOCS_URL, after_copy, after_update, parse_exposure
 from unit_template.messages import exposure as exposure_of
 from unit_template.units import unit_view
 
@@ -86,7 +90,7 @@ def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> No
     result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project)
 
     assert result.returncode == 0, result.stderr
-    assert "  git add --intent-to-add . && git diff --check" in result.stderr.splitlines()
+    assert "  git grep -l --untracked -e '^<<<<<<< '" in result.stderr.splitlines()
 
 
 def test_parse_exposure_reads_the_overall_line() -> None:
@@ -129,5 +133,75 @@ def test_copy_message_installs_the_configuration_scripts(tmp_path: Path) -> None
 
 def test_the_copy_message_gives_the_deploy_script_for_releases(tmp_path: Path) -> None:
     message = after_copy(unit_view({"app_name": "foo_bar"}), tmp_path)
-    assert "  sudo /srv/foo-bar/bin/deploy <app>-<vsn>.tar.gz" in message.splitlines()
+    assert '  sudo /srv/foo-bar/bin/deploy "$(ls -t foo_bar-*.tar.gz | head -n 1)"' in message.splitlines()
     assert "bin/deploy" not in after_copy(unit_view({"app_name": "foo_bar", "deploy_script": False}), tmp_path)
+
+
+APP_SIDE_ANSWERS = {
+    "app_name": "foo_bar",
+    "systemd_version": 252,
+    "service_type": "notify",
+    "watchdog_sec": "30s",
+    "config_strategies": ["environment_file", "credentials"],
+    "credentials": ["db_password"],
+    "listen_sockets": ["127.0.0.1:4000"],
+    "restart_method": "systemd_flag",
+}
+MESSAGE_CASES = {"defaults": {"app_name": "foo_bar"}, "app side": APP_SIDE_ANSWERS}
+
+
+def command_lines(message: str, answers: dict) -> list[str]:
+    """The lines a closing message presents as commands: indented, other than the files it lists."""
+    written = set(install_plan(unit_view(answers), None).written)
+    return [line[2:] for line in message.splitlines() if line.startswith("  ") and line[2:] not in written]
+
+
+@pytest.mark.parametrize("case", sorted(MESSAGE_CASES))
+@pytest.mark.parametrize("message_of", [after_copy, after_update], ids=["copy", "update"])
+def test_every_command_line_of_the_closing_message_can_be_pasted_into_sh(case, message_of, tmp_path: Path) -> None:
+    """No remark in a command line, no <placeholder> (sh would read it as a redirection)."""
+    answers = MESSAGE_CASES[case]
+    commands = command_lines(message_of(unit_view(answers), tmp_path), answers)
+    assert len(commands) >= 3
+    for command in commands:
+        parsed = subprocess.run(["sh", "-n", "-c", command], capture_output=True, text=True, check=False)
+        assert parsed.returncode == 0, f"{command}: {parsed.stderr}"
+        assert not re.search(r"<[\w-]+>", command), command
+
+
+def test_the_deploy_command_as_printed_takes_the_newest_tarball_where_it_is_run(tmp_path: Path) -> None:
+    message = after_copy(unit_view({"app_name": "foo_bar"}), tmp_path)
+    line = next(c for c in command_lines(message, {"app_name": "foo_bar"}) if c.startswith("sudo /srv/foo-bar/bin/deploy "))
+    for age, name in enumerate(["foo_bar-0.2.0.tar.gz", "foo_bar-0.1.0.tar.gz"]):
+        (tmp_path / name).write_text("")
+        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))
+    # sudo and the deploy script stand in as echo: what the script would get as its argument.
+    run = subprocess.run(["sh", "-c", f"sudo() {{ shift; echo \"$@\"; }}; {line}"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.stdout.strip() == "foo_bar-0.2.0.tar.gz", run.stderr
+
+
+def github_anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_the_closing_message_says_what_the_app_must_do_for_the_answers_given(tmp_path: Path) -> None:
+    message = after_copy(unit_view(APP_SIDE_ANSWERS), tmp_path)
+    for needle in ("READY=1 to $NOTIFY_SOCKET", "WATCHDOG=1 at least every 30s", "fd 3", "$CREDENTIALS_DIRECTORY"):
+        assert needle in message
+    for link in APP_SIDE_DOCS.values():
+        assert f"{DOCS_URL}/{link}" in message
+    assert "Your app must do its part" not in after_copy(unit_view({"app_name": "foo_bar"}), tmp_path)
+
+
+def test_the_closing_message_says_what_the_app_must_do_after_an_update_too(tmp_path: Path) -> None:
+    message = after_update(unit_view({**APP_SIDE_ANSWERS, "service_type": "simple"}), tmp_path)
+    assert "fd 3" in message and "$CREDENTIALS_DIRECTORY" in message
+    assert "READY=1" not in message
+
+
+@pytest.mark.parametrize("link", sorted(APP_SIDE_DOCS.values()))
+def test_the_app_side_links_point_at_sections_that_exist(link: str) -> None:
+    page, anchor = link.split("#")
+    assert anchor in github_anchors(ROOT / "docs" / page)

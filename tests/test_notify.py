@@ -28,3 +28,12 @@ def test_notify_under_strict_keeps_the_unix_sockets_that_carry_ready(render) -> 
     """READY=1 travels over $NOTIFY_SOCKET, an AF_UNIX datagram socket."""
     text = unit_file(render({"service_type": "notify", "hardening": "strict"}))
     assert "AF_UNIX" in values_of(text, "RestrictAddressFamilies")[0].split()
+
+
+def test_the_install_script_says_a_notify_start_waits_for_ready_and_how_long(render) -> None:
+    """Without it, an app that never sends READY=1 leaves `sudo rel/install-systemd` silent until TimeoutStartSec=."""
+    script = (render({"service_type": "notify", "timeout_start_sec": "2min"}) / "rel/install-systemd").read_text()
+    notice = next(line for line in script.splitlines() if "waits until the app sends READY=1" in line)
+    assert script.index(notice) < script.index("systemctl is-active --quiet foo-bar.service")
+    assert "foo-bar.service '2min'" in script
+    assert "READY=1" not in (render() / "rel/install-systemd").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import yaml
 from rendering import unit_file, values_of, write_mix_exs
 from terminal import COPIER
 from unit_template.docs_table import BEGIN, END, PAGE, block
+from unit_template.install import credential_placeholders, shell_line
 from unit_template.options import OPTIONS
+from unit_template.units import unit_view
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -83,3 +86,27 @@ def test_the_data_file_example_renders_as_shown(tmp_path: Path):
     assert values_of(unit, "LimitNOFILE") == [str(data["limit_nofile"])]
     assert values_of(unit, "StateDirectory") == ["foo-bar"]
     assert "RELEASE_TMP=/run/foo-bar" in values_of(unit, "Environment")
+
+
+def install_d_options(command: str) -> dict[str, str]:
+    """-o, -g and -m of an `install -d` command line."""
+    words = shlex.split(command)
+    return {flag: words[words.index(flag) + 1] for flag in ("-o", "-g", "-m")}
+
+
+def test_the_docs_give_the_configuration_dirs_owner_the_install_plan_gives_it():
+    """One owner for /etc/<name>: every `install -d` of it in the docs makes it as the install steps do."""
+    view = unit_view({"app_name": "foo_bar", "systemd_version": 252, "config_strategies": ["credentials"], "credentials": ["x"]})
+    planned = install_d_options(shell_line(credential_placeholders(view)[0]))
+    assert planned == {"-o": "root", "-g": "foo-bar", "-m": "0750"}
+    made = [
+        (f"{page.name}:{number}", install_d_options(line[line.index("install -d") :]))
+        for page in docs()
+        for number, line in enumerate(page.read_text().splitlines(), 1)
+        if "install -d" in line and line.rstrip().endswith(" /etc/foo-bar")
+    ]
+    assert len(made) >= 3
+    assert [(where, options) for where, options in made if options != planned] == []
+    assert "`/etc/<name>` is owned by root, group `app_group`, mode 0750" in " ".join(
+        (ROOT / "docs/configuration.md").read_text().split()
+    )

@@ -7,6 +7,7 @@ journal_identifier, migrated by `_migrations`).
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from template_repo import (
 )
 
 UNIT = f"{OUTPUT_DIR}/foo-bar.service"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +241,18 @@ def test_update_leaves_other_files_and_other_answers_files_alone(template: Path,
     assert changed <= rendered
 
 
+def documented_conflict_checks() -> dict[str, str]:
+    """The conflict check as the README and docs/updating.md print it, each literally."""
+    readme = re.search(r"and resolve each:\n\n    (.+)\n", (ROOT / "README.md").read_text())
+    page = re.search(r"## Find conflict markers before committing\n\n```sh\n(.+)\n```", (ROOT / "docs/updating.md").read_text())
+    assert readme and page, "the README and docs/updating.md give the conflict check"
+    return {"README.md": readme.group(1), "docs/updating.md": page.group(1)}
+
+
+def run_in_sh(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", "-c", command], cwd=cwd, capture_output=True, text=True, check=False)
+
+
 def test_conflict_in_a_renamed_unit_is_found_by_the_documented_check(template: Path, project: Path) -> None:
     copy_template(template, project, vcs_ref="v2")
     edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
@@ -247,7 +261,26 @@ def test_conflict_in_a_renamed_unit_is_found_by_the_documented_check(template: P
     update_project(project, {"service_name": "shop"}, vcs_ref="v2")
 
     assert "<<<<<<< before updating" in (project / OUTPUT_DIR / "shop.service").read_text()
-    git(project, "add", "--intent-to-add", ".")
-    check = subprocess.run(["git", "-C", str(project), "diff", "--check"], capture_output=True, text=True)
-    assert f"{OUTPUT_DIR}/shop.service" in check.stdout
-    assert "leftover conflict marker" in check.stdout
+    for page, command in documented_conflict_checks().items():
+        assert f"{OUTPUT_DIR}/shop.service" in run_in_sh(command, project).stdout.splitlines(), page
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/updating.md"])
+def test_the_documented_conflict_check_finds_the_conflict_and_empties_nothing(
+    template: Path, project: Path, page: str
+) -> None:
+    """Run as printed after a real conflicted update; then `git checkout -- .`, a user dropping the
+    update, must not write an empty unit (after `git add --intent-to-add .` it did)."""
+    copy_template(template, project)
+    edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
+    commit_all(project, "local edit next to v2's new line")
+    update_project(project)
+    conflicted = (project / UNIT).read_text()
+    assert "<<<<<<< before updating" in conflicted
+
+    check = run_in_sh(documented_conflict_checks()[page], project)
+    run_in_sh("git checkout -- .", project)
+
+    assert (project / UNIT).read_text() == conflicted
+    assert git(project, "diff", "--name-only", "--diff-filter=U").split() == [UNIT]
+    assert check.stdout.splitlines() == [UNIT]

@@ -19,7 +19,7 @@ from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, preflight_errors
 from .prompt_checks import refusal, refused_defaults, refused_message
-from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type
+from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, wrap_help
 from .resolve import OptionError, resolve_defaults
 from .units import unit_view
 from .validate import check, check_all
@@ -64,4 +64,5 @@ __all__ = [
     "script_view",
     "unit_view",
     "user_answers",
+    "wrap_help",
 ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -16,7 +17,8 @@ from .resolve import OptionError
 from .units import unit_view
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
-CONFLICT_CHECK = "git add --intent-to-add . && git diff --check"
+# Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
+CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
 
 
 def previous_view(project: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any] | None:
@@ -145,17 +147,57 @@ def restart_flag_lines(view: Mapping[str, Any]) -> list[str]:
 
 
 def script_line(view: Mapping[str, Any]) -> str:
-    return f"sudo {view['install_script']}   (--dry-run prints its commands and changes nothing)"
+    return f"sudo {view['install_script']}"
+
+
+SCRIPT_NOTE = "(add --dry-run to print its commands and change nothing)"
 
 
 def deploy_lines(view: Mapping[str, Any]) -> list[str]:
-    """The deploy script does the unpacking, switching and (re)starting, for the first release and every later one."""
+    """The deploy script does the unpacking, switching and (re)starting, for the first release and every later one.
+    The command runs as printed where the tarball is: it takes the newest of the release's tarballs there."""
     if not view["deploy_script"]:
         return []
+    newest = shlex.quote(f"{view['release_name']}-") + "*.tar.gz"
     return [
-        "Or let the deploy script do it, for this release and every later one (it rolls back a release that fails):",
-        indented([f"sudo {view['scripts_dir']}/deploy <app>-<vsn>.tar.gz"]),
+        "Or let the deploy script do it, for this release and every later one (it rolls back a release that fails),",
+        f"in the directory you copied the release's tarball ({view['release_name']}-<version>.tar.gz) to:",
+        indented([f'sudo {view["scripts_dir"]}/deploy "$(ls -t {newest} | head -n 1)"']),
     ]
+
+
+# The template's own documentation: what the app must do for some answers.
+DOCS_URL = "https://github.com/org/unit-template/blob/main/docs"
+APP_SIDE_DOCS = {
+    "notify": "readiness.md#what-the-app-must-do",
+    "listen_sockets": "restarts-and-deploys.md#the-app-side",
+    "credentials": "configuration.md#credentials-secrets-through-systemd-credentials",
+}
+
+
+def app_side_lines(view: Mapping[str, Any]) -> list[str]:
+    """What the app itself must do for these answers, each with the section of the docs that shows how."""
+    lines = []
+    if view["service_type"] == "notify":
+        watchdog = f", then WATCHDOG=1 at least every {view['watchdog_sec']}" if view.get("watchdog_sec") else ""
+        timeout = view.get("timeout_start_sec") or "90s"
+        lines.append(
+            f"- service_type notify: send READY=1 to $NOTIFY_SOCKET once it serves{watchdog}; until then"
+            f" `systemctl start` waits (at most TimeoutStartSec, {timeout}), then fails:"
+            f" {DOCS_URL}/{APP_SIDE_DOCS['notify']}"
+        )
+    if view.get("listen_sockets"):
+        lines.append(
+            f"- listen_sockets: accept on the socket systemd passes as fd 3 (LISTEN_FDS), with port 0, instead of"
+            f" binding {', '.join(view['listen_sockets'])} itself: {DOCS_URL}/{APP_SIDE_DOCS['listen_sockets']}"
+        )
+    if view.get("load_credentials"):
+        names = ", ".join(name for name, _ in view["load_credentials"])
+        lines.append(
+            f"- credentials: read each secret ({names}) from the file of that name in $CREDENTIALS_DIRECTORY,"
+            f" trimming a final newline: {DOCS_URL}/{APP_SIDE_DOCS['credentials']}"
+        )
+    return ["Your app must do its part for these answers:", *lines] if lines else []
 
 
 def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
@@ -166,7 +208,9 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
             f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:",
             indented(list(plan.written)),
             exposure_line(view, project),
-            "Next: review and commit them. On the server, from a checkout of this project, run the install script:",
+            *app_side_lines(view),
+            "Next: review and commit them. On the server, from a checkout of this project,",
+            f"run the install script {SCRIPT_NOTE}:",
             indented([script_line(view)]),
             "or these steps (the same commands):",
             indented(sudo(before)),
@@ -177,7 +221,8 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
             *deploy_lines(view),
             *restart_flag_lines(view),
             *view["directory_notes"],
-            "Later template versions: copier update --trust -a .copier-answers.systemd.yml",
+            "Later template versions, in this project:",
+            indented(["copier update --trust -a .copier-answers.systemd.yml"]),
         ]
     )
 
@@ -189,11 +234,13 @@ def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, 
             f"Updated the systemd units of {view['app_name']} and their files:",
             indented(list(plan.written)),
             exposure_line(view, project),
-            "Before committing, look for conflict markers (and *.rej files with --conflict rej):",
+            "Before committing, list the files left with conflict markers (with --conflict rej: the *.rej files):",
             indented([CONFLICT_CHECK]),
             *rename_lines(view, plan, previous),
             *view["directory_notes"],
-            "Then reinstall them on the server and restart the service with them: run the install script,",
+            *app_side_lines(view),
+            "Then reinstall them on the server and restart the service with them:",
+            f"run the install script {SCRIPT_NOTE},",
             indented([script_line(view)]),
             "or these steps (the same commands):",
             indented(sudo(plan.commands(update=True))),

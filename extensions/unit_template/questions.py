@@ -6,7 +6,9 @@ changing options.py; a test checks that copier.yml is current.
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,52 @@ def imported_default(name: str, option: Option) -> str:
     return f"{{{{ imported({name!r}, {fallback}) }}}}"
 
 
+# copier's prompt cuts a line at the terminal's edge: the help is wrapped to fit 80
+# columns, the first line after the prompt's microphone (2 columns) and a space,
+# leaving the last column free.
+COLUMNS = 79
+MARK_WIDTH = 3
+INDENT = "  "
+JINJA = re.compile(r"\{\{.*?\}\}")
+# Room kept for what a {{ ... }} in a help prints: a default such as /srv/foo-bar/releases.
+EXPANSION_WIDTH = 24
+
+
+def wrap_paragraph(text: str, first: bool) -> list[str]:
+    """One paragraph of help wrapped to COLUMNS, continuation lines indented; a {{ ... }} is
+    never split and counts as EXPANSION_WIDTH columns."""
+    expansions = JINJA.findall(text)
+    tokens = [f"\x00{index}".ljust(EXPANSION_WIDTH, "\x01") for index in range(len(expansions))]
+    for expansion, token in zip(expansions, tokens, strict=True):
+        text = text.replace(expansion, token, 1)
+    indent = INDENT if text.startswith(INDENT) else ""
+    lines = textwrap.wrap(
+        text.strip(),
+        width=COLUMNS,
+        initial_indent=" " * MARK_WIDTH + indent if first else indent,
+        subsequent_indent=INDENT + indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    if first:
+        lines[0] = lines[0][MARK_WIDTH:]
+    wrapped = "\n".join(lines)
+    for expansion, token in zip(expansions, tokens, strict=True):
+        wrapped = wrapped.replace(token, expansion)
+    return wrapped.splitlines()
+
+
+def wrap_help(text: str) -> str:
+    """A help text whose every line fits an 80-column terminal (one that starts with a
+    newline is more lines for a help: it keeps that newline)."""
+    paragraphs = text.split("\n")
+    return "\n".join(
+        line
+        for index, paragraph in enumerate(paragraphs)
+        for line in (wrap_paragraph(paragraph, first=index == 0) if paragraph.strip() else [""] * (index == 0))
+    )
+
+
 def help_text(name: str, option: Option) -> str:
     """What the prompt shows: the option's name (its --data key), its meaning, how to type it, the default."""
     group = f"[{GROUP_OF[name]}] " if name in GROUP_OF else ""
@@ -154,9 +202,9 @@ def help_text(name: str, option: Option) -> str:
             lines[-1] += f" (empty: {{{{ default_of('{name}') }}}})"
         elif option.kind in SCALAR_YAML_KINDS and option.default is not None:
             lines[-1] += f" (empty: {option.default})"
-    # What the mix_systemd import could not take for this option (see mix_systemd_import.py).
-    lines[-1] += f"{{{{ import_problem('{name}') }}}}"
-    return "\n".join(lines)
+    # What the mix_systemd import could not take for this option (see mix_systemd_import.py):
+    # empty, or lines of its own.
+    return wrap_help("\n".join(lines)) + f"{{{{ import_problem('{name}') }}}}"
 
 
 def asked_on_problem(option: Option) -> bool:
@@ -216,7 +264,8 @@ def question_order() -> list[str]:
 
 
 def questionnaire() -> dict[str, Any]:
-    questions = {name: ADVANCED if name == "advanced" else question(name, OPTIONS[name]) for name in question_order()}
+    advanced = {**ADVANCED, "help": wrap_help(ADVANCED["help"])}
+    questions = {name: advanced if name == "advanced" else question(name, OPTIONS[name]) for name in question_order()}
     return {
         **SETTINGS,
         **migrations(RENAMED),
