@@ -10,7 +10,7 @@ import posixpath
 import sys
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,6 +67,23 @@ def _project(context: Context) -> Path | None:
     return Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else None
 
 
+_PER_RUN: weakref.WeakKeyDictionary[Environment, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
+
+
+def _once(context: Context, what: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """compute() once per copier run and key: copier renders each run (a copy, each side of an
+    update) with its own Jinja environment, and asks for the same values many times."""
+    memo = _PER_RUN.setdefault(context.environment, {})
+    slot = (what, json.dumps(key, sort_keys=True, default=str))
+    if slot not in memo:
+        memo[slot] = compute()
+    return memo[slot]
+
+
+def _view_of(context: Context, answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    return _once(context, "view", answers, lambda: _view(answers))
+
+
 def _view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
     errors = api.check_all(answers)
     if errors:
@@ -80,7 +97,7 @@ def _view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]
 @pass_context
 def unit(context: Context) -> dict[str, Any]:
     """The computed view of every unit; bad input stops copier with the option named."""
-    view, errors = _view(_answers(context))
+    view, errors = _view_of(context, _answers(context))
     if view is None:
         raise UserMessageError("Invalid answers:\n  " + "\n  ".join(errors))
     return view
@@ -101,21 +118,26 @@ def _previous(context: Context) -> dict[str, Any] | None:
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
         return None
-    return api.previous_view(Path(str(conf["dst_path"])), str(conf["answers_file"]))
+    project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
+    return _once(context, "previous", [str(project), answers_file], lambda: api.previous_view(project, answers_file))
+
+
+def _install_plan(context: Context, view: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Any:
+    return _once(context, "install plan", [view, previous], lambda: api.install_plan(view, previous))
 
 
 @pass_context
 def install_script_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the install script template."""
     view = unit(context)
-    return api.script_view(view, api.install_plan(view, _previous(context)))
+    return api.script_view(view, _install_plan(context, view, _previous(context)))
 
 
 @pass_context
 def package_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the nfpm configuration and the maintainer scripts."""
     view = unit(context)
-    return api.package_view(view, api.install_plan(view))
+    return api.package_view(view, _install_plan(context, view, None))
 
 
 _IMPORTS: dict[str, api.Imported] = {}
@@ -246,13 +268,21 @@ def _first_copy(conf: Mapping[str, Any]) -> bool:
 @pass_context
 def validate_all(context: Context) -> str:
     """Used by the last, hidden question: refuse before any file is written, keeping the answers."""
+    refused = _once(context, "refusal", _answers(context), lambda: _whole_copy_refusal(context))
+    if refused:
+        raise UserMessageError(refused)
+    return "ok"
+
+
+def _whole_copy_refusal(context: Context) -> str:
+    """Why this copy must not write anything: the import, the answers as a whole, or a file it cannot write."""
     conf = context.get("_copier_conf")
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
-            raise UserMessageError(message)
+            return message
     answers = _answers(context)
-    view, errors = _view(answers)
+    view, errors = _view_of(context, answers)
     title = "Invalid answers:"
     if view is not None and isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.
@@ -260,8 +290,8 @@ def validate_all(context: Context) -> str:
         errors = errors or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
-        raise UserMessageError(api.refused_message(errors, answers, _project(context), title))
-    return "ok"
+        return api.refused_message(errors, answers, _project(context), title)
+    return ""
 
 
 def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
@@ -292,7 +322,7 @@ def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.T
             continue
         targets.append(api.Target(path, content.encode(), executable))
     try:
-        api.install_plan(view, _previous(context))  # what the closing message, printed after the writes, is made of
+        _install_plan(context, view, _previous(context))  # what the closing message, printed after the writes, is made of
     except Exception as error:
         errors.append(f"the closing message cannot be made ({type(error).__name__}: {error})")
     return targets, errors
