@@ -108,6 +108,16 @@ CONFIGS: dict[str, str] = {
     "hardening-strict": "hardening: :strict, dirs: [:runtime, :state]",
     "hardening-strict-exec": "hardening: :strict, service_type: :exec",
     "credentials": 'config_strategies: [:environment_file, :credentials], credentials: ["db_password"]',
+    # service_name other than the app's name: mix_systemd keeps the dirs at the app's name (issue 18).
+    "service-name-strategies": (
+        'service_name: "shop-api", dirs: [:runtime, :configuration, :state, :logs], '
+        'config_strategies: [:environment_file, :credentials], credentials: ["db_password"]'
+    ),
+    "service-name-cluster": (
+        'service_name: "shop-api", dirs: [:runtime, :configuration, :state, :logs], systemd_version: 252, '
+        'config_strategies: [:environment_file, :credentials], credentials: ["db_password", "erlang_cookie"], '
+        'distribution: :cluster, distribution_interface: "10.0.0.5"'
+    ),
     "s3-ssm": "config_strategies: [:s3_sync, :ssm]",
     "cloud-init": "config_strategies: [:environment_file, :cloud_init], runtime_environment_service: true",
     "cloud-init-no-switch": "config_strategies: [:cloud_init]",

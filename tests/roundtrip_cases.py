@@ -201,7 +201,8 @@ OPTION_CASES: dict[str, tuple[st.SearchStrategy[Any], dict[str, Any], Readback]]
     "read_write_paths": (
         st.lists(st.one_of(path, long_path), max_size=2),
         {},
-        Readback("Service", "ReadWritePaths", lambda v, d: _sandbox(v)(d)),
+        # each one rendered optional ("-"): a path missing on the server does not fail the start
+        Readback("Service", "ReadWritePaths", lambda v, d: _sandbox([p if p.startswith("-") else "-" + p for p in v])(d)),
     ),
     "inaccessible_paths": (
         st.lists(path, max_size=2),

@@ -156,6 +156,32 @@ CASES: dict[str, dict[str, Any]] = {
         "restart_method": "systemd_flag",
         "unit_after_targets": ["cloud-init.target", "postgresql.service"],
     },
+    # service_name other than ext_name (issue 18): dirs, credentials, cookie and strategies' paths.
+    "service-name-local": {
+        "service_name": "shop-api",
+        "config_strategies": ["environment_file", "credentials"],
+        "credentials": ["db_password"],
+        "dirs": ["runtime", "configuration", "state", "logs"],
+        "systemd_version": 252,
+        "hardening": "strict",
+    },
+    "service-name-cluster": {
+        "service_name": "shop-api",
+        "config_strategies": ["environment_file", "credentials"],
+        "credentials": ["db_password", "erlang_cookie"],
+        "distribution": "cluster",
+        "distribution_interface": "10.0.0.5",
+        "dirs": ["runtime", "configuration", "state", "logs"],
+        "systemd_version": 252,
+    },
+    "service-name-other-strategies": {
+        "service_name": "shop-api",
+        "config_strategies": ["s3_sync", "ssm", "cloud_init", "credentials"],
+        "credentials": ["erlang_cookie"],
+        "distribution": "cluster",
+        "systemd_version": 252,
+        "restart_method": "systemd_flag",
+    },
     "env-files": {"env_files": [["-", ":configuration_dir", "/extra"], "/etc/default/foo-bar"]},
     "no-config-strategy": {"config_strategies": []},
     "strategy-credentials": {"config_strategies": ["credentials"], "credentials": ["db_password"], "systemd_version": 252},
@@ -289,12 +315,18 @@ def names_a_mix_systemd_default(case: str) -> bool:
     return any(CASES[case].get(name) == value for name, value in MIX_SYSTEMD_DEFAULTS.items())
 
 
+def bakes_its_cluster(case: str) -> bool:
+    """distribution cluster: the .eex files add the lines copier rendered for it (systemd.service.eex,
+    "cluster as copier rendered it"), so another project's files give that project's cluster."""
+    return CASES[case].get("distribution") == "cluster"
+
+
 COMPARISONS = [
     pytest.param(case, variant, template, id=f"{case}-{variant}-{template}")
     for case in CASES
     for variant in VARIANTS
     for template in expected_templates(case)
-    if not (variant == "other_project" and names_a_mix_systemd_default(case))
+    if not (variant == "other_project" and (names_a_mix_systemd_default(case) or bakes_its_cluster(case)))
 ]
 
 

@@ -19,7 +19,15 @@ from rendering import render_template, write_mix_exs
 from system_tools import require_tool
 from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
 from terminal import CLEAR_LINE, PROMPT, spawn_copy
-from unit_template.install import PLACEMENTS, install_items, install_plan, rendered_files, shell_line, units_to_enable
+from unit_template.install import (
+    PLACEMENTS,
+    install_items,
+    install_plan,
+    read_write_checks,
+    rendered_files,
+    shell_line,
+    units_to_enable,
+)
 from unit_template.packaging import links, package_files
 from unit_template.units import unit_view
 
@@ -251,6 +259,25 @@ def test_install_script_dry_run_says_it_installed_nothing(tmp_path: Path) -> Non
     assert not any("installed;" in line or "installed," in line for line in said), said
 
 
+def test_install_script_warns_about_a_read_write_path_that_does_not_exist(tmp_path: Path) -> None:
+    """systemd skips it (ReadWritePaths=-...): the service starts, but the app cannot write there."""
+    missing = tmp_path / "missing"
+    dst = render_template(tmp_path / "p", {"read_write_paths": [str(missing), str(tmp_path)]})
+    dry = subprocess.run(["sh", str(dst / "rel/install-systemd"), "--dry-run"], capture_output=True, text=True, check=False)
+    assert dry.returncode == 0, dry.stderr
+    warned = [line for line in dry.stderr.splitlines() if "read_write_paths" in line]
+    assert warned == [
+        f"install-systemd: read_write_paths {missing} does not exist: the app cannot write there until you create (or mount) it"
+    ]
+
+
+def test_read_write_checks_put_a_plus_path_under_the_chroot() -> None:
+    paths = ["-/data", "+/up", "-+/srv/x"]
+    assert read_write_checks(view(read_write_paths=paths)) == ["/data", "/up", "/srv/x"]
+    chrooted = view(read_write_paths=paths, chroot=True, root_directory="/srv/jail")
+    assert read_write_checks(chrooted) == ["/data", "/srv/jail/up", "/srv/jail/srv/x"]
+
+
 def test_install_script_refuses_unknown_arguments_and_non_root(tmp_path: Path) -> None:
     dst = render_template(tmp_path / "p", {})
     script = str(dst / "rel/install-systemd")
@@ -279,7 +306,7 @@ def test_install_script_refuses_unknown_arguments_and_non_root(tmp_path: Path) -
     [
         {},
         {**V252, "config_strategies": ["s3_sync", "ssm", "cloud_init", "credentials"], "credentials": ["a"]},
-        {"restart_method": "systemd_flag", "system_files": False, "deploy_user": "d"},
+        {"restart_method": "systemd_flag", "system_files": False, "deploy_user": "d", "read_write_paths": ["/data", "-+/up"]},
     ],
 )
 def test_install_script_is_shellcheck_clean(tmp_path: Path, answers) -> None:

@@ -190,6 +190,7 @@ DIFFERENCES: dict[str, Difference] = {
     ),
     "tmp-dir-created": Difference(added=r"\[Service\] ExecStartPre=/usr/bin/install -d -m .*"),
     "sandbox-paths-without-chroot": Difference(added=r"\[Service\] (ReadWritePaths|ReadOnlyPaths|InaccessiblePaths)=.*"),
+    "read-write-paths-optional": Difference(removed=r"\[Service\] ReadWritePaths=.*", added=r"\[Service\] ReadWritePaths=-.*"),
     "notify-access": Difference(added=r"\[Service\] NotifyAccess=main"),
     "own-options": Difference(added=r"\[Service\] WatchdogSec=.*"),
     "runtime-environment-unit": Difference(

@@ -271,7 +271,12 @@ CASES: list[Case] = [
     Case(
         "read_write_paths",
         {"read_write_paths": ["/data", [":deploy_dir", "/uploads"]]},
-        exact={"ReadWritePaths": ["/data /srv/foo-bar/uploads"]},
+        exact={"ReadWritePaths": ["-/data -/srv/foo-bar/uploads"]},
+    ),
+    Case(
+        "read_write_paths-prefixes-kept",
+        {"read_write_paths": ["-/maybe", "+/in-root", "-+/both"]},
+        exact={"ReadWritePaths": ["-/maybe -+/in-root -+/both"]},
     ),
     Case("read_only_paths", {"read_only_paths": ["/etc/ssl", "-/opt/maybe"]}, exact={"ReadOnlyPaths": ["/etc/ssl -/opt/maybe"]}),
     Case("inaccessible_paths", {"inaccessible_paths": ["/home"]}, exact={"InaccessiblePaths": ["/home"]}),
@@ -411,8 +416,15 @@ def test_tmp_dir_in_private_tmp_is_not_a_read_write_path(render):
     [("read_write_paths", "ReadWritePaths"), ("read_only_paths", "ReadOnlyPaths"), ("inaccessible_paths", "InaccessiblePaths")],
 )
 def test_sandbox_paths_apply_with_and_without_chroot(render, option, key, chroot):
-    text = unit_file(render({option: ["/data", "/srv/shared"], "chroot": chroot}))
-    assert values_of(text, key) == ["/data /srv/shared"]
+    text = unit_file(render({option: ["-/data", "/srv/shared"], "chroot": chroot}))
+    assert values_of(text, key)[0].split()[0] == "-/data"
+    assert values_of(text, key)[0].split()[1].endswith("/srv/shared")
+
+
+def test_a_missing_read_write_path_does_not_fail_the_start(render):
+    """ReadWritePaths=/data with no /data: 226/NAMESPACE at every start; "-" makes systemd skip it."""
+    text = unit_file(render({"read_write_paths": ["/data"], "hardening": "strict"}))
+    assert values_of(text, "ReadWritePaths") == ["-/data"]
 
 
 def test_forking_mix_release_writes_the_pid_file_systemd_reads(render):

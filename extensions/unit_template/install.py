@@ -461,6 +461,18 @@ def up_to_project(path: str) -> str:
     return "/".join([".."] * depth) or "."
 
 
+def read_write_checks(view: View) -> list[str]:
+    """The read_write_paths as paths on the server: the unit has each with `-` (ReadWritePaths=-/data),
+    so systemd skips one that does not exist, and the app cannot write there: the install script says so.
+    A `+` path is under RootDirectory= when chroot sets one."""
+    root = view["root_directory"] if view["chroot"] else "/"
+    paths = []
+    for item in view["read_write_paths"]:
+        path = item.lstrip("-")
+        paths.append(posixpath.join(root, path[1:].lstrip("/")) if path.startswith("+") else path)
+    return paths
+
+
 def script_view(view: View, plan: Plan) -> dict[str, Any]:
     """What the install script template places: each command quoted for `run` once, here."""
     q = shlex.quote
@@ -486,6 +498,7 @@ def script_view(view: View, plan: Plan) -> dict[str, Any]:
         "pairs": [f"{q(item.source)} {q(item.target)}" for item in plan.items],
         "old_units": [q(path) for path in plan.old_units],
         "secrets": [q(path) for path in plan.credential_files],
+        "read_write_paths": [q(path) for path in read_write_checks(view)],
         "release": q(plan.release_check),
         "main": q(f"{view['service_name']}.service"),
         "releases_dir": q(view["releases_dir"]),

@@ -251,7 +251,10 @@ OPTIONS: dict[str, Option] = {
     "read_write_paths": Option(
         "sandbox_paths",
         [],
-        help="ReadWritePaths=: absolute paths the app may write in a read-only sandbox",
+        help=(
+            "ReadWritePaths=: absolute paths the app may write in a read-only sandbox "
+            "(each with -: one missing on the server is skipped, not a failed start)"
+        ),
         ask="{{ advanced and hardening != 'none' }}",
     ),
     "read_only_paths": Option("sandbox_paths", [], help="ReadOnlyPaths=: absolute paths the app may read but not write"),

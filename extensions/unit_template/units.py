@@ -177,9 +177,14 @@ def in_private_tmp(path: str, profile_lines: list[tuple[str, str]]) -> bool:
     return ("PrivateTmp", "yes") in profile_lines and path.startswith(("/tmp/", "/var/tmp/"))
 
 
+def ignored_if_missing(path: str) -> str:
+    """ReadWritePaths=-/path: a path that does not exist is skipped, not a failed start (226/NAMESPACE)."""
+    return path if path.startswith("-") else f"-{path}"
+
+
 def sandbox_paths(values: Mapping[str, Any], dirs: list[str], profile_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """ReadWritePaths= and friends, with or without chroot."""
-    read_write = list(values["read_write_paths"])
+    read_write = [ignored_if_missing(path) for path in values["read_write_paths"]]
     strict = ("ProtectSystem", "strict") in profile_lines
     if strict:
         # Dirs that systemd does not manage are read-only under ProtectSystem=strict.

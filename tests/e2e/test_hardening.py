@@ -8,7 +8,7 @@ import pytest
 
 from unit_template.distribution import release_environment
 
-from .deploy import start_all
+from .deploy import message_of, printed_script, run_install_script, start_all
 from .metrics import record
 
 pytestmark = pytest.mark.e2e
@@ -40,11 +40,30 @@ def test_profile_boots_and_serves(profile_services, profile, version):
     assert (service.show("ActiveState")["ActiveState"], info["runtime_exs"], info["os_mon"]) == ("active", True, True)
 
 
+# A read_write_paths entry that does not exist on the server (issue 18): systemd skips it.
+MISSING_PATH = "/srv/not-mounted-yet"
+
+
 @pytest.fixture(scope="module", params=["standard", "strict"])
 def hardened(request, deploy):
-    service = deploy.scenario(f"{request.param}-fs", {"hardening": request.param, "systemd_version": 252, "dirs": ["state"]})
+    answers = {"hardening": request.param, "systemd_version": 252, "dirs": ["state"], "read_write_paths": [MISSING_PATH]}
+    service = deploy.scenario(f"{request.param}-fs", answers)
     service.start()
     return service
+
+
+def test_hardened_vm_serves_with_a_read_write_path_that_does_not_exist(hardened, box):
+    """Without the `-` the start fails at every attempt (226/NAMESPACE) and never serves."""
+    assert box.run(["test", "-e", MISSING_PATH], check=False).returncode == 1
+    assert f"ReadWritePaths=-{MISSING_PATH}" in hardened.rendered_unit().splitlines()
+    assert hardened.show("ActiveState")["ActiveState"] == "active"
+    assert hardened.info()["boot_write"] == ":ok"
+
+
+def test_install_script_warns_about_the_read_write_path_that_does_not_exist(hardened, box):
+    """The app cannot write there: the install script says so (run again, as after a change)."""
+    done = run_install_script(box, hardened.project, printed_script(message_of(hardened.rendered)))
+    assert f"read_write_paths {MISSING_PATH} does not exist" in done.stderr
 
 
 def test_hardened_vm_cannot_write_into_the_release(hardened):
