@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -46,3 +48,26 @@ def screen_lines(log: Path, columns: int) -> list[str]:
     with log.open(newline="") as output:
         pyte.Stream(screen).feed(output.read())
     return [line.rstrip() for line in screen.display]
+
+
+def expect_on_screen(child: pexpect.spawn, text: str, timeout: float = 60) -> None:
+    """Wait until `text` is on the terminal's screen, as a person would read it.
+
+    prompt_toolkit redraws a line by writing only the characters that changed, so a
+    message that replaces a similar one never reaches the output in one piece.
+    Reads only what copier prints while it waits for the person (nothing it asks next).
+    """
+    _rows, columns = child.getwinsize()
+    log = Path(child.logfile_read.name)
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(pexpect.TIMEOUT):
+            child.read_nonblocking(size=65536, timeout=0.2)
+        child.logfile_read.flush()
+        screen = pyte.Screen(columns, 2000)
+        with log.open(newline="") as output:
+            pyte.Stream(screen).feed(output.read())
+        if text in "".join(screen.display):
+            return
+        if time.monotonic() > deadline:
+            raise pexpect.TIMEOUT(f"not on the screen after {timeout}s: {text!r}")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
-from terminal import CLEAR_LINE, PROMPT, screen_lines, spawn_copy
+from terminal import CLEAR_LINE, PROMPT, expect_on_screen, screen_lines, spawn_copy
 from unit_template.options import DIR_NAMES, OPTIONS
 
 DOWN, ENTER = "\x1b[B", "\r"
@@ -49,7 +49,7 @@ def press(child: pexpect.spawn, step: Step) -> None:
         time.sleep(SETTLE)
         child.send(ENTER)
     if step.refused:
-        child.expect(re.escape(step.refused))
+        expect_on_screen(child, step.refused)
 
 
 def walk(dst: Path, steps: dict[str, list[Step]], columns: int = 250) -> list[str]:
