@@ -29,7 +29,7 @@ def test_export_gives_option_values_not_the_escaped_unit_lines():
 
 
 def test_export_expands_references():
-    bindings = export_bindings(unit_view({**ANSWERS, "env_vars": [["RELEASE_TMP=", ":runtime_dir"]]}))
+    bindings = export_bindings(unit_view({**ANSWERS, "dirs": ["runtime"], "env_vars": [["RELEASE_TMP=", ":runtime_dir"]]}))
     assert bindings["env_vars"][-1] == "RELEASE_TMP=/run/foo-bar"
 
 

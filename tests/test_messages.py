@@ -118,7 +118,7 @@ def test_exposure_of_a_unit_systemd_analyze_rejects_is_empty(tmp_path: Path) -> 
 def test_copy_message_with_systemd_flag_says_who_touches_the_flag(tmp_path: Path) -> None:
     result = copy_cli(tmp_path / "project", "restart_method=systemd_flag", "deploy_user=deployer")
     assert result.returncode == 0, result.stderr
-    said = "restart it by touching /srv/foo-bar/flags/restart.flag as deployer (no sudo; it may do nothing else)."
+    said = "touch /srv/foo-bar/flags/restart.flag as deployer (no sudo; it may do nothing else)."
     assert said in result.stderr
 
 

@@ -143,7 +143,8 @@ def restart_flag_lines(view: Mapping[str, Any]) -> list[str]:
         if view.get("deploy_user")
         else (f"as a member of {view['app_group']} (no deploy_user given)")
     )
-    return [f"After each deploy, restart it by touching {view['restart_flag']} {who}."]
+    # The deploy script restarts the service itself; the flag is for restarts between deploys.
+    return [f"To restart it (a new configuration, a release put in place by hand), touch {view['restart_flag']} {who}."]
 
 
 def script_line(view: Mapping[str, Any]) -> str:

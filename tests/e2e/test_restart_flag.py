@@ -21,13 +21,13 @@ pytestmark = pytest.mark.e2e
 
 DEPLOY_USER = "deployer"
 OUTSIDER = "outsider"
-TARBALL = "<app>-<vsn>.tar.gz"
 
 
 def printed_deploy(message: str, tarball: str) -> str:
-    """The deploy command of the closing message, without sudo, for this tarball."""
-    (line,) = [line.strip() for line in message.splitlines() if line.strip().endswith(f"/deploy {TARBALL}")]
-    return line.removeprefix("sudo ").replace(TARBALL, tarball)
+    """The deploy command of the closing message, as printed but for sudo (we are root), run where
+    the tarball was uploaded: it picks the newest one there."""
+    (line,) = [line.strip() for line in message.splitlines() if line.strip().startswith("sudo ") and '/deploy "$(' in line]
+    return f"cd {posixpath.dirname(tarball)} && {line.removeprefix('sudo ')}"
 
 
 @pytest.fixture(scope="module")

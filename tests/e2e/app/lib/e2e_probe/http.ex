@@ -9,8 +9,10 @@ defmodule E2eProbe.Http do
   def start_link(port), do: Task.start_link(__MODULE__, :listen, [port])
 
   def listen(port) do
+    # A stop (the supervisor's :shutdown) drains: no more accepts, the requests taken are answered.
+    Process.flag(:trap_exit, true)
     {:ok, listener} = listen_socket(port, [:binary, packet: :http_bin, active: false])
-    accept(listener)
+    accept(listener, %{})
   end
 
   # Socket activation: systemd passes the listening socket as fd 3 (LISTEN_FDS=1 for this VM);
@@ -25,23 +27,50 @@ defmodule E2eProbe.Http do
 
   # A worker accepts the next connection itself, so it owns it from the start: a stop
   # between an accept and a handover could close a connection unanswered.
-  defp accept(listener) do
+  defp accept(listener, serving) do
     parent = self()
 
     {pid, ref} =
       spawn_monitor(fn ->
-        {:ok, client} = :gen_tcp.accept(listener)
-        send(parent, {:accepted, self()})
-        serve(client)
+        case :gen_tcp.accept(listener) do
+          {:ok, client} ->
+            send(parent, {:accepted, self()})
+            serve(client)
+
+          {:error, :closed} ->
+            :ok
+        end
       end)
 
+    wait(listener, {pid, ref}, serving)
+  end
+
+  defp wait(listener, {pid, ref} = acceptor, serving) do
     receive do
       {:accepted, ^pid} ->
-        Process.demonitor(ref, [:flush])
-        accept(listener)
+        accept(listener, Map.put(serving, ref, pid))
 
       {:DOWN, ^ref, :process, ^pid, reason} ->
         exit({:accept_failed, reason})
+
+      {:DOWN, done, :process, _, _} ->
+        wait(listener, acceptor, Map.delete(serving, done))
+
+      {:EXIT, _from, reason} ->
+        # Closing our copy of the listener ends the pending accept (systemd keeps its own copy).
+        :gen_tcp.close(listener)
+        drain(Map.put(serving, ref, pid))
+        exit(reason)
+    end
+  end
+
+  defp drain(serving) when map_size(serving) == 0, do: :ok
+
+  defp drain(serving) do
+    receive do
+      {:DOWN, done, :process, _, _} -> drain(Map.delete(serving, done))
+    after
+      4_000 -> :ok
     end
   end
 
