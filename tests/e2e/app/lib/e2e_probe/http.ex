@@ -29,23 +29,28 @@ defmodule E2eProbe.Http do
   # between an accept and a handover could close a connection unanswered.
   defp accept(listener, serving) do
     parent = self()
+    {pid, ref} = spawn_monitor(fn -> accept_one(listener, parent) end)
+    wait({pid, ref}, listener, serving)
+  end
 
-    {pid, ref} =
-      spawn_monitor(fn ->
-        case :gen_tcp.accept(listener) do
+  # Between two short accepts the worker looks for :stop, so it never leaves with a connection taken.
+  defp accept_one(listener, parent) do
+    receive do
+      :stop -> :ok
+    after
+      0 ->
+        case :gen_tcp.accept(listener, 100) do
           {:ok, client} ->
             send(parent, {:accepted, self()})
             serve(client)
 
-          {:error, :closed} ->
-            :ok
+          {:error, :timeout} ->
+            accept_one(listener, parent)
         end
-      end)
-
-    wait(listener, {pid, ref}, serving)
+    end
   end
 
-  defp wait(listener, {pid, ref} = acceptor, serving) do
+  defp wait({pid, ref} = acceptor, listener, serving) do
     receive do
       {:accepted, ^pid} ->
         accept(listener, Map.put(serving, ref, pid))
@@ -54,11 +59,12 @@ defmodule E2eProbe.Http do
         exit({:accept_failed, reason})
 
       {:DOWN, done, :process, _, _} ->
-        wait(listener, acceptor, Map.delete(serving, done))
+        wait(acceptor, listener, Map.delete(serving, done))
 
       {:EXIT, _from, reason} ->
-        # Closing our copy of the listener ends the pending accept (systemd keeps its own copy).
-        :gen_tcp.close(listener)
+        # A stop: the next connections wait in the socket's queue (for the next VM, with
+        # socket activation); the ones taken are answered first.
+        send(pid, :stop)
         drain(Map.put(serving, ref, pid))
         exit(reason)
     end
@@ -130,7 +136,9 @@ defmodule E2eProbe.Http do
       "version" => to_string(Application.spec(:e2e_probe, :vsn)),
       "node" => to_string(node()),
       "cwd" => File.cwd!(),
-      "os_mon" => Enum.any?(Application.started_applications(), &(elem(&1, 0) == :os_mon)),
+      # Not Application.started_applications/0: a call the application controller, busy stopping
+      # this app, would not answer while the VM drains its requests at a stop.
+      "os_mon" => Process.whereis(:os_mon_sup) != nil,
       "runtime_exs" => Application.get_env(:e2e_probe, :runtime_exs, false),
       "boot_write" => Application.get_env(:e2e_probe, :boot_write),
       "boots" => boots(),
