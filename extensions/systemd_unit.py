@@ -434,8 +434,8 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
 
 def _may_ask(environment: Environment, question: str, values: Mapping[str, Any]) -> bool:
     condition = api.ask_condition(question, api.OPTIONS[question])
-    if not isinstance(condition, str):
-        return condition is None
+    if condition is None:
+        return True
     try:
         return _ask_template(environment, condition).render(values).strip() == "True"
     except Exception:  # an answer it reads is not in yet (or not valid yet): it may be asked

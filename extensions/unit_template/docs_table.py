@@ -73,13 +73,11 @@ def default_text(name: str, option: Option) -> str:
 
 
 def asked_text(name: str, option: Option) -> str:
-    """When a question is asked: always, on the advanced path (its group), when a condition holds, or never."""
+    """When a question is asked: always, on the advanced path (its group), or when a condition holds."""
     condition = ask_condition(name, option)
     if condition is None:
         return "always"
-    if condition is False:
-        return "--data only"
-    text = str(condition).removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
+    text = condition.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
     group = f"advanced: {GROUP_OF[name]}" if name in GROUP_OF else ""
     if text == "advanced":
         return group

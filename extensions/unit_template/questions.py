@@ -212,8 +212,8 @@ def asked_on_problem(option: Option) -> bool:
     return not option.ask and not option.basic
 
 
-def ask_condition(name: str, option: Option) -> str | bool | None:
-    """copier's `ask:` for an option: None (always asked), a Jinja condition, or False (only --data)."""
+def ask_condition(name: str, option: Option) -> str | None:
+    """copier's `ask:` for an option: None (always asked) or a Jinja condition."""
     if option.ask:
         return option.ask
     if option.basic:
@@ -230,11 +230,9 @@ def question(name: str, option: Option) -> dict[str, Any]:
         # with a traceback; the last question refuses it cleanly instead.
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
     entry["default"] = imported_default(name, option)
+    # Only a prompt needs it: every answer is checked together by the last question.
+    entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     ask = ask_condition(name, option)
-    if ask is not False:
-        # Only a prompt needs it: every answer is checked together by the last question.
-        # (copier compiles each Jinja string anew: a validator never used costs time.)
-        entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
     if ask is not None:
         entry["ask"] = ask
     return entry
