@@ -68,14 +68,17 @@ def test_local_edit_survives_an_update_that_changes_other_lines(template: Path, 
     assert "<<<<<<<" not in text
 
 
-def test_overlapping_edit_leaves_conflict_markers_that_git_diff_check_finds(template: Path, project: Path) -> None:
+def update_with_an_edit_next_to_v2s_new_line(template: Path, project: Path) -> str:
+    """A copy, a committed local edit beside the line v2 adds, the update: the unit as it is then."""
     copy_template(template, project)
     edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
     commit_all(project, "local edit next to v2's new line")
-
     update_project(project)
+    return (project / UNIT).read_text()
 
-    text = (project / UNIT).read_text()
+
+def test_overlapping_edit_leaves_conflict_markers_that_git_diff_check_finds(template: Path, project: Path) -> None:
+    text = update_with_an_edit_next_to_v2s_new_line(template, project)
     assert "<<<<<<< before updating" in text
     assert ">>>>>>> after updating" in text
     check = subprocess.run(["git", "-C", str(project), "diff", "--check"], capture_output=True, text=True)
@@ -271,11 +274,7 @@ def test_the_documented_conflict_check_finds_the_conflict_and_empties_nothing(
 ) -> None:
     """Run as printed after a real conflicted update; then `git checkout -- .`, a user dropping the
     update, must not write an empty unit (after `git add --intent-to-add .` it did)."""
-    copy_template(template, project)
-    edit(project / UNIT, "Description=foo-bar service", "Description=Foo Bar shop")
-    commit_all(project, "local edit next to v2's new line")
-    update_project(project)
-    conflicted = (project / UNIT).read_text()
+    conflicted = update_with_an_edit_next_to_v2s_new_line(template, project)
     assert "<<<<<<< before updating" in conflicted
 
     check = run_in_sh(documented_conflict_checks()[page], project)

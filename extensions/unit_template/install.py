@@ -427,9 +427,10 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
     # Units gone without a rename (restart_method changed): start what is enabled now.
     restart = ("systemctl", "start" if units_gone else "try-restart", *(enabled if units_gone else [enabled[0]]))
     switch = switch_steps(view, previous, enabled)
+    removal = remove_old(view, previous)
     return Plan(
         items=tuple(items),
-        remove_old=tuple(remove_old(view, previous)),
+        remove_old=tuple(removal),
         users_and_dirs=tuple(users_and_dirs(view, items)),
         move_release=tuple(move_release(view, previous)),
         files=tuple(install_file(item) for item in others),
@@ -437,7 +438,7 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         units=tuple(units),
         start=(("systemctl", "start", *enabled),),
         restart=(restart,),
-        old_units=tuple(c for cmd in remove_old(view, previous) if cmd[0] == "rm" for c in cmd[2:]),
+        old_units=tuple(c for cmd in removal if cmd[0] == "rm" for c in cmd[2:]),
         **switch,
         old_main=f"{PLACEMENTS['unit'].server(previous)}/{previous['service_name']}.service" if switch and previous else "",
         credential_files=tuple(credential_files(view)),
