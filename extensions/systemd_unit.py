@@ -420,6 +420,7 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
         values = dict(answers)
     values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
+    values["_copier_conf"] = context.get("_copier_conf")
     refused = api.refused_defaults(answers)
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()

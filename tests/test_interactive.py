@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
+from summary import add_lines
 from terminal import CLEAR_LINE, PROMPT, expect_on_screen, screen_lines, spawn_copy
 from unit_template.options import DIR_NAMES, OPTIONS
 
@@ -52,19 +53,25 @@ def press(child: pexpect.spawn, step: Step) -> None:
         expect_on_screen(child, step.refused)
 
 
-def walk(dst: Path, steps: dict[str, list[Step]], columns: int = 250) -> list[str]:
-    """Answer every question copier asks, in its order; returns the questions asked."""
+def walk(dst: Path, steps: dict[str, list[Step]], columns: int = 250, waits: dict[str, float] | None = None) -> list[str]:
+    """Answer every question copier asks, in its order; returns the questions asked.
+    waits, when given, gets for each question the seconds from the key that answered it to
+    the next prompt on the screen (what a person waits after Enter)."""
     child = spawn_copy(dst, columns)
     asked: list[str] = []
+    answered_at = 0.0
     try:
         while child.expect([pexpect.EOF, PROMPT]) == 1:
             match = QUESTION.match(child.match.group(1).strip())
             assert match, child.match.group(1)
             if asked and asked[-1] == match.group(1):
                 continue  # the same question, drawn again
+            if asked and waits is not None:
+                waits[asked[-1]] = time.monotonic() - answered_at
             asked.append(match.group(1))
             for step in steps.get(match.group(1), [ACCEPT]):
                 press(child, step)
+            answered_at = time.monotonic()
     except pexpect.TIMEOUT as error:
         raise AssertionError((dst.parent / "terminal.log").read_text()) from error
     child.close()
@@ -219,12 +226,28 @@ ADVANCED_ASKED = [
 ]
 
 
+def report_prompt_waits(waits: dict[str, float]) -> None:
+    """The wait after Enter, per question of the advanced walk, for the suite's summary (not asserted:
+    the goal, at most 0.1 s, is a figure to watch, and a busy machine moves it)."""
+    ordered = sorted(waits.values())
+    slowest = sorted(waits.items(), key=lambda item: -item[1])[:3]
+    add_lines(
+        "prompt latency (advanced walk, Enter to the next prompt)",
+        [
+            f"{len(ordered)} answers: median {ordered[len(ordered) // 2]:.3f} s, longest {ordered[-1]:.3f} s"
+            f" ({', '.join(f'{name} {wait:.3f} s' for name, wait in slowest)})"
+        ],
+    )
+
+
 def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its_question(tmp_path: Path) -> None:
     dst = tmp_path / "project"
     write_mix_exs(dst, "foo_bar")
-    asked = walk(dst, ADVANCED_STEPS)
+    waits: dict[str, float] = {}
+    asked = walk(dst, ADVANCED_STEPS, waits=waits)
     more = asked[asked.index("advanced") + 1 :]
     print(f"advanced path: {len(asked)} questions in all, {len(more)} after `advanced`: {more}")
+    report_prompt_waits(waits)
     assert more == ADVANCED_ASKED
     assert len(more) <= 25
     assert asked.index("credentials") == asked.index("config_strategies") + 1

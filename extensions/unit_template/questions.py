@@ -219,7 +219,8 @@ def ask_condition(name: str, option: Option) -> str | None:
     if option.basic:
         return None
     # Also asked when the import could not take the project's value for it, or its computed default is refused.
-    problem = f"import_problem('{name}') != ''"
+    # Under --defaults nothing is asked either way (the last question refuses the whole set): not computed then.
+    problem = f"(not _copier_conf.defaults and import_problem('{name}') != '')"
     return f"{{{{ advanced or {problem} }}}}" if name in GROUP_OF else f"{{{{ {problem} }}}}"
 
 
