@@ -16,9 +16,9 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
+from summary import add_lines
 
 from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
-from summary import add_lines
 from terminal import CLEAR_LINE, PROMPT, expect_on_screen, screen_lines, spawn_copy
 from unit_template.options import DIR_NAMES, OPTIONS
 
