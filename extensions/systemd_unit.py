@@ -159,7 +159,8 @@ def _imported_for(context: Context) -> api.Imported:
     if not isinstance(conf, Mapping):
         return api.Imported()
     project = Path(str(conf["dst_path"]))
-    key = _config_stamp(project, _mix_env(conf))
+    # The config files do not change during one run: their stamp is read once.
+    key = _once(context, "config stamp", [str(project), _mix_env(conf)], lambda: _config_stamp(project, _mix_env(conf)))
     if key not in _IMPORTS:
         _IMPORTS[key] = api.import_project(project, _mix_env(conf))
         message = api.report(_IMPORTS[key])
@@ -222,7 +223,8 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
         if name in given_in:
             return _type_of_given(given_in[name], typed)
-    last = _answers_file_data(Path(str(conf["dst_path"])) / str(conf["answers_file"]))
+    recorded = Path(str(conf["dst_path"])) / str(conf["answers_file"])
+    last = _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
     if name in last:
         return _type_of_given(last[name], typed)
     # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
@@ -248,14 +250,20 @@ def picked(context: Context, name: str, word: str) -> bool:
 def import_problem(context: Context, name: str) -> str:
     """What the import could not take for this option, or its computed default that is refused:
     shown in its question's help, and asks it on every path."""
-    return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(_answers(context), name))
+    return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(context, name))
 
 
-def default_problem(answers: Mapping[str, Any], name: str) -> str:
+def _refused_defaults(context: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """api.refused_defaults once per run and answers: every `ask:` condition after a prompt reads it."""
+    return _once(context, "refused defaults", answers, lambda: api.refused_defaults(answers))
+
+
+def default_problem(context: Context, name: str) -> str:
     """A question's computed default the answers so far make wrong: its help says so."""
+    answers = _answers(context)
     if not isinstance(answers.get("app_name"), str) or name not in api.OPTIONS or api.is_unset(answers.get("app_name")):
         return ""
-    error = api.refused_defaults(answers).get(name, "")
+    error = _refused_defaults(context, answers).get(name, "")
     return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
 
 
@@ -421,7 +429,10 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
     values["_copier_conf"] = context.get("_copier_conf")
-    refused = api.refused_defaults(answers)
+    refused = _refused_defaults(context, answers)
+    imported = _imported_for(context)
+    # The conditions' import_problem(), from what is known here (the global would recompute it per question).
+    values["import_problem"] = lambda question: "!" if question in refused or api.at_question(imported, question) else ""
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()
     for question in later:
