@@ -31,12 +31,13 @@ from typing import Any
 
 import yaml
 
+from .kinds import _shown as shown
 from .option import is_unset
 from .options import OPTIONS
-from .resolve import OptionError, resolve, resolve_defaults, resolve_sources
+from .problems import OptionError
+from .resolve import resolve, resolve_defaults, resolve_sources
 from .strategies import strategy_errors
 from .units import unit_view
-from .validate import _shown as shown
 from .validate import check, check_all, default_error, default_reason
 
 
