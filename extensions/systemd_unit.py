@@ -256,7 +256,7 @@ def default_problem(answers: Mapping[str, Any], name: str) -> str:
     if not isinstance(answers.get("app_name"), str) or name not in api.OPTIONS or api.is_unset(answers.get("app_name")):
         return ""
     error = api.refused_defaults(answers).get(name, "")
-    return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
+    return f"\n  ITS DEFAULT IS REFUSED: {error.message}" if error else ""
 
 
 def _first_copy(conf: Mapping[str, Any]) -> bool:

@@ -56,11 +56,13 @@ def test_each_version_not_the_references_says_where_it_comes_from(key) -> None:
 
 
 def test_no_module_keeps_a_version_of_its_own() -> None:
-    """Every gate reads versions.SINCE: no `_SINCE = 2xx` constant, no systemd_version compared with a number."""
+    """Every gate reads versions.SINCE (the EEx templates through eex_constants): no `_SINCE = 2xx`
+    constant, no systemd_version compared with a number."""
     own = re.compile(r"_SINCE\s*=\s*\d|MIN_VERSION\s*=|version\W{0,3}\s*[<>]=?\s*\d{2,3}\b")
+    sources = [*PACKAGE.glob("*.py"), *(PACKAGE.parent.parent / "template").rglob("*.jinja")]
     found = [
         f"{path.name}: {line.strip()}"
-        for path in sorted(PACKAGE.glob("*.py"))
+        for path in sorted(sources)
         if path.name != "versions.py"
         for line in path.read_text(encoding="utf-8").splitlines()
         if own.search(line)

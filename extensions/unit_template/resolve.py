@@ -16,8 +16,8 @@ from .escape import literal_dollars
 from .kinds import KINDS
 from .normalise import NotAsMeant, normalise
 from .options import OPTIONS, is_unset
-from .problems import OptionError
-from .validate import derived_errors, expanded_errors, unit_name_errors
+from .problems import OptionError, Problem
+from .validate import derived_problems, expanded_problems, unit_name_problems
 
 __all__ = ["OptionError", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
 
@@ -184,17 +184,16 @@ def literal_value(value: Any, option: str) -> Any:
     return literal_item(value)
 
 
-def _refuse(errors: list[str]) -> None:
-    """The first problem found, as an OptionError naming its option."""
-    if errors:
-        option, _, message = errors[0].partition(": ")
-        raise OptionError(option, message)
+def _refuse(problems: list[Problem]) -> None:
+    """The first problem found, as an OptionError."""
+    if problems:
+        raise OptionError.of(problems[0])
 
 
 def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Every option's final value: defaults filled in and checked, references expanded and checked."""
     values, sources = resolve_sources(answers)
-    _refuse(derived_errors(values, normalised(answers), sources) + unit_name_errors(values))
+    _refuse(derived_problems(values, normalised(answers), sources) + unit_name_problems(values))
     keys = expand_keys(values)
     expanded = dict(values)
     for key, option in OPTIONS.items():
@@ -202,5 +201,5 @@ def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
             expanded[key] = expand_value(values[key], values, key)
         elif KINDS[option.kind].expands:
             expanded[key] = literal_value(values[key], key)
-    _refuse(expanded_errors(expanded))
+    _refuse(expanded_problems(expanded))
     return expanded

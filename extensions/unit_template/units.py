@@ -24,7 +24,7 @@ from .resolve import expand_keys, reference_name, resolve
 from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import DEPLOY_TREE, system_files_view
-from .validate import system_dir_errors
+from .validate import system_dir_problems
 from .versions import SINCE
 
 DIRECTIVE = {
@@ -264,10 +264,9 @@ def check_dir_references(answers: Mapping[str, Any], values: Mapping[str, Any], 
 
 
 def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
-    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_errors)."""
-    for error in system_dir_errors(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
-        option, _, message = error.partition(": ")
-        raise OptionError(option, message)
+    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
+    for problem in system_dir_problems(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
+        raise OptionError.of(problem)
 
 
 def check_daemon_start(values: Mapping[str, Any]) -> None:

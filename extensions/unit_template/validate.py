@@ -14,6 +14,7 @@ from . import systemd_syntax as syntax
 from .kinds import KINDS, Validator, _control_chars, _members, _shown
 from .normalise import NotAsMeant, normalise
 from .options import DIR_BASES, OPTIONS, is_unset
+from .problems import Problem
 from .versions import EXEC_PREFIX_SINCE
 
 _option_names = _members(lambda: OPTIONS, "must be a list of option names", "is not an option of this template")
@@ -89,23 +90,34 @@ def value_error(name: str, value: Any) -> str:
     return error
 
 
-def check(name: str, value: Any) -> str:
-    """Validate one answer as given; "" when it is fine, else a message naming the option."""
+def answer_problem(name: str, value: Any) -> Problem | None:
+    """What is wrong with one answer as given, or None."""
     if name not in OPTIONS:
-        return f"{name}: not an option of this template"
+        return Problem(name, "not an option of this template")
     try:
         value = normalise(OPTIONS[name], value)
     except NotAsMeant as problem:
-        return f"{name}: {problem}"
+        return Problem(name, str(problem))
     if is_unset(value) and name != "app_name":
-        return ""
+        return None
     error = value_error(name, value)
-    return f"{name}: {error}" if error else ""
+    return Problem(name, error) if error else None
+
+
+def answers_problems(answers: Mapping[str, Any]) -> list[Problem]:
+    """Every problem with a set of answers, each answer checked on its own."""
+    return [problem for name in OPTIONS for problem in [answer_problem(name, answers.get(name))] if problem]
+
+
+def check(name: str, value: Any) -> str:
+    """Validate one answer as given, as copier's validator shows it: "" when it is fine, else "option: message"."""
+    problem = answer_problem(name, value)
+    return str(problem) if problem else ""
 
 
 def check_all(answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with a set of answers, each naming its option."""
-    return [error for name in OPTIONS for error in [check(name, answers.get(name))] if error]
+    """Every problem with a set of answers, each shown as "option: message"."""
+    return [str(problem) for problem in answers_problems(answers)]
 
 
 def default_reason(name: str, value: Any) -> str:
@@ -117,36 +129,38 @@ def default_reason(name: str, value: Any) -> str:
     return "" if is_unset(value) else value_error(name, value)
 
 
-def derived_errors(
+def derived_problems(
     values: Mapping[str, Any], answers: Mapping[str, Any], sources: Mapping[str, list[str]] | None = None
-) -> list[str]:
+) -> list[Problem]:
     """Each value not answered but computed from other answers (app_user from ext_name...),
-    checked as if it had been typed, with a message naming the answers it came from (``sources``)."""
-    errors = []
+    checked as if it had been typed, naming the answers it came from (``sources``)."""
+    problems = []
     for name, option in OPTIONS.items():
         answer = answers.get(name)
         if not is_unset(answer) or (answer == "" and option.empty_is_value):
             continue
-        error = default_error(name, values[name], [(s, values[s]) for s in (sources or {}).get(name, [])])
-        if error:
-            errors.append(error)
-    return errors
+        problem = default_problem(name, values[name], [(s, values[s]) for s in (sources or {}).get(name, [])])
+        if problem:
+            problems.append(problem)
+    return problems
 
 
-def default_error(name: str, default: Any, sources: Sequence[tuple[str, Any]] = ()) -> str:
+def default_problem(name: str, default: Any, sources: Sequence[tuple[str, Any]] = ()) -> Problem | None:
     """An option left empty: the default it stands for, checked as if typed, naming the answers it is
     computed from (``sources``: (option, value) pairs)."""
     error = default_reason(name, default)
     if not error:
-        return ""
+        return None
+    names = tuple(source for source, _ in sources)
     if not sources:
-        return (
-            f"{name}: its default {_shown(default)}, computed from the other answers, {error}: "
-            f"give {name} an answer, or change the answer it is computed from"
+        return Problem(
+            name,
+            f"its default {_shown(default)}, computed from the other answers, {error}: "
+            f"give {name} an answer, or change the answer it is computed from",
         )
     given = " and ".join(f"{source} {_shown(value)}" for source, value in sources)
-    names = " or ".join(source for source, _ in sources)
-    return f"{name}: its default {_shown(default)}, computed from {given}, {error}: give {name} an answer, or change {names}"
+    message = f"its default {_shown(default)}, computed from {given}, {error}: give {name} an answer, or change "
+    return Problem(name, message + " or ".join(names), names)
 
 
 def unit_suffix(values: Mapping[str, Any]) -> str:
@@ -159,10 +173,10 @@ def unit_suffix(values: Mapping[str, Any]) -> str:
     return max(suffixes, key=len)
 
 
-def unit_name_errors(values: Mapping[str, Any]) -> list[str]:
+def unit_name_problems(values: Mapping[str, Any]) -> list[Problem]:
     """service_name with every suffix the template gives it: a unit name systemd accepts."""
     error = syntax.unit_prefix_error(values["service_name"], unit_suffix(values))
-    return [f"service_name: {_shown(values['service_name'])} {error}"] if error else []
+    return [Problem("service_name", f"{_shown(values['service_name'])} {error}")] if error else []
 
 
 def prefix_version_error(text: str, version: int) -> str:
@@ -175,9 +189,9 @@ def prefix_version_error(text: str, version: int) -> str:
     return ""
 
 
-def expanded_errors(values: Mapping[str, Any]) -> list[str]:
+def expanded_problems(values: Mapping[str, Any]) -> list[Problem]:
     """Commands and paths once references are expanded: what systemd will read."""
-    errors = []
+    problems = []
     for name, option in OPTIONS.items():
         kind = KINDS[option.kind]
         rule = kind.expanded
@@ -189,9 +203,9 @@ def expanded_errors(values: Mapping[str, Any]) -> list[str]:
             if not error and kind.command:
                 error = prefix_version_error(str(item), values["systemd_version"])
             if error:
-                errors.append(f"{name}: after expansion {_shown(item)} {error}")
+                problems.append(Problem(name, f"after expansion {_shown(item)} {error}"))
                 break
-    return errors
+    return problems
 
 
 # Directories of the system itself: a tmpfiles.d `d` line or *Directory= would take them over for the app.
@@ -201,11 +215,14 @@ SYSTEM_DIRS = frozenset(
 )
 
 
-def system_dir_errors(values: Mapping[str, Any], names: Collection[str]) -> list[str]:
+def system_dir_problems(values: Mapping[str, Any], names: Collection[str]) -> list[Problem]:
     """Each dir the app gets (created, owned and moded for it) is its own, not one of the system's."""
     return [
-        f"{name}: {values[name]} is a directory of the system, which would be given to the app's user: "
-        f"use a directory of the app's own below it (such as {values[name].rstrip('/')}/{values['ext_name']})"
+        Problem(
+            name,
+            f"{values[name]} is a directory of the system, which would be given to the app's user: "
+            f"use a directory of the app's own below it (such as {values[name].rstrip('/')}/{values['ext_name']})",
+        )
         for name in names
         if values[name] in SYSTEM_DIRS
     ]
