@@ -85,7 +85,7 @@ def question_type(option: Option) -> str:
     (copier's multiselect would stop with a traceback on `--data 'name=a, b'`.)
     A single choice is str: copier matches the typed text against its choices.
     """
-    if option.kind == "bool":
+    if KINDS[option.kind].reads == "bool":
         return "bool"
     return "yaml" if KINDS[option.kind].is_list else "str"
 
