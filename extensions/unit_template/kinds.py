@@ -116,10 +116,6 @@ def _is_reference(item: Any) -> bool:
     return isinstance(item, str) and REFERENCE.fullmatch(item) is not None
 
 
-def _is_list(value: Any) -> str:
-    return "" if isinstance(value, list) else f"must be a list, not {value!r}"
-
-
 def _items(item_check: Validator, allow_parts: bool) -> Validator:
     def check(value: Any) -> str:
         if not isinstance(value, list):
@@ -373,12 +369,3 @@ KINDS: dict[str, Kind] = {
     ),
 }
 
-
-def kinds_where(test: Callable[[Kind], bool]) -> frozenset[str]:
-    """The names of the kinds a row of KINDS passes ``test`` for."""
-    return frozenset(name for name, kind in KINDS.items() if test(kind))
-
-
-def options_of(options: Collection[tuple[str, str]], test: Callable[[Kind], bool]) -> tuple[str, ...]:
-    """The names of (name, kind) pairs whose kind passes ``test``."""
-    return tuple(name for name, kind in options if test(KINDS[kind]))

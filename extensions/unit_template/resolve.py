@@ -8,20 +8,17 @@ parts; a string that is exactly ``:name`` refers to option ``name``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .escape import literal_dollars
-from .kinds import KINDS
+from .kinds import KINDS, REFERENCE
 from .normalise import NotAsMeant, normalise
 from .options import OPTIONS, is_unset
 from .problems import OptionError, Problem
 from .validate import derived_problems, expanded_problems, unit_name_problems
 
 __all__ = ["OptionError", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
-
-REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
 
 
 class _Resolver:
