@@ -253,7 +253,7 @@ def import_problem(context: Context, name: str) -> str:
     return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(context, name))
 
 
-def _refused_defaults(context: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+def _refused_defaults(context: Context, answers: Mapping[str, Any]) -> dict[str, Any]:
     """api.refused_defaults once per run and answers: every `ask:` condition after a prompt reads it."""
     return _once(context, "refused defaults", answers, lambda: api.refused_defaults(answers))
 
@@ -263,8 +263,8 @@ def default_problem(context: Context, name: str) -> str:
     answers = _answers(context)
     if not isinstance(answers.get("app_name"), str) or name not in api.OPTIONS or api.is_unset(answers.get("app_name")):
         return ""
-    error = _refused_defaults(context, answers).get(name, "")
-    return f"\n  ITS DEFAULT IS REFUSED: {error.partition(': ')[2]}" if error else ""
+    error = _refused_defaults(context, answers).get(name)
+    return f"\n  ITS DEFAULT IS REFUSED: {error.message}" if error else ""
 
 
 def _first_copy(conf: Mapping[str, Any]) -> bool:

@@ -163,6 +163,13 @@ def test_a_reference_to_a_list_option_joins_its_items_with_spaces():
     assert values["env_vars"] == ["DIRS=runtime state"]
 
 
+def test_a_reference_to_credentials_joins_its_names_with_spaces_as_dirs_does():
+    values = resolved(
+        config_strategies=["credentials"], credentials=["db_password", "api_key"], env_vars=[["CREDS=", ":credentials"]]
+    )
+    assert values["env_vars"] == ["CREDS=db_password api_key"]
+
+
 def test_a_scalar_option_expands_as_one_item():
     assert resolved(exec_start=["/usr/bin/env ", ":release_name"])["exec_start"] == "/usr/bin/env foo_bar"
 

@@ -6,6 +6,7 @@ import pytest
 
 from unit_template.normalise import normalise
 from unit_template.options import OPTIONS
+from unit_template.prompt_checks import refused_defaults
 from unit_template.validate import check, check_all
 
 # (option, bad value, a fragment of the message that says what is allowed)
@@ -203,3 +204,9 @@ def test_env_vars_typed_with_commas_split_where_a_new_entry_starts(typed, entrie
 @pytest.mark.parametrize("typed", ['PORT=1, ["A=", ":x"', "[A=] B=1", "PORT=1, [{a: 1}]"])
 def test_env_vars_typed_with_a_broken_parts_list_is_refused(typed):
     assert check("env_vars", typed).startswith("env_vars: ")
+
+
+def test_a_refused_default_is_a_problem_naming_the_answers_it_is_computed_from():
+    problem = refused_defaults({"app_name": "foo_bar", "ext_name": "my.app"})["app_user"]
+    assert (problem.option, problem.sources) == ("app_user", ("ext_name",))
+    assert str(problem).startswith("app_user: its default 'my.app', computed from ext_name 'my.app', ")

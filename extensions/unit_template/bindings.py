@@ -16,6 +16,7 @@ from typing import Any
 
 from . import distribution, hardening, strategies, units
 from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS
+from .versions import SINCE
 
 # mix_systemd keeps these as atoms: its choices, the app name and Mix.env().
 ATOM_OPTIONS = ("service_type", "release_system", "restart_method", "app_name", "release_name", "mix_env")
@@ -214,9 +215,10 @@ def mix_systemd_defaults() -> str:
     return "%{" + ", ".join(f"{name}: {elixir_term(value)}" for name, value in MIX_SYSTEMD_DEFAULTS.items()) + "}"
 
 
-def eex_constants() -> dict[str, str]:
-    """Facts the .eex files need from this package, as Elixir source."""
+def eex_constants() -> dict[str, Any]:
+    """Facts the .eex files need from this package, as Elixir source (``since``: versions.SINCE)."""
     return {
+        "since": SINCE,
         "hardening_table": hardening_table(),
         "hardened_profiles": elixir_term(sorted(hardening.HARDENED)),
         "bind_capability": elixir_string(hardening.BIND_CAPABILITY),

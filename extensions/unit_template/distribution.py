@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option, Resolved
+from .problems import OptionError
 
 MODES = ("local", "none", "cluster", "release")
 # -start_epmd false with -erl_epmd_port needs OTP 23.1; -dist_listen false (remote shells) OTP 23.0.
@@ -257,8 +258,6 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
 
 def apply_distribution(values: Mapping[str, Any]) -> dict[str, Any]:
     """The options with the distribution's state dir and environment added."""
-    from .resolve import OptionError  # resolve imports options, which imports this module
-
     errors = distribution_errors(values)
     if errors:
         raise OptionError("distribution", "; ".join(errors))

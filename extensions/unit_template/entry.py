@@ -18,9 +18,10 @@ from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, preflight_errors
+from .problems import OptionError
 from .prompt_checks import refusal, refused_defaults, refused_message
 from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, wrap_help
-from .resolve import OptionError, resolve_defaults
+from .resolve import resolve_defaults
 from .units import unit_view
 from .validate import check, check_all
 

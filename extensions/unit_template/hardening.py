@@ -1,7 +1,7 @@
 """Sandboxing directives of each hardening profile, gated on systemd_version.
 
-One row a directive: the systemd version that introduced it (see
-shared systemd-versions.md) and the profiles that set it. ``paranoia`` is
+One row a directive: the systemd version that introduced it (versions.SINCE)
+and the profiles that set it. ``paranoia`` is
 exactly mix_systemd's set; ``standard`` keeps what a typical Phoenix release
 needs (os_mon, runtime.exs, distribution on localhost, ports >= 1024);
 ``strict`` gives up /proc outside the VM's own PID and scheduler binding
@@ -11,6 +11,8 @@ needs (os_mon, runtime.exs, distribution on localhost, ports >= 1024);
 from __future__ import annotations
 
 from typing import NamedTuple
+
+from .versions import SINCE
 
 PARANOIA = "paranoia"
 STANDARD = "standard"
@@ -27,44 +29,41 @@ class Directive(NamedTuple):
 
 
 DIRECTIVES: tuple[Directive, ...] = (
-    Directive("NoNewPrivileges", "yes", 198, ALL),
-    Directive("PrivateTmp", "yes", 1, ALL),
-    Directive("PrivateDevices", "yes", 209, ALL),
-    Directive("PrivateUsers", "yes", 232, ALL),
-    Directive("ProtectSystem", "full", 214, frozenset({PARANOIA})),
-    Directive("ProtectSystem", "strict", 232, HARDENED),
-    Directive("ProtectHome", "yes", 214, ALL),
-    Directive("ProtectKernelModules", "yes", 232, ALL),
-    Directive("ProtectKernelTunables", "yes", 232, ALL),
-    Directive("ProtectKernelLogs", "yes", 244, HARDENED),
-    Directive("ProtectControlGroups", "yes", 232, ALL),
-    Directive("ProtectClock", "yes", 245, HARDENED),
-    Directive("ProtectHostname", "yes", 242, HARDENED),
-    Directive("ProtectProc", "invisible", 247, HARDENED),
-    Directive("ProcSubset", "pid", 247, frozenset({STRICT})),
-    Directive("PrivateMounts", "yes", 239, HARDENED),
-    Directive("MountAPIVFS", "yes", 233, frozenset({PARANOIA})),
-    Directive("RestrictNamespaces", "yes", 233, HARDENED),
-    Directive("RestrictRealtime", "yes", 231, HARDENED),
-    Directive("RestrictSUIDSGID", "yes", 242, HARDENED),
-    Directive("LockPersonality", "yes", 235, HARDENED),
+    Directive("NoNewPrivileges", "yes", SINCE["NoNewPrivileges="], ALL),
+    Directive("PrivateTmp", "yes", SINCE["PrivateTmp="], ALL),
+    Directive("PrivateDevices", "yes", SINCE["PrivateDevices="], ALL),
+    Directive("PrivateUsers", "yes", SINCE["PrivateUsers="], ALL),
+    Directive("ProtectSystem", "full", SINCE["ProtectSystem="], frozenset({PARANOIA})),
+    Directive("ProtectSystem", "strict", SINCE["ProtectSystem=strict"], HARDENED),
+    Directive("ProtectHome", "yes", SINCE["ProtectHome="], ALL),
+    Directive("ProtectKernelModules", "yes", SINCE["ProtectKernelModules="], ALL),
+    Directive("ProtectKernelTunables", "yes", SINCE["ProtectKernelTunables="], ALL),
+    Directive("ProtectKernelLogs", "yes", SINCE["ProtectKernelLogs="], HARDENED),
+    Directive("ProtectControlGroups", "yes", SINCE["ProtectControlGroups="], ALL),
+    Directive("ProtectClock", "yes", SINCE["ProtectClock="], HARDENED),
+    Directive("ProtectHostname", "yes", SINCE["ProtectHostname="], HARDENED),
+    Directive("ProtectProc", "invisible", SINCE["ProtectProc="], HARDENED),
+    Directive("ProcSubset", "pid", SINCE["ProcSubset="], frozenset({STRICT})),
+    Directive("PrivateMounts", "yes", SINCE["PrivateMounts="], HARDENED),
+    Directive("MountAPIVFS", "yes", SINCE["MountAPIVFS="], frozenset({PARANOIA})),
+    Directive("RestrictNamespaces", "yes", SINCE["RestrictNamespaces="], HARDENED),
+    Directive("RestrictRealtime", "yes", SINCE["RestrictRealtime="], HARDENED),
+    Directive("RestrictSUIDSGID", "yes", SINCE["RestrictSUIDSGID="], HARDENED),
+    Directive("LockPersonality", "yes", SINCE["LockPersonality="], HARDENED),
     # The OTP JIT maps code through two views of a memfd, never W+X memory.
-    Directive("MemoryDenyWriteExecute", "yes", 231, HARDENED),
-    Directive("RemoveIPC", "yes", 236, HARDENED),
-    Directive("KeyringMode", "private", 235, HARDENED),
-    Directive("DevicePolicy", "closed", 205, HARDENED),
-    Directive("CapabilityBoundingSet", "", 21, HARDENED),
-    Directive("SystemCallArchitectures", "native", 209, HARDENED),
-    Directive("SystemCallFilter", "@system-service", 239, HARDENED),
-    Directive("SystemCallFilter", "~@privileged", 239, HARDENED),
+    Directive("MemoryDenyWriteExecute", "yes", SINCE["MemoryDenyWriteExecute="], HARDENED),
+    Directive("RemoveIPC", "yes", SINCE["RemoveIPC="], HARDENED),
+    Directive("KeyringMode", "private", SINCE["KeyringMode="], HARDENED),
+    Directive("DevicePolicy", "closed", SINCE["DevicePolicy="], HARDENED),
+    Directive("CapabilityBoundingSet", "", SINCE["CapabilityBoundingSet="], HARDENED),
+    Directive("SystemCallArchitectures", "native", SINCE["SystemCallArchitectures="], HARDENED),
+    Directive("SystemCallFilter", "@system-service", SINCE["SystemCallFilter=@system-service"], HARDENED),
+    # The groups below are older than @system-service; they come with it, in one filter.
+    Directive("SystemCallFilter", "~@privileged", SINCE["SystemCallFilter=@system-service"], HARDENED),
     # ~@resources also blocks scheduler binding (+sbt).
-    Directive("SystemCallFilter", "~@resources", 239, frozenset({STRICT})),
-    Directive("RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6", 211, HARDENED),
+    Directive("SystemCallFilter", "~@resources", SINCE["SystemCallFilter=@system-service"], frozenset({STRICT})),
+    Directive("RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6", SINCE["RestrictAddressFamilies="], HARDENED),
 )
-
-# The lowest systemd_version at which every strict directive exists
-# (ProtectProc=, ProcSubset=): strict's default systemd_version.
-STRICT_MIN_VERSION = 247
 
 # What allow_privileged_ports changes: a port < 1024 needs the capability,
 # and PrivateUsers= would make the capability useless.
@@ -95,6 +94,6 @@ def directives(
     if allow_privileged_ports:
         if not any(key == "CapabilityBoundingSet" for key, _ in lines):
             lines.append(("CapabilityBoundingSet", BIND_CAPABILITY))
-        if systemd_version >= 229:
+        if systemd_version >= SINCE["AmbientCapabilities="]:
             lines.append(("AmbientCapabilities", BIND_CAPABILITY))
     return lines

@@ -24,10 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option
+from .versions import SINCE
 
-BACKOFF_SINCE = 254  # RestartSteps=, RestartMaxDelaySec=
-START_LIMIT_IN_UNIT_SINCE = 230  # StartLimitIntervalSec= in [Unit]; StartLimitInterval= in [Service] before
-KILL_MODE_MIXED_SINCE = 209
 RESTART_STEPS = 5
 KILL_MODES = ("mixed", "control-group", "process", "none")
 
@@ -64,8 +62,9 @@ LIFECYCLE_OPTIONS: dict[str, Option] = {
 def lifecycle_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(option, what is wrong) for answers this systemd_version cannot do; units.py raises them."""
     version = values["systemd_version"]
-    if values["kill_mode"] == "mixed" and version < KILL_MODE_MIXED_SINCE:
-        return [("kill_mode", f"mixed needs systemd_version {KILL_MODE_MIXED_SINCE} or later, not {version}: use control-group")]
+    if values["kill_mode"] == "mixed" and version < SINCE["KillMode=mixed"]:
+        since = SINCE["KillMode=mixed"]
+        return [("kill_mode", f"mixed needs systemd_version {since} or later, not {version}: use control-group")]
     return []
 
 
@@ -74,7 +73,8 @@ def start_limit_lines(values: Mapping[str, Any], section: str) -> list[tuple[str
     interval = values["start_limit_interval_sec"]
     if not interval:
         return []
-    in_unit = values["systemd_version"] >= START_LIMIT_IN_UNIT_SINCE
+    # StartLimitIntervalSec= in [Unit]; before, StartLimitInterval= in [Service].
+    in_unit = values["systemd_version"] >= SINCE["StartLimitIntervalSec="]
     if section == "unit" and in_unit:
         return [("StartLimitIntervalSec", str(interval))]
     if section == "service" and not in_unit:
@@ -83,7 +83,7 @@ def start_limit_lines(values: Mapping[str, Any], section: str) -> list[tuple[str
 
 
 def backoff_lines(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    if values["systemd_version"] < BACKOFF_SINCE or not values["restart_max_delay_sec"] or not values["restart_sec"]:
+    if values["systemd_version"] < SINCE["RestartSteps="] or not values["restart_max_delay_sec"] or not values["restart_sec"]:
         return []
     return [("RestartSteps", str(RESTART_STEPS)), ("RestartMaxDelaySec", str(values["restart_max_delay_sec"]))]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .carry_edits import committed_answers, user_answers, with_current_names
 from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, shell_line
-from .resolve import OptionError
+from .problems import OptionError
 from .units import unit_view
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")

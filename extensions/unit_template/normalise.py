@@ -30,19 +30,9 @@ from typing import Any
 
 import yaml
 
+from .kinds import KINDS
 from .option import Option
 
-# List options whose items are names: a typed "a, b" is the list [a, b].
-NAME_LIST_KINDS = frozenset(
-    {"dirs", "unit_names", "option_names", "directive_names", "credential_names", "strategies", "listen_sockets"}
-)
-# List options whose items are text that may itself hold commas: a string is one item.
-ITEM_LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths"})
-# env_vars: entries typed with commas between them, split only where a new entry starts.
-LIST_KINDS = NAME_LIST_KINDS | ITEM_LIST_KINDS | {"env_vars"}
-# Options whose value is a number written as text: a YAML number is its digits.
-NUMBER_KINDS = frozenset({"version", "limit", "size_limit", "timespan"})
-MODE_KINDS = frozenset({"mode"})
 # How YAML 1.1 spells a boolean, for the choice that holds the word.
 BOOLEAN_WORDS = {False: ("no", "false", "off"), True: ("yes", "true", "on")}
 
@@ -69,12 +59,13 @@ def _boolean(option: Option, value: bool) -> str:
 
 
 def _number(option: Option, value: int | float) -> str:
-    if option.kind in MODE_KINDS:
+    reads = KINDS[option.kind].reads
+    if reads == "mode":
         raise NotAsMeant(
             f"YAML read an unquoted number as {value!r} (0640 without quotes is octal, and arrives as 416): "
             "write the mode in quotes, e.g. '0640'"
         )
-    if option.kind in NUMBER_KINDS:
+    if reads == "number":
         return str(value)
     raise NotAsMeant(f"YAML read an unquoted number as {value!r}: write the value in quotes, as you mean it")
 
@@ -142,20 +133,21 @@ def split_env_vars(text: str) -> list[Any]:
 
 def normalise(option: Option, value: Any) -> Any:
     """The value an answer stands for; raises NotAsMeant if it cannot be read as typed."""
-    if value is None or value == "" or option.kind == "bool":
+    reads = KINDS[option.kind].reads
+    if value is None or value == "" or reads == "bool":
         return value
     if isinstance(value, bool):
         return _boolean(option, value)
-    if option.kind in ("version", "port"):
+    if reads == "integer":
         # The code compares these: ASCII digits are the number, anything else is refused later.
         text = str(value) if isinstance(value, int) else value
         return int(text) if isinstance(text, str) and ASCII_NUMBER.fullmatch(text) else text
     if isinstance(value, (int, float)):
         return _number(option, value)
-    if isinstance(value, str) and option.kind in NAME_LIST_KINDS:
+    if isinstance(value, str) and reads == "names":
         return _split_names(value)
-    if isinstance(value, str) and option.kind in ITEM_LIST_KINDS:
+    if isinstance(value, str) and reads == "item":
         return [value] if value else []
-    if isinstance(value, str) and option.kind == "env_vars":
+    if isinstance(value, str) and reads == "env_vars":
         return split_env_vars(value)
     return value

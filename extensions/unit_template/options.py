@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from .deploy import DEPLOY_OPTIONS
 from .distribution import DISTRIBUTION_OPTIONS
+from .kinds import CONFIG_STRATEGIES, DIR_NAMES, KINDS
 from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
 from .packaging import PACKAGING_OPTIONS
 from .sockets import SOCKET_OPTIONS
 from .versions import FLOOR, lowest_version, summary
 
-__all__ = ["OPTIONS", "Option", "Resolved", "is_unset"]
+__all__ = ["CONFIG_STRATEGIES", "DIR_NAMES", "OPTIONS", "Option", "Resolved", "is_unset"]
 
-DIR_NAMES = ("runtime", "configuration", "state", "cache", "logs", "tmp")
 DIR_BASES = {
     "runtime": "/run",
     "configuration": "/etc",
@@ -33,7 +33,6 @@ RESTART_METHODS = ("systemctl", "systemd_flag")
 PRESERVE_VALUES = ("no", "yes", "restart")
 RESTART_VALUES = ("always", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "no")
 HARDENING_PROFILES = ("none", "paranoia", "standard", "strict")
-CONFIG_STRATEGIES = ("environment_file", "s3_sync", "ssm", "cloud_init", "credentials")
 
 DEFAULT_EXPAND_KEYS = (
     "env_files",
@@ -161,7 +160,7 @@ OPTIONS: dict[str, Option] = {
     ),
     "systemd_version": Option(
         "version",
-        lowest_version,
+        lambda r: lowest_version(r, COMMAND_OPTIONS),
         help=(
             "Oldest systemd on your servers: gates each directive "
             "(239 RHEL 8, 249 Ubuntu 22.04, 252 Debian 12/RHEL 9.2+, 255 Ubuntu 24.04)"
@@ -293,7 +292,8 @@ OPTIONS: dict[str, Option] = {
     **PACKAGING_OPTIONS,
 }
 
-EXPANDABLE_KINDS = ("command", "script", "commands", "paths", "sandbox_paths", "env_vars")
+# The options systemd reads as command lines: their prefixes need systemd versions (versions.py).
+COMMAND_OPTIONS = tuple(name for name, option in OPTIONS.items() if KINDS[option.kind].command)
 
 # Questions renamed between template versions, old name -> new name: copier's
 # `_migrations` (answers_migration.py) renames them in the answers file before

@@ -31,35 +31,36 @@ from typing import Any
 
 import yaml
 
+from .kinds import _shown as shown
 from .option import is_unset
 from .options import OPTIONS
-from .resolve import OptionError, resolve, resolve_defaults, resolve_sources
+from .problems import OptionError, Problem
+from .resolve import resolve, resolve_defaults, resolve_sources
 from .strategies import strategy_errors
 from .units import unit_view
-from .validate import _shown as shown
-from .validate import check, check_all, default_error, default_reason
+from .validate import answer_problem, answers_problems, default_problem, default_reason
 
 
-def whole_set_errors(answers: Mapping[str, Any]) -> list[str]:
-    """What is wrong with a set of answers (missing ones at their defaults), each naming its option."""
-    errors = check_all(answers)
-    if errors:
-        return errors
+def whole_set_problems(answers: Mapping[str, Any]) -> list[Problem]:
+    """What is wrong with a set of answers (missing ones at their defaults)."""
+    problems = answers_problems(answers)
+    if problems:
+        return problems
     try:
         strategies = strategy_errors(resolve(answers))
         if strategies:
-            return [f"config_strategies: {error}" for error in strategies]
+            return [Problem("config_strategies", error) for error in strategies]
         unit_view(answers)
     except OptionError as error:
-        return [str(error)]
+        return [error.problem]
     return []
 
 
-def mentions(message: str, names: Collection[str]) -> bool:
-    """Whether an error names one of these options: as `name`, or as a plain word that is not
-    one of the values of the option the error is about (config_strategies' `credentials`
+def mentions(problem: Problem, names: Collection[str]) -> bool:
+    """Whether a problem's message names one of these options: as `name`, or as a plain word that is
+    not one of the values of the option it is about (config_strategies' `credentials`
     is a strategy; a `:name` reference is a value too)."""
-    about, _, text = message.partition(": ")
+    about, text = problem.option, problem.message
     values = set(OPTIONS[about].choices) if about in OPTIONS else set()
     for name in names:
         if f"`{name}`" in text:
@@ -77,9 +78,9 @@ def _values(answers: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def refused_defaults(answers: Mapping[str, Any]) -> dict[str, str]:
+def refused_defaults(answers: Mapping[str, Any]) -> dict[str, Problem]:
     """Each option left unanswered whose computed default is wrong, with why and the answers
-    it is computed from (validate.default_error)."""
+    it is computed from (validate.default_problem)."""
     try:
         values, sources = resolve_sources(answers)
     except (OptionError, KeyError, TypeError, AttributeError, ValueError):
@@ -88,25 +89,27 @@ def refused_defaults(answers: Mapping[str, Any]) -> dict[str, str]:
     for name, option in OPTIONS.items():
         answer = answers.get(name)
         if callable(option.default) and is_unset(answer) and not (answer == "" and option.empty_is_value):
-            error = default_error(name, values[name], [(s, values[s]) for s in sources.get(name, [])])
-            if error:
-                refused[name] = error
+            problem = default_problem(name, values[name], [(s, values[s]) for s in sources.get(name, [])])
+            if problem:
+                refused[name] = problem
     return refused
 
 
-def from_this_answer(name: str, value: Any, error: str, answers: Mapping[str, Any]) -> str | None:
+def from_this_answer(name: str, value: Any, problem: Problem, answers: Mapping[str, Any]) -> Problem | None:
     """A refused computed default of another option that this answer makes, told at this answer, or None."""
-    about = error.partition(": ")[0]
+    about = problem.option
     if about == name or about not in OPTIONS:
         return None
     values = _values({**answers, name: value})
-    if values is None or refused_defaults({**answers, name: value}).get(about) != error:
+    if values is None or refused_defaults({**answers, name: value}).get(about) != problem:
         return None
-    if refused_defaults({**answers, name: None}).get(about) == error:
+    if refused_defaults({**answers, name: None}).get(about) == problem:
         return None  # the same wrong default without this answer: not its doing
-    return (
-        f"{name}: {shown(value)} gives {about} {shown(values[about])}, but {about} {default_reason(about, values[about])}: "
-        f"change {name}, or give {about} its own value (--data {about}=...)"
+    return Problem(
+        name,
+        f"{shown(value)} gives {about} {shown(values[about])}, but {about} {default_reason(about, values[about])}: "
+        f"change {name}, or give {about} its own value (--data {about}=...)",
+        (name,),
     )
 
 
@@ -120,22 +123,22 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Coll
     A computed default this answer makes wrong is refused here, naming both,
     unless this is app_name (see the module's docstring).
     """
-    error = check(name, value)
-    if error or (name != "app_name" and is_unset(answers.get("app_name"))):
-        return error
-    with_value = whole_set_errors({**answers, name: value})
+    own = answer_problem(name, value)
+    if own or (name != "app_name" and is_unset(answers.get("app_name"))):
+        return str(own) if own else ""
+    with_value = whole_set_problems({**answers, name: value})
     if not with_value:
         return ""
-    without = whole_set_errors({**answers, name: None})
-    for error in with_value:
-        caused = error not in without
-        derived = from_this_answer(name, value, error, answers) if name != "app_name" else None
+    without = whole_set_problems({**answers, name: None})
+    for problem in with_value:
+        caused = problem not in without
+        derived = from_this_answer(name, value, problem, answers) if name != "app_name" else None
         if derived:
-            return derived
-        if mentions(error, still_asked):
+            return str(derived)
+        if mentions(problem, still_asked):
             continue
-        if caused or mentions(error, {name}) or error.startswith(f"{name}: "):
-            return error
+        if caused or mentions(problem, {name}) or problem.option == name:
+            return str(problem)
     return ""
 
 

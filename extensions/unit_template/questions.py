@@ -16,10 +16,10 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from unit_template.normalise import LIST_KINDS
+    from unit_template.kinds import KINDS
     from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option
 else:
-    from .normalise import LIST_KINDS
+    from .kinds import KINDS
     from .options import DIR_NAMES, OPTIONS, RENAMED, Option
 
 SETTINGS: dict[str, Any] = {
@@ -68,24 +68,8 @@ ADVANCED_GROUPS: dict[str, tuple[str, ...]] = {
 }
 GROUP_OF = {name: group for group, names in ADVANCED_GROUPS.items() for name in names}
 
-# How to type an answer of each kind that is not a plain word or a choice.
-SYNTAX = {
-    "version": "a number, e.g. 252",
-    "limit": "a number or infinity, e.g. 65535",
-    "timespan": "a time span, e.g. 5s, 500ms or 1min",
-    "mode": "octal, e.g. 750",
-    "command": 'a command line, e.g. /srv/foo/bin/prepare --check, or a list of parts, e.g. [":scripts_dir", "/prepare"]',
-    "commands": 'a YAML list of commands, e.g. ["+/srv/foo/bin/sync-config", ["+", ":deploy_dir", "/bin/x"]]',
-    "paths": 'a YAML list, e.g. [/etc/foo/env, ["-", ":configuration_dir", "/environment"]]',
-    "env_vars": 'NAME=value entries separated by commas, e.g. PORT=4000, ["RELEASE_TMP=", ":runtime_dir"] (or a YAML list)',
-    "unit_names": "a YAML list, e.g. [cloud-init.target]",
-    "credential_names": "a YAML list, e.g. [db_password, secret_key_base]",
-    "directive_names": 'a YAML list, e.g. [MemoryDenyWriteExecute, "SystemCallFilter=~@resources"]',
-    "option_names": "a YAML list of option names, e.g. [exec_start_pre]",
-    "dirs": "names separated by commas, e.g. state, logs (or a YAML list, [state, logs])",
-    "strategies": "names separated by commas, e.g. environment_file, credentials (or a YAML list; [] for none)",
-    "listen_sockets": 'a YAML list of addresses, e.g. ["127.0.0.1:4000", "443"]',
-}
+# How to type an answer of each kind that is not a plain word or a choice (kinds.KINDS).
+SYNTAX = {name: kind.syntax for name, kind in KINDS.items() if kind.syntax}
 # copier shows a YAML number default as "65535\n..." (the YAML document end): these
 # questions start empty and say their default instead; empty means that default.
 SCALAR_YAML_KINDS = frozenset({"version", "limit"})
@@ -101,14 +85,14 @@ def question_type(option: Option) -> str:
     (copier's multiselect would stop with a traceback on `--data 'name=a, b'`.)
     A single choice is str: copier matches the typed text against its choices.
     """
-    if option.kind == "bool":
+    if KINDS[option.kind].reads == "bool":
         return "bool"
-    return "yaml" if option.kind in LIST_KINDS else "str"
+    return "yaml" if KINDS[option.kind].is_list else "str"
 
 
 def is_single_choice(option: Option) -> bool:
     """A question copier asks as a select list (a list option with choices is typed instead)."""
-    return bool(option.choices) and option.kind not in LIST_KINDS
+    return bool(option.choices) and not KINDS[option.kind].is_list
 
 
 def copier_type(name: str, option: Option) -> str:

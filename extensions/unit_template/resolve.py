@@ -8,24 +8,17 @@ parts; a string that is exactly ``:name`` refers to option ``name``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .escape import literal_dollars
+from .kinds import KINDS, REFERENCE
 from .normalise import NotAsMeant, normalise
-from .options import EXPANDABLE_KINDS, OPTIONS, is_unset
-from .validate import derived_errors, expanded_errors, unit_name_errors
+from .options import OPTIONS, is_unset
+from .problems import OptionError, Problem
+from .validate import derived_problems, expanded_problems, unit_name_problems
 
-REFERENCE = re.compile(r":([a-z][a-z0-9_]*)")
-
-
-class OptionError(ValueError):
-    """Bad input, with a message that names the option."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(f"{option}: {message}")
-        self.option = option
+__all__ = ["OptionError", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
 
 
 class _Resolver:
@@ -148,24 +141,21 @@ def expand_item(
         chain = " -> ".join(f":{name}" for name in (*seen, ref))
         raise OptionError(option, f"reference cycle through `:{ref}` ({chain})")
     value = values[ref]
-    if isinstance(value, list) and OPTIONS[ref].kind in LIST_KINDS:
+    if isinstance(value, list) and KINDS[OPTIONS[ref].kind].is_list:
         text = " ".join(expand_item(part, values, option, (*seen, ref)) for part in value)
     else:
         text = expand_item(value, values, option, (*seen, ref))
     return quote_reference(text)
 
 
-# Options systemd reads as command lines, where `$NAME` is its variable expansion.
-COMMAND_KINDS = frozenset({"command", "script", "commands"})
-LIST_KINDS = frozenset({"commands", "paths", "sandbox_paths", "env_vars", "unit_names", "dirs", "option_names"})
-
-
 def expand_value(value: Any, values: Mapping[str, Any], option: str) -> Any:
     """A list option expands item by item; any other option's value is one item (a list is its parts)."""
     if value is None:
         return None
-    quote = literal_dollars if OPTIONS[option].kind in COMMAND_KINDS else _same
-    if isinstance(value, list) and OPTIONS[option].kind in LIST_KINDS:
+    kind = KINDS[OPTIONS[option].kind]
+    # In a command line `$NAME` is systemd's variable expansion: a referenced value's `$` is literal.
+    quote = literal_dollars if kind.command else _same
+    if isinstance(value, list) and kind.is_list:
         return [expand_item(item, values, option, (option,), quote) for item in value]
     return expand_item(value, values, option, (option,), quote)
 
@@ -186,28 +176,27 @@ def literal_item(item: Any) -> Any:
 
 
 def literal_value(value: Any, option: str) -> Any:
-    if isinstance(value, list) and OPTIONS[option].kind in LIST_KINDS:
+    if isinstance(value, list) and KINDS[OPTIONS[option].kind].is_list:
         return [literal_item(item) for item in value]
     return literal_item(value)
 
 
-def _refuse(errors: list[str]) -> None:
-    """The first problem found, as an OptionError naming its option."""
-    if errors:
-        option, _, message = errors[0].partition(": ")
-        raise OptionError(option, message)
+def _refuse(problems: list[Problem]) -> None:
+    """The first problem found, as an OptionError."""
+    if problems:
+        raise OptionError.of(problems[0])
 
 
 def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Every option's final value: defaults filled in and checked, references expanded and checked."""
     values, sources = resolve_sources(answers)
-    _refuse(derived_errors(values, normalised(answers), sources) + unit_name_errors(values))
+    _refuse(derived_problems(values, normalised(answers), sources) + unit_name_problems(values))
     keys = expand_keys(values)
     expanded = dict(values)
     for key, option in OPTIONS.items():
         if key in keys:
             expanded[key] = expand_value(values[key], values, key)
-        elif option.kind in EXPANDABLE_KINDS:
+        elif KINDS[option.kind].expands:
             expanded[key] = literal_value(values[key], key)
-    _refuse(expanded_errors(expanded))
+    _refuse(expanded_problems(expanded))
     return expanded

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option
-
-FD_NAME_SINCE = 227  # FileDescriptorName=
+from .versions import SINCE
 
 SOCKET_OPTIONS: dict[str, Option] = {
     "listen_sockets": Option(
@@ -85,7 +84,7 @@ def socket_view(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "socket_unit": unit,
         "listen_streams": [str(item) for item in values["listen_sockets"]],
-        "fd_name": values["service_name"] if values["systemd_version"] >= FD_NAME_SINCE else None,
+        "fd_name": values["service_name"] if values["systemd_version"] >= SINCE["FileDescriptorName="] else None,
         # Requires=: stopping the socket stops the service; restarting the service leaves the socket open.
         "socket_unit_lines": [("Requires", unit)] if unit else [],
     }

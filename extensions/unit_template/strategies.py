@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .options import CONFIG_STRATEGIES
-from .resolve import OptionError
-from .versions import CREDENTIALS_SINCE, FULL_PRIVILEGES_SINCE
+from .problems import OptionError
+from .versions import SINCE
 
 Values = dict[str, Any]
 
@@ -155,14 +155,14 @@ def strategy_errors(values: Mapping[str, Any]) -> list[str]:
     version = values["systemd_version"]
     errors = []
     for name in sorted(picked & {"s3_sync", "ssm"}):
-        if version < FULL_PRIVILEGES_SINCE:
+        if version < SINCE["ExecStart prefix +"]:
             errors.append(
                 f"{name} runs its script as root with ExecStartPre=+, which needs systemd_version >= "
-                f"{FULL_PRIVILEGES_SINCE} (yours: {version})"
+                f"{SINCE['ExecStart prefix +']} (yours: {version})"
             )
-    if "credentials" in picked and version < CREDENTIALS_SINCE:
+    if "credentials" in picked and version < SINCE["LoadCredential="]:
         errors.append(
-            f"credentials uses LoadCredential=, which needs systemd_version >= {CREDENTIALS_SINCE} "
+            f"credentials uses LoadCredential=, which needs systemd_version >= {SINCE['LoadCredential=']} "
             f"(yours: {version}); use environment_file on older systems"
         )
     if "credentials" in picked and not values["credentials"]:

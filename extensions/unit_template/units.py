@@ -14,19 +14,19 @@ from .deploy import deploy_problems, deploy_scripts, deploy_view
 from .distribution import apply_distribution, distribution_additions, distribution_view
 from .escape import environment, specifiers
 from .install import install_script_path
+from .kinds import _abspath, _env_var
 from .lifecycle import lifecycle_problems, lifecycle_view
 from .normalise import normalise
 from .options import DIR_BASES, DIR_NAMES, OPTIONS
 from .packaging import package_dir
-from .resolve import OptionError, expand_keys, reference_name, resolve
+from .problems import OptionError
+from .resolve import expand_keys, reference_name, resolve
 from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
 from .system_files import DEPLOY_TREE, system_files_view
-from .validate import _abspath, _env_var, system_dir_errors
-from .versions import EXEC_TYPE_SINCE
+from .validate import system_dir_problems
+from .versions import SINCE
 
-# systemd >= this version manages the directory itself (*Directory=).
-DIRECTORY_SINCE = {"runtime": 211, "configuration": 235, "state": 235, "cache": 235, "logs": 235}
 DIRECTIVE = {
     "runtime": "RuntimeDirectory",
     "configuration": "ConfigurationDirectory",
@@ -34,6 +34,8 @@ DIRECTIVE = {
     "cache": "CacheDirectory",
     "logs": "LogsDirectory",
 }
+# systemd >= this version manages the directory itself (*Directory=).
+DIRECTORY_SINCE = {name: SINCE[f"{directive}="] for name, directive in DIRECTIVE.items()}
 BASE_AFTER = ["local-fs.target", "network.target"]
 # Elixir's release script writes to RELEASE_TMP; the crash dump goes to ERL_CRASH_DUMP.
 # A crash dump must outlive the restart that follows the crash: PrivateTmp's /tmp
@@ -131,7 +133,7 @@ def directories(values: Mapping[str, Any], dirs: list[str]) -> list[tuple[str, s
             continue
         lines.append((DIRECTIVE[name], directory))
         lines.append((f"{DIRECTIVE[name]}Mode", values[f"{name}_directory_mode"]))
-        if name == "runtime" and values["systemd_version"] >= 235:
+        if name == "runtime" and values["systemd_version"] >= SINCE["RuntimeDirectoryPreserve="]:
             lines.append(("RuntimeDirectoryPreserve", values["runtime_directory_preserve"]))
     return lines
 
@@ -225,10 +227,10 @@ def check_paths(values: Mapping[str, Any]) -> None:
 
 
 def check_service_type(values: Mapping[str, Any]) -> None:
-    if values["service_type"] == "exec" and values["systemd_version"] < EXEC_TYPE_SINCE:
+    if values["service_type"] == "exec" and values["systemd_version"] < SINCE["Type=exec"]:
         raise OptionError(
             "service_type",
-            f"exec needs systemd_version {EXEC_TYPE_SINCE} or later, not {values['systemd_version']}: "
+            f"exec needs systemd_version {SINCE['Type=exec']} or later, not {values['systemd_version']}: "
             "use simple, or raise systemd_version",
         )
 
@@ -262,10 +264,9 @@ def check_dir_references(answers: Mapping[str, Any], values: Mapping[str, Any], 
 
 
 def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
-    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_errors)."""
-    for error in system_dir_errors(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
-        option, _, message = error.partition(": ")
-        raise OptionError(option, message)
+    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
+    for problem in system_dir_problems(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
+        raise OptionError.of(problem)
 
 
 def check_daemon_start(values: Mapping[str, Any]) -> None:
