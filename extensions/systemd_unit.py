@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import posixpath
@@ -26,6 +28,21 @@ from prompt_toolkit.application.current import get_app_or_none
 _HERE = Path(__file__).resolve().parent
 
 
+class _PackageFinder(importlib.abc.MetaPathFinder):
+    """Finds this template version's unit_template package under a name unique to its path
+    (the import system's documented hook: a finder on sys.meta_path)."""
+
+    def __init__(self, name: str, directory: Path) -> None:
+        self.name, self.directory = name, directory
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None  # its submodules: found by the path finder in the package's __path__
+        return importlib.util.spec_from_file_location(
+            fullname, self.directory / "__init__.py", submodule_search_locations=[str(self.directory)]
+        )
+
+
 def _load_package() -> ModuleType:
     """This template version's unit_template package, under a name unique to its path.
 
@@ -34,14 +51,8 @@ def _load_package() -> ModuleType:
     """
     directory = _HERE / "unit_template"
     name = "unit_template_" + hashlib.sha256(str(directory).encode()).hexdigest()[:16]
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, directory / "__init__.py", submodule_search_locations=[str(directory)]
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package  # the relative imports inside the package find it here
-        spec.loader.exec_module(package)
+    if not any(isinstance(f, _PackageFinder) and f.name == name for f in sys.meta_path):
+        sys.meta_path.append(_PackageFinder(name, directory))
     return importlib.import_module(f"{name}.entry")
 
 
