@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_python_sources_pass_ruff():
     ruff = Path(sys.executable).parent / "ruff"
     result = subprocess.run(
-        [str(ruff), "check", "extensions", "tests", "benchmarks"],
+        [str(ruff), "check", "extensions", "tasks", "tests", "benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
