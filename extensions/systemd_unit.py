@@ -315,7 +315,7 @@ def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.T
         except Exception as error:  # a template bug: refused before any write, not half-way
             errors.append(f"{path}: rendering it failed ({type(error).__name__}: {error})")
             continue
-        targets.append(api.Target(path, content.encode(), file.executable))
+        targets.append(api.Target(path, content.encode(), file.executable, file.placed_by))
     try:
         _install_plan(context, view, _previous(context))  # what the closing message, printed after the writes, is made of
     except Exception as error:

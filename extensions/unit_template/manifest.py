@@ -27,6 +27,7 @@ class File:
     path: Callable[[View], str]  # relative to the project; "" when these answers do not write it
     executable: bool  # its template's mode, which copier gives the file
     purpose: str
+    placed_by: str = "output_dir"  # the answer that decides its directory (the pre-flight names it)
 
 
 def _in(directory: str, name: str) -> str:
@@ -53,27 +54,31 @@ def _system_file(directory: str) -> Callable[[View], str]:
     return lambda v: _in(v[directory], v["ext_name"] + ".conf") if v["system_files"] else ""
 
 
+def _node_script(v: View) -> str:
+    return _script(v["node_script"])(v) if v["node_script"] else ""
+
+
 def _flagged(v: View) -> bool:
     return v["restart_method"] == "systemd_flag"
 
 
 # In the order the install plan lists (installs, enables, removes) them.
 FILES: tuple[File, ...] = (
-    File("eex_restart_path_unit", _eex("restart.path.eex"), False, "EEx template"),
-    File("eex_restart_service_unit", _eex("restart.service.eex"), False, "EEx template"),
-    File("eex_runtime_environment_unit", _eex("runtime-environment.service.eex"), False, "EEx template"),
-    File("eex_main_unit", _eex("systemd.service.eex"), False, "EEx template of the service unit"),
+    File("eex_restart_path_unit", _eex("restart.path.eex"), False, "EEx template", "template_dir"),
+    File("eex_restart_service_unit", _eex("restart.service.eex"), False, "EEx template", "template_dir"),
+    File("eex_runtime_environment_unit", _eex("runtime-environment.service.eex"), False, "EEx template", "template_dir"),
+    File("eex_main_unit", _eex("systemd.service.eex"), False, "EEx template of the service unit", "template_dir"),
     File("package_build", _package("build"), True, "builds the .deb and .rpm"),
     File("package_copyright", _package("copyright"), False, "the package's copyright file"),
     File("package_nfpm", _package("nfpm.yaml"), False, "the nfpm configuration"),
     File("package_postinstall", _package("postinstall"), True, "maintainer script"),
     File("package_postremove", _package("postremove"), True, "maintainer script"),
     File("package_preremove", _package("preremove"), True, "maintainer script"),
-    File("cloud_init_script", _script("cloud-init-environment"), True, "configuration from cloud-init"),
-    File("deploy_script", _script("deploy"), True, "deploys a release"),
-    File("sync_s3_script", _script("sync-config-s3"), True, "configuration from S3"),
-    File("sync_ssm_script", _script("sync-config-ssm"), True, "configuration from SSM"),
-    File("node_script", lambda v: _script(v["node_script"])(v) if v["node_script"] else "", True, "runs a release command"),
+    File("cloud_init_script", _script("cloud-init-environment"), True, "configuration from cloud-init", "scripts_output_dir"),
+    File("deploy_script", _script("deploy"), True, "deploys a release", "scripts_output_dir"),
+    File("sync_s3_script", _script("sync-config-s3"), True, "configuration from S3", "scripts_output_dir"),
+    File("sync_ssm_script", _script("sync-config-ssm"), True, "configuration from SSM", "scripts_output_dir"),
+    File("node_script", _node_script, True, "runs a release command against the node", "scripts_output_dir"),
     File("sysusers_conf", _system_file("sysusers_dir"), False, "sysusers.d: the service's user and group"),
     File("tmpfiles_conf", _system_file("tmpfiles_dir"), False, "tmpfiles.d: the directories deployed into"),
     File("restart_path_unit", _unit("-restart.path", _flagged), False, "watches the restart flag (systemd_flag)"),
@@ -88,7 +93,6 @@ FILES: tuple[File, ...] = (
     File("main_unit", _unit(".service"), False, "the service unit"),
     File("install_script", lambda v: v["install_script"], True, "installs the files on a server"),
 )
-BY_FLAG = {file.flag: file for file in FILES}
 
 
 def files(view: View) -> dict[str, str]:
