@@ -92,15 +92,15 @@ def main(argv: list[str]) -> int:
         try:
             pristine(plan, base_root)
         except Exception as error:
-            renames = ", ".join(f"{old} -> {new}" for old, new in plan["renames"])
+            # copier rendered this version just before (its update's base), so this is rare; the update
+            # itself is complete: say what was not carried and where the edits are, do not stop half-way.
             print(
-                f"The new answers rename {renames}, and rendering the previous template version to carry "
-                f"your edits over failed ({error}). Undo this update (git checkout -- . and remove the new "
-                "files git status lists), update without changing the answer that names them, then rename "
-                "the files with git mv and change the answer in a second update.",
+                f"Your edits were not carried into the renamed files: rendering the previous template "
+                f"version failed ({error}). Each old file, with your edits, is in git: "
+                + "; ".join(f"git show HEAD:{old} (now {new})" for old, new in plan["renames"]),
                 file=sys.stderr,
             )
-            return 1
+            return 0
         carry(plan, project, base_root)
     return 0
 

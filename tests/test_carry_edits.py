@@ -4,6 +4,7 @@ copier.yml's task), and which files the new answers rename (carry_edits.py, the 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 from unit_template.carry_edits import carry_plan, with_current_names
@@ -83,3 +84,14 @@ def test_no_carry_plan_without_a_rename(tmp_path: Path) -> None:
 
 def test_with_current_names_drops_unknown_answers() -> None:
     assert with_current_names({"app_name": "foo", "_commit": "v1", "gone": 1}) == {"app_name": "foo"}
+
+
+def test_the_task_completes_and_names_each_old_file_when_the_previous_version_cannot_be_rendered(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    plan = {"template": str(tmp_path / "moved"), "commit": "v1", "answers": {}, "renames": [["a.service", "b.service"]]}
+    (tmp_path / "b.service").write_text("new\n")
+    monkeypatch.chdir(tmp_path)
+    assert task.main(["carry_edits.py", json.dumps(plan)]) == 0
+    assert "git show HEAD:a.service (now b.service)" in capsys.readouterr().err
+    assert (tmp_path / "b.service").read_text() == "new\n"
