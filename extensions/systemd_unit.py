@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
-import posixpath
 import sys
-import tempfile
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,7 +16,6 @@ from types import ModuleType
 from typing import Any
 
 import yaml
-from copier import run_copy
 from copier.errors import UserMessageError
 from jinja2 import Environment, Template, pass_context
 from jinja2.ext import Extension
@@ -24,6 +23,21 @@ from jinja2.runtime import Context
 from prompt_toolkit.application.current import get_app_or_none
 
 _HERE = Path(__file__).resolve().parent
+
+
+class _PackageFinder(importlib.abc.MetaPathFinder):
+    """Finds this template version's unit_template package under a name unique to its path
+    (the import system's documented hook: a finder on sys.meta_path)."""
+
+    def __init__(self, name: str, directory: Path) -> None:
+        self.name, self.directory = name, directory
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None  # its submodules: found by the path finder in the package's __path__
+        return importlib.util.spec_from_file_location(
+            fullname, self.directory / "__init__.py", submodule_search_locations=[str(self.directory)]
+        )
 
 
 def _load_package() -> ModuleType:
@@ -34,21 +48,14 @@ def _load_package() -> ModuleType:
     """
     directory = _HERE / "unit_template"
     name = "unit_template_" + hashlib.sha256(str(directory).encode()).hexdigest()[:16]
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, directory / "__init__.py", submodule_search_locations=[str(directory)]
-        )
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package  # the relative imports inside the package find it here
-        spec.loader.exec_module(package)
+    if not any(isinstance(f, _PackageFinder) and f.name == name for f in sys.meta_path):
+        sys.meta_path.append(_PackageFinder(name, directory))
     return importlib.import_module(f"{name}.entry")
 
 
 api = _load_package()
 
 _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
-_SUFFIX = str(api.SETTINGS["_templates_suffix"])
 
 
 def _answers(context: Context) -> dict[str, Any]:
@@ -303,37 +310,31 @@ def _whole_copy_refusal(context: Context) -> str:
 
 
 def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
-    """Every file this copy writes, its path and content rendered as copier will render them."""
-    conf = context["_copier_conf"]
-    root = Path(str(conf["src_path"]))
-    source_root = root / _SUBDIRECTORY
-    answers_file = str(conf["answers_file"])
-    variables = {**context.get_all(), "unit_stem": view["service_name"]}
-    environment = context.environment
-    targets, errors = [], []
-    for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
-        parts = [environment.from_string(part).render(variables) for part in source.relative_to(source_root).parts]
-        parts[-1] = parts[-1].removesuffix(_SUFFIX)
-        if not all(parts):
-            continue
-        path = answers_file if answers_file in parts else posixpath.normpath(posixpath.join(*parts))
-        executable = bool(source.stat().st_mode & 0o111)
-        if path == answers_file:
-            targets.append(api.Target(path, None, executable))  # _copier_answers: known only once all is asked
-            continue
+    """Every file this copy writes (the manifest), its content rendered as copier will render it."""
+    answers_file = str(context["_copier_conf"]["answers_file"])
+    variables = {**context.get_all(), "files": api.files(view)}
+    targets = [api.Target(answers_file, None, False)]  # _copier_answers: known only once all is asked
+    errors = []
+    for file, path in api.written(view):
         try:
-            content = environment.get_template(source.relative_to(root).as_posix()).render(variables)
+            content = context.environment.get_template(f"{_SUBDIRECTORY}/{api.template_name(file.flag)}").render(variables)
         except UserMessageError:
             raise
         except Exception as error:  # a template bug: refused before any write, not half-way
             errors.append(f"{path}: rendering it failed ({type(error).__name__}: {error})")
             continue
-        targets.append(api.Target(path, content.encode(), executable))
+        targets.append(api.Target(path, content.encode(), file.executable, file.placed_by))
     try:
         _install_plan(context, view, _previous(context))  # what the closing message, printed after the writes, is made of
     except Exception as error:
         errors.append(f"the closing message cannot be made ({type(error).__name__}: {error})")
     return targets, errors
+
+
+@pass_context
+def manifest(context: Context) -> str:
+    """The `files` every template file name reads: each manifest flag's path for these answers, as JSON."""
+    return json.dumps(api.files(unit(context)))
 
 
 def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any], targets: list[api.Target]) -> list[str]:
@@ -480,79 +481,18 @@ def bindings_json(context: Context) -> str:
     return json.dumps(api.export_bindings(unit(context)), indent=2, sort_keys=True)
 
 
-_PRISTINE: dict[str, Path] = {}
-_PRISTINE_DIRS: list[tempfile.TemporaryDirectory[str]] = []
-
-
-def _template_source(project: Path, src: str) -> str:
-    """copier records a local template as given: a relative path is relative to the project."""
-    if "://" in src or src.startswith(("gh:", "gl:", "git@")) or Path(src).is_absolute():
-        return src
-    return str((project / src).resolve())
-
-
-def _pristine_render(project: Path, previous: Mapping[str, Any]) -> Path | None:
-    """The previous template version rendered with the previous answers, as copier's update does."""
-    src, commit = previous.get("_src_path"), previous.get("_commit")
-    if not src or not commit:
-        return None
-    source = _template_source(project, str(src))
-    key = json.dumps([source, commit, api.user_answers(previous)], sort_keys=True, default=str)
-    if key not in _PRISTINE:
-        tmp = tempfile.TemporaryDirectory(prefix="systemd-unit-pristine.")
-        _PRISTINE_DIRS.append(tmp)
-        dst = Path(tmp.name) / "project"
-        run_copy(
-            source,
-            dst,
-            data=api.user_answers(previous),
-            vcs_ref=str(commit),
-            defaults=True,
-            quiet=True,
-            unsafe=True,
-            skip_tasks=True,
-        )
-        _PRISTINE[key] = dst
-    return _PRISTINE[key]
-
-
-_COMMITTED: weakref.WeakKeyDictionary[Environment, dict[tuple[Path, str], dict[str, Any]]] = weakref.WeakKeyDictionary()
-
-
-def _committed_answers(environment: Environment, project: Path, answers_file: str) -> dict[str, Any]:
-    """committed_answers, once per render (copier renders each run with its own environment)."""
-    per_run = _COMMITTED.setdefault(environment, {})
-    if (project, answers_file) not in per_run:
-        per_run[(project, answers_file)] = api.committed_answers(project, answers_file)
-    return per_run[(project, answers_file)]
-
-
 @pass_context
-def keep_local_edits(context: Context, content: str, path_pattern: str) -> str:
-    """Filter around a template whose file name comes from the answers: when new answers
-    rename the file, the edits of the old one are merged in. path_pattern is formatted
-    with the unit view, e.g. "{output_dir}/{service_name}.service"."""
+def carry_plan(context: Context) -> str:
+    """For copier.yml's task: the files the new answers rename, with what tasks/carry_edits.py needs
+    to carry their edits over, as JSON; "" when nothing is to carry."""
     conf = context.get("_copier_conf")
-    if not isinstance(conf, Mapping):
-        return content
-    project = Path(str(conf["dst_path"]))
-    previous = _committed_answers(context.environment, project, str(conf["answers_file"]))
-    if not previous:
-        return content
-    old, new = api.rendered_path(previous, path_pattern), api.rendered_path(_answers(context), path_pattern)
-    if old is None or new is None or old == new or not (project / old).is_file():
-        return content
-    try:
-        pristine = _pristine_render(project, previous)
-    except Exception as error:
-        raise UserMessageError(
-            f"{old} is renamed to {new} by the new answers, and rendering the previous template version "
-            f"to carry your edits over failed ({error}). Update without changing the answer that names it, "
-            "then rename the file with git mv and change the answer in a second update."
-        ) from error
-    base = pristine / old if pristine else None
-    ours = (project / old).read_text(encoding="utf-8")
-    return api.carried(content, ours, base.read_text(encoding="utf-8") if base and base.is_file() else None)
+    previous = _previous(context)
+    if not isinstance(conf, Mapping) or previous is None:
+        return ""
+    project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
+    answers = _once(context, "committed", [str(project), answers_file], lambda: api.committed_answers(project, answers_file))
+    plan = api.carry_plan(project, answers, previous, unit(context))
+    return json.dumps(plan) if plan else ""
 
 
 def _compiled_once(compile_source: Callable[..., Any]) -> Callable[..., Any]:
@@ -580,7 +520,6 @@ class SystemdUnitExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.compile = _compiled_once(environment.compile)  # type: ignore[method-assign]
-        environment.filters["keep_local_edits"] = keep_local_edits
         environment.globals.update(
             lifecycle_message=lifecycle_message,
             install_script_view=install_script_view,
@@ -589,6 +528,8 @@ class SystemdUnitExtension(Extension):
             import_problem=import_problem,
             mix_app_name=mix_app_name,
             unit=unit,
+            manifest=manifest,
+            carry_plan=carry_plan,
             validate_all=validate_all,
             bindings_json=bindings_json,
             eex_constants=api.eex_constants,

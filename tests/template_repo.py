@@ -22,10 +22,11 @@ from typing import Any
 import copier
 
 from rendering import write_mix_exs
+from unit_template.manifest import template_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.systemd.yml"
-MAIN_UNIT_TEMPLATE = "template/{{ output_dir }}/{{ unit_stem }}.service.jinja"
+MAIN_UNIT_TEMPLATE = "template/" + template_name("main_unit")
 V2_DIRECTIVE = "Documentation=man:systemd.service(5)"
 RENAMED_FROM = "syslog_identifier"
 RENAMED_TO = "journal_identifier"

@@ -21,6 +21,7 @@ from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_templa
 from terminal import CLEAR_LINE, PROMPT, spawn_copy
 from unit_template.install import (
     PLACEMENTS,
+    Rendered,
     install_items,
     install_plan,
     read_write_checks,
@@ -102,15 +103,10 @@ def test_every_configuration_script_is_installed_root_owned_and_executable_in_sc
     ]
 
 
-def test_a_file_under_the_staging_root_that_no_row_claims_goes_where_the_staging_root_puts_it(tmp_path: Path) -> None:
-    template = tmp_path / "template"
-    (template / "{{ output_dir }}").mkdir(parents=True)
-    (template / "{{ output_dir }}" / "{{ unit_stem }}.socket.jinja").write_text("")
-    extra = template / "rel" / "systemd" / "etc" / "foo" / "{{ unit_stem }}.conf.jinja"
-    extra.parent.mkdir(parents=True)
-    extra.write_text("")
+def test_a_file_under_the_staging_root_that_no_row_claims_goes_where_the_staging_root_puts_it() -> None:
     v = view()
-    items = install_items(v, rendered_files(v, root=template))
+    files = [Rendered("rel/systemd/etc/foo/foo-bar.conf", False), Rendered(f"{v['output_dir']}/foo-bar.socket", False)]
+    items = install_items(v, files)
     assert [(i.kind, i.target, i.mode) for i in items] == [
         ("file", "/etc/foo/foo-bar.conf", "0644"),
         ("unit", "/etc/systemd/system/foo-bar.socket", "0644"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,26 @@ def test_service_name_change_during_a_version_update_keeps_edits_and_takes_v2(te
     assert values_of(renamed, "Type") == ["exec"]
     assert V2_DIRECTIVE in renamed.splitlines()
     assert "<<<<<<<" not in renamed
+
+
+def test_update_with_skip_tasks_renders_the_renamed_unit_plainly_and_keeps_the_edit_in_git(
+    template: Path, project: Path
+) -> None:
+    """docs/updating.md: --skip-tasks skips the carry; the edit stays in git's history."""
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "Type=simple", "Type=exec")
+    commit_all(project, "local edit")
+
+    copier_cli = Path(sys.executable).parent / "copier"
+    subprocess.run(
+        [str(copier_cli), "update", "--trust", "--skip-tasks", "--defaults", "-d", "service_name=shop", "-a", ANSWERS_FILE],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+
+    assert values_of((project / OUTPUT_DIR / "shop.service").read_text(), "Type") == ["simple"]
+    assert values_of(git(project, "show", f"HEAD:{UNIT}"), "Type") == ["exec"]
 
 
 def test_service_name_change_moves_edits_of_the_restart_path_unit(template: Path, project: Path) -> None:

@@ -1,28 +1,24 @@
-"""Keep local edits when an answer renames the unit files (service_name, output_dir).
+"""Keep local edits when an answer renames a file (service_name, output_dir, ext_name...).
 
-copier update deletes a file the new answers no longer produce, so edits to
-``foo.service`` would vanish when service_name becomes ``bar``. While copier
-renders ``bar.service``, the extension merges the edits into it:
-base = what the previous template version rendered as ``foo.service``,
-ours = the project's ``foo.service``, theirs = the new ``bar.service``.
-The same goes for any file whose name comes from the answers (sysusers.d, tmpfiles.d).
-Overlapping edits give copier's own inline conflict markers.
+copier update removes a file the new answers no longer write, so edits to
+``foo.service`` would vanish when service_name becomes ``bar``. copier's own
+``_tasks`` carry them: ``carry_plan`` says which files the new answers rename
+(the manifest's paths for the committed answers and for the new ones), and
+copier.yml's task runs tasks/carry_edits.py with it, which merges the edits of
+each old file into its new one (see that script).
 """
 
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .manifest import renamed
 from .options import OPTIONS, RENAMED
-from .units import unit_view
-
-LABELS = ("before updating", "last update", "after updating")
 
 
 def committed_answers(project: Path, answers_file: str) -> dict[str, Any]:
@@ -47,36 +43,31 @@ def with_current_names(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in renamed.items() if name in OPTIONS}
 
 
-def rendered_path(answers: Mapping[str, Any], pattern: str) -> str | None:
-    """The file's path for these answers: pattern is formatted with the unit view,
-    e.g. "{output_dir}/{service_name}.service"; None if the answers do not resolve."""
-    try:
-        return pattern.format_map(unit_view(with_current_names(answers)))
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
-
-
 def user_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in answers.items() if not name.startswith("_")}
 
 
-def merge(ours: str, base: str, theirs: str) -> str:
-    """git merge-file: theirs with the ours-vs-base changes applied, conflicts marked inline."""
-    with tempfile.TemporaryDirectory(prefix="carry-edits.") as tmp:
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = Path(tmp, name)
-            path.write_text(text, encoding="utf-8")
-            paths.append(str(path))
-        labels = [arg for label in LABELS for arg in ("-L", label)]
-        result = subprocess.run(["git", "merge-file", "-p", *labels, *paths], capture_output=True, text=True, check=False)
-    if result.returncode < 0 or result.returncode > 127:
-        raise RuntimeError(f"git merge-file failed: {result.stderr}")
-    return result.stdout
+def template_source(project: Path, src: str) -> str:
+    """copier records a local template as given: a relative path is relative to the project."""
+    if "://" in src or src.startswith(("gh:", "gl:", "git@")) or Path(src).is_absolute():
+        return src
+    return str((project / src).resolve())
 
 
-def carried(content: str, ours: str | None, base: str | None) -> str:
-    """The new file's content with the project's edits of the old file carried over."""
-    if ours is None or base is None or ours == base:
-        return content
-    return merge(ours, base, content)
+def carry_plan(
+    project: Path, previous_answers: Mapping[str, Any], previous: Mapping[str, Any] | None, view: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """What tasks/carry_edits.py needs: the previous template version and answers, and each
+    (old path, new path) the new answers rename whose old file is in the project; None if none."""
+    src, commit = previous_answers.get("_src_path"), previous_answers.get("_commit")
+    if previous is None or not src or not commit:
+        return None
+    renames = [[old, new] for old, new in renamed(previous, view) if (project / old).is_file()]
+    if not renames:
+        return None
+    return {
+        "template": template_source(project, str(src)),
+        "commit": str(commit),
+        "answers": user_answers(previous_answers),
+        "renames": renames,
+    }

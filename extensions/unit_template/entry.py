@@ -8,8 +8,9 @@ a module, an exception class or a cache.
 from __future__ import annotations
 
 from .bindings import eex_constants, elixir_term, export_bindings
-from .carry_edits import carried, committed_answers, rendered_path, user_answers
+from .carry_edits import carry_plan, committed_answers
 from .install import install_plan, script_view
+from .manifest import files, template_name, written
 from .messages import after_copy, after_update, previous_view
 from .mix_project import app_name_in
 from .mix_systemd_import import Imported, at_question, blocking, default_text, import_project, report
@@ -39,7 +40,7 @@ __all__ = [
     "asked_on_problem",
     "at_question",
     "blocking",
-    "carried",
+    "carry_plan",
     "check",
     "check_all",
     "committed_answers",
@@ -47,6 +48,7 @@ __all__ = [
     "eex_constants",
     "elixir_term",
     "export_bindings",
+    "files",
     "import_project",
     "install_plan",
     "is_unset",
@@ -59,11 +61,11 @@ __all__ = [
     "refusal",
     "refused_defaults",
     "refused_message",
-    "rendered_path",
     "report",
     "resolve_defaults",
     "script_view",
+    "template_name",
     "unit_view",
-    "user_answers",
     "wrap_help",
+    "written",
 ]

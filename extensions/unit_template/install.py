@@ -5,10 +5,9 @@ the closing messages of copy and update (messages.py), the rendered install
 script (``rel/install-systemd``), the package configuration (packaging.py)
 and docs/install.md (a test compares them).
 
-The files come from the template itself: ``rendered_files(view)`` renders the
-template tree's path names the way copier does, so a file another capability
-adds later (a socket unit, a deploy script) is in the plan without a change
-here. Where a file goes is decided by the directory it is rendered into, one
+The files come from the manifest (manifest.py), which the template's file
+names read too, so a file another capability adds later (a socket unit, a
+deploy script) is in the plan without a change here. Where a file goes is decided by the directory it is rendered into, one
 row of PLACEMENTS each; a file under the staging root that no row claims
 goes where the staging root puts it (root-owned, 0755 if its template is
 executable, else 0644).
@@ -20,14 +19,11 @@ import posixpath
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, UndefinedError
+from .manifest import written
 
 View = Mapping[str, Any]
-TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "template"
-TEMPLATE_SUFFIX = ".jinja"
 ANSWERS_FILE = ".copier-answers.systemd.yml"
 UNIT_SUFFIX = "lib/systemd/system"
 INSTALL_SCRIPT = "install-systemd"
@@ -117,43 +113,9 @@ class Plan:
         return [*before, *self.units, *((switch or self.restart) if update else self.start)]
 
 
-_JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
-
-
-def path_context(view: View, answers_file: str = ANSWERS_FILE) -> dict[str, Any]:
-    """What copier's path names see: the answers, unit() and the computed names."""
-    return {
-        **view,
-        "unit": lambda: view,
-        "unit_stem": view["service_name"],
-        "_copier_conf": {"answers_file": answers_file},
-    }
-
-
-def render_name(part: str, context: Mapping[str, Any]) -> str:
-    if "{" not in part:
-        return part
-    try:
-        return _JINJA.from_string(part).render(**context)
-    except UndefinedError as error:
-        raise RuntimeError(
-            f"the install plan cannot render the template file name {part!r} ({error}): "
-            "give what it needs to path_context() in install.py"
-        ) from error
-
-
-def rendered_files(view: View, answers_file: str = ANSWERS_FILE, root: Path = TEMPLATE_ROOT) -> list[Rendered]:
-    """The files copier writes for these answers: the template tree's names, rendered as copier does
-    (a name part that renders empty leaves the file out)."""
-    context = path_context(view, answers_file)
-    found = []
-    for source in sorted(p for p in root.rglob("*") if p.is_file()):
-        parts = [render_name(part, context) for part in source.relative_to(root).parts]
-        parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
-        if not all(parts):
-            continue
-        found.append(Rendered(posixpath.normpath(posixpath.join(*parts)), bool(source.stat().st_mode & 0o111)))
-    return found
+def rendered_files(view: View, answers_file: str = ANSWERS_FILE) -> list[Rendered]:
+    """The files copier writes for these answers: the manifest's, and the answers file."""
+    return [*(Rendered(path, file.executable) for file, path in written(view)), Rendered(answers_file, False)]
 
 
 def staging_root(output_dir: str) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .carry_edits import committed_answers, user_answers, with_current_names
 from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, shell_line
+from .manifest import files
 from .problems import OptionError
 from .units import unit_view
 
@@ -33,7 +34,7 @@ def previous_view(project: Path, answers_file: str = ANSWERS_FILE) -> dict[str, 
 
 
 def main_unit(view: Mapping[str, Any]) -> str:
-    return f"{view['output_dir']}/{view['service_name']}.service"
+    return files(view)["main_unit"]
 
 
 def sudo(commands: tuple[Command, ...] | list[Command]) -> list[str]:

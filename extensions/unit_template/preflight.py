@@ -28,16 +28,7 @@ class Target:
     path: str
     content: bytes | None
     executable: bool = False
-
-
-def owner(path: str, view: Mapping[str, object], answers_file: str) -> str:
-    """The answer that decides where this file goes, for the message ("" for the answers file)."""
-    if path == answers_file:
-        return ""
-    for key in ("template_dir", "scripts_output_dir"):
-        if path.startswith(f"{view[key]}/"):
-            return key
-    return "output_dir"
+    placed_by: str = ""  # the answer that decides its directory (its manifest row's); "" for the answers file
 
 
 def _bytes(text: str) -> int:
@@ -125,7 +116,7 @@ def preflight_errors(
     """Every reason a write of the copy would fail, each naming the answer that places the file."""
     found: dict[str, tuple[str, list[str]]] = {}  # what blocks the writes -> (the first problem, the answers it hits)
     for target in targets:
-        option = owner(target.path, view, answers_file)
+        option = target.placed_by
         problems = [length_error(project, target.path)]
         problems += [directory_error(d, project, target.path) for d in _ancestors(project, target.path)]
         if not any(problems):

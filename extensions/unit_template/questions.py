@@ -35,6 +35,13 @@ SETTINGS: dict[str, Any] = {
     "_skip_if_exists": [],
     "_message_after_copy": "{{ lifecycle_message('copy') }}",
     "_message_after_update": "{{ lifecycle_message('update') }}",
+    # An answer that renames a file (service_name, ext_name...): the edits of the old file go into the new one.
+    "_tasks": [
+        {
+            "command": ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/tasks/carry_edits.py", "{{ carry_plan() }}"],
+            "when": "{{ carry_plan() != '' }}",
+        }
+    ],
 }
 
 ADVANCED = {
@@ -255,8 +262,8 @@ def questionnaire() -> dict[str, Any]:
         **questions,
         # Last: checks every answer together, before any file is written.
         "answers_are_valid": {"type": "str", "when": False, "ask": False, "default": "{{ validate_all() }}"},
-        # Computed names for the rendered file paths.
-        "unit_stem": {"type": "str", "when": False, "ask": False, "default": "{{ unit().service_name }}"},
+        # The path of each file the answers write ("" for one they leave out): template/'s file names read it.
+        "files": {"type": "json", "when": False, "ask": False, "default": "{{ manifest() }}"},
     }
 
 
