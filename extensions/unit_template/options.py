@@ -12,6 +12,7 @@ from .deploy import DEPLOY_OPTIONS
 from .distribution import DISTRIBUTION_OPTIONS
 from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
+from .overlap import OVERLAP_OPTIONS
 from .packaging import PACKAGING_OPTIONS
 from .sockets import SOCKET_OPTIONS
 from .versions import FLOOR, lowest_version, summary
@@ -216,6 +217,7 @@ OPTIONS: dict[str, Option] = {
         basic=True,
     ),
     **SOCKET_OPTIONS,
+    **OVERLAP_OPTIONS,
     "runtime_environment_service_script": Option(
         "script", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),

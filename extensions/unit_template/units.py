@@ -17,6 +17,7 @@ from .install import install_script_path
 from .lifecycle import lifecycle_problems, lifecycle_view
 from .normalise import normalise
 from .options import DIR_BASES, DIR_NAMES, OPTIONS
+from .overlap import overlap_view
 from .packaging import package_dir
 from .resolve import OptionError, expand_keys, reference_name, resolve
 from .sockets import socket_unit, socket_view
@@ -355,4 +356,5 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         **lifecycle_view(values),
         **socket_view(values),
         **deploy_view(values),
+        **overlap_view(values, environment_lines, directories(values, dirs)),
     }

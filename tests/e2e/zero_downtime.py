@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .box import Box
@@ -58,6 +58,9 @@ class Figures:
     pids: list[str]
     versions: list[str]
     errors: list[str]  # what each refused request ended in, with when (seconds into the loop)
+    p50_wait: float = 0.0
+    p99_wait: float = 0.0
+    first_answer: dict[str, float] = field(default_factory=dict)  # version -> when its first answer came (monotonic)
 
     def record(self, kind: str, what: str) -> None:
         record(f"{kind}: requests", what, self.requests, "requests")
@@ -66,8 +69,18 @@ class Figures:
         record(f"{kind}: downtime", what, self.downtime)
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of them fall (nearest rank); 0 for none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
 def figures(results: list[list[Any]]) -> Figures:
     answered = [row for row in results if row[2] is not None]
+    waits = [row[1] - row[0] for row in answered]
+    first_answer: dict[str, float] = {}
+    for row in answered:
+        first_answer.setdefault(row[3], row[1])
     ends = [row[1] for row in answered]
     gaps = [later - earlier for earlier, later in itertools.pairwise(ends)]
     pids: list[str] = []
@@ -80,11 +93,14 @@ def figures(results: list[list[Any]]) -> Figures:
     return Figures(
         requests=len(results),
         refused=len(results) - len(answered),
-        longest_wait=max((row[1] - row[0] for row in answered), default=0.0),
+        longest_wait=max(waits, default=0.0),
         downtime=max(gaps, default=0.0),
         pids=pids,
         versions=versions,
         errors=[f"{row[3]} at {row[0] - results[0][0]:.2f} s" for row in results if row[2] is None],
+        p50_wait=percentile(waits, 0.5),
+        p99_wait=percentile(waits, 0.99),
+        first_answer=first_answer,
     )
 
 
