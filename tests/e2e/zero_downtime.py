@@ -61,6 +61,9 @@ class Figures:
     p50_wait: float = 0.0
     p99_wait: float = 0.0
     first_answer: dict[str, float] = field(default_factory=dict)  # version -> when its first answer came (monotonic)
+    longest_at: float = 0.0  # when the longest wait began (monotonic, as the journal's -o short-monotonic)
+    last_pid: str | None = None  # the VM that answered last
+    longest_pid: str | None = None  # the VM that answered the longest wait
 
     def record(self, kind: str, what: str) -> None:
         record(f"{kind}: requests", what, self.requests, "requests")
@@ -78,6 +81,7 @@ def percentile(values: list[float], share: float) -> float:
 def figures(results: list[list[Any]]) -> Figures:
     answered = [row for row in results if row[2] is not None]
     waits = [row[1] - row[0] for row in answered]
+    longest = max(answered, key=lambda row: row[1] - row[0]) if answered else None
     first_answer: dict[str, float] = {}
     for row in answered:
         first_answer.setdefault(row[3], row[1])
@@ -101,6 +105,9 @@ def figures(results: list[list[Any]]) -> Figures:
         p50_wait=percentile(waits, 0.5),
         p99_wait=percentile(waits, 0.99),
         first_answer=first_answer,
+        longest_at=longest[0] if longest else 0.0,
+        longest_pid=longest[2] if longest else None,
+        last_pid=answered[-1][2] if answered else None,
     )
 
 
