@@ -40,10 +40,10 @@ def test_the_overlap_unit_is_the_service_on_the_same_socket_with_its_own_node_an
     assert values_of(overlap, "RuntimeDirectory")[-2:] == ["", "foo-bar-overlap"]
     main_env, overlap_env = environment(service), environment(overlap)
     assert main_env["RELEASE_TMP"] == "/run/foo-bar" and overlap_env["RELEASE_TMP"] == "/run/foo-bar-overlap"
-    assert overlap_env["RELEASE_NODE"] == "foo_bar-overlap@127.0.0.1"
+    assert overlap_env["RELEASE_NODE"] == "foo-bar-overlap@127.0.0.1"
     assert "-erl_epmd_port 4400 " in main_env["ELIXIR_ERL_OPTIONS"]
     assert "-erl_epmd_port 4401 " in overlap_env["ELIXIR_ERL_OPTIONS"]
-    assert overlap_env["STATE_DIR" if "STATE_DIR" in overlap_env else "HOME"] == main_env["HOME"]
+    assert overlap_env["HOME"] == main_env["HOME"]  # the state dir: the cookie, shared
 
 
 def test_every_service_given_the_socket_makes_it_non_blocking(render: Callable[..., Path]) -> None:
