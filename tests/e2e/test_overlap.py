@@ -162,6 +162,12 @@ def test_a_deploy_overlaps_and_no_client_waits(deployed, service, box):
     nothing_left(box, service)
 
 
+def test_the_install_script_installs_the_overlap_unit_without_enabling_it(service, box):
+    overlap = overlap_unit(service)
+    assert box.show(overlap, "LoadState")["LoadState"] == "loaded"
+    assert box.systemctl("is-enabled", overlap, check=False).stdout.strip() == "disabled"
+
+
 def test_the_node_script_reaches_the_serving_vm_after_a_deploy(deployed, service, box):
     node_script = f"{service.values['scripts_dir']}/{service.name}-node"
     done = box.run(["runuser", "-u", service.values["app_user"], "--", node_script, "rpc", "IO.puts(System.pid())"])
