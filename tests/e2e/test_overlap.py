@@ -76,8 +76,9 @@ def overlap_unit(service: Service) -> str:
 
 
 def script(box: Box, service: Service, *args: str) -> CommandResult:
-    """<scripts_dir>/deploy ARGS as root, as the docs show it."""
-    command = ["env", f"DEPLOY_SETTLE={SETTLE}", f"{service.values['scripts_dir']}/deploy", *args]
+    """<scripts_dir>/deploy ARGS as root, as the docs show it (Type=notify: no settle time)."""
+    settle = [] if service.values["service_type"] == "notify" else [f"DEPLOY_SETTLE={SETTLE}"]
+    command = ["env", *settle, f"{service.values['scripts_dir']}/deploy", *args]
     return box.run(command, check=False, timeout=240)
 
 
@@ -119,9 +120,10 @@ def nothing_left(box: Box, service: Service) -> None:
     """The service serves with one VM; the overlap unit is inactive, not failed."""
     assert box.show(service.unit, "ActiveState")["ActiveState"] == "active"
     assert box.show(overlap_unit(service), "ActiveState")["ActiveState"] == "inactive"
-    # The module's only service: one VM in the box.
-    beams = box.run(["pgrep", "-a", "-x", "beam.smp"], check=False).stdout.splitlines()
-    assert len(beams) == 1, beams
+    # Its VMs run from its deploy dir (`-root <deploy_dir>/releases/NAME`).
+    listed = box.run(["pgrep", "-a", "-x", "beam.smp"], check=False).stdout.splitlines()
+    beams = [line for line in listed if f" {service.values['deploy_dir']}/" in line]
+    assert len(beams) == 1, listed
 
 
 def no_wait(result: Step) -> None:
@@ -262,3 +264,23 @@ def test_a_socket_user_keeps_the_socket_from_starting_the_service(crashed, servi
     finally:
         box.systemctl("stop", overlap, check=False, timeout=90)
         box.systemctl("start", service.unit, check=False, timeout=90)
+
+
+@pytest.fixture(scope="module")
+def notify_deployed(deploy, box, tarballs):
+    """Type=notify: both waits of the handover end at READY=1, no settle time."""
+    port = next(PORTS)
+    answers = {"listen_sockets": [f"127.0.0.1:{port}"], "service_type": "notify"}
+    installed = deploy.scenario("ovn", answers, port=port)
+    installed.units.append(overlap_unit(installed))
+    deploy_script(installed)
+    installed.start()
+    return installed, step(box, installed, [(tarballs["0.2.0"], "v2")], "0.2.0", "deploy (notify)")
+
+
+def test_with_type_notify_a_deploy_overlaps_and_no_client_waits(notify_deployed, box):
+    service, result = notify_deployed
+    assert [done.returncode for done in result.outputs] == [0], result.text()
+    no_wait(result)
+    assert service.info()["version"] == "0.2.0"
+    nothing_left(box, service)
