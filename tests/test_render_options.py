@@ -328,6 +328,7 @@ OWNED_ELSEWHERE = {
     "deploy_health_url": "the deploy script: tests/e2e/test_deploy_script.py",
     "deploy_keep_releases": "the deploy script: tests/e2e/test_deploy_script.py",
     "deploy_timeout_sec": "the deploy script: tests/e2e/test_deploy_script.py",
+    "overlap": "the overlap unit: tests/test_overlap.py, tests/e2e/test_overlap.py",
 }
 
 

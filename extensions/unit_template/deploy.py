@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option
+from .overlap import overlap_unit
 
 SCRIPT = "deploy"
 NOT_ASKED = "{{ false }}"
@@ -51,6 +52,7 @@ def deploy_settings(values: Mapping[str, Any]) -> dict[str, str]:
         "health_url": values["deploy_health_url"] or "",
         "keep": str(values["deploy_keep_releases"]),
         "timeout": str(values["deploy_timeout_sec"]),
+        "overlap": overlap_unit(values) or "",
     }
     return {name: shlex.quote(value) for name, value in settings.items()}
 

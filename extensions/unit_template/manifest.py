@@ -81,6 +81,12 @@ FILES: tuple[File, ...] = (
     File("node_script", _node_script, True, "runs a release command against the node", "scripts_output_dir"),
     File("sysusers_conf", _system_file("sysusers_dir"), False, "sysusers.d: the service's user and group"),
     File("tmpfiles_conf", _system_file("tmpfiles_dir"), False, "tmpfiles.d: the directories deployed into"),
+    File(
+        "overlap_unit",
+        _unit("-overlap.service", lambda v: v["overlap_unit"]),
+        False,
+        "the next VM beside the serving one (deploy, deploy restart)",
+    ),
     File("restart_path_unit", _unit("-restart.path", _flagged), False, "watches the restart flag (systemd_flag)"),
     File("restart_service_unit", _unit("-restart.service", _flagged), False, "restarts the service (systemd_flag)"),
     File(

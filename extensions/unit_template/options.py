@@ -13,6 +13,7 @@ from .distribution import DISTRIBUTION_OPTIONS
 from .kinds import CONFIG_STRATEGIES, DIR_NAMES, KINDS
 from .lifecycle import LIFECYCLE_OPTIONS
 from .option import Option, Resolved, is_unset
+from .overlap import OVERLAP_OPTIONS
 from .packaging import PACKAGING_OPTIONS
 from .sockets import SOCKET_OPTIONS
 from .versions import FLOOR, lowest_version, summary
@@ -215,6 +216,7 @@ OPTIONS: dict[str, Option] = {
         basic=True,
     ),
     **SOCKET_OPTIONS,
+    **OVERLAP_OPTIONS,
     "runtime_environment_service_script": Option(
         "script", None, help="Script run by a oneshot unit before the app (relative: in scripts_dir)"
     ),

@@ -87,4 +87,7 @@ def socket_view(values: Mapping[str, Any]) -> dict[str, Any]:
         "fd_name": values["service_name"] if values["systemd_version"] >= SINCE["FileDescriptorName="] else None,
         # Requires=: stopping the socket stops the service; restarting the service leaves the socket open.
         "socket_unit_lines": [("Requires", unit)] if unit else [],
+        # systemd sets the flag on the shared socket at each start: every service given it must agree,
+        # and the BEAM's accept wants it non-blocking (a blocking one stalls the other VM in accept()).
+        "socket_service_lines": [("NonBlocking", "yes")] if unit else [],
     }

@@ -18,6 +18,7 @@ from .kinds import _abspath, _env_var
 from .lifecycle import lifecycle_problems, lifecycle_view
 from .normalise import normalise
 from .options import DIR_BASES, DIR_NAMES, OPTIONS
+from .overlap import overlap_view
 from .packaging import package_dir
 from .problems import OptionError
 from .resolve import expand_keys, reference_name, resolve
@@ -356,4 +357,5 @@ def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
         **lifecycle_view(values),
         **socket_view(values),
         **deploy_view(values),
+        **overlap_view(values, environment_lines, directories(values, dirs)),
     }

@@ -23,7 +23,8 @@ DEPLOY_OUTPUT: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def services(deploy, box):
     port = next(PORTS)
-    sock = deploy.scenario("sock", {"listen_sockets": [f"127.0.0.1:{port}"]}, port=port)
+    # overlap off: stop-then-start, the figures test_overlap.py's stand beside.
+    sock = deploy.scenario("sock", {"listen_sockets": [f"127.0.0.1:{port}"], "overlap": False}, port=port)
     plain = deploy.scenario("plain")
     for service in (sock, plain):
         deploy_script(service)

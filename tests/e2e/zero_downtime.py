@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .box import Box
@@ -58,6 +58,12 @@ class Figures:
     pids: list[str]
     versions: list[str]
     errors: list[str]  # what each refused request ended in, with when (seconds into the loop)
+    p50_wait: float = 0.0
+    p99_wait: float = 0.0
+    first_answer: dict[str, float] = field(default_factory=dict)  # version -> when its first answer came (monotonic)
+    longest_at: float = 0.0  # when the longest wait began (monotonic, as the journal's -o short-monotonic)
+    last_pid: str | None = None  # the VM that answered last
+    longest_pid: str | None = None  # the VM that answered the longest wait
 
     def record(self, kind: str, what: str) -> None:
         record(f"{kind}: requests", what, self.requests, "requests")
@@ -66,8 +72,19 @@ class Figures:
         record(f"{kind}: downtime", what, self.downtime)
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of them fall (nearest rank); 0 for none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
 def figures(results: list[list[Any]]) -> Figures:
     answered = [row for row in results if row[2] is not None]
+    waits = [row[1] - row[0] for row in answered]
+    longest = max(answered, key=lambda row: row[1] - row[0]) if answered else None
+    first_answer: dict[str, float] = {}
+    for row in answered:
+        first_answer.setdefault(row[3], row[1])
     ends = [row[1] for row in answered]
     gaps = [later - earlier for earlier, later in itertools.pairwise(ends)]
     pids: list[str] = []
@@ -80,11 +97,17 @@ def figures(results: list[list[Any]]) -> Figures:
     return Figures(
         requests=len(results),
         refused=len(results) - len(answered),
-        longest_wait=max((row[1] - row[0] for row in answered), default=0.0),
+        longest_wait=max(waits, default=0.0),
         downtime=max(gaps, default=0.0),
         pids=pids,
         versions=versions,
         errors=[f"{row[3]} at {row[0] - results[0][0]:.2f} s" for row in results if row[2] is None],
+        p50_wait=percentile(waits, 0.5),
+        p99_wait=percentile(waits, 0.99),
+        first_answer=first_answer,
+        longest_at=longest[0] if longest else 0.0,
+        longest_pid=longest[2] if longest else None,
+        last_pid=answered[-1][2] if answered else None,
     )
 
 
