@@ -205,3 +205,11 @@ def test_the_closing_message_says_what_the_app_must_do_after_an_update_too(tmp_p
 def test_the_app_side_links_point_at_sections_that_exist(link: str) -> None:
     page, anchor = link.split("#")
     assert anchor in github_anchors(ROOT / "docs" / page)
+
+
+def test_a_port_given_as_a_yaml_number_is_named_in_the_closing_message(tmp_path: Path) -> None:
+    """`--data 'listen_sockets=[4000]'` is a list of one number: the message printed it with a TypeError."""
+    result = copy_cli(tmp_path / "project", "listen_sockets=[4000]")
+    assert result.returncode == 0, result.stderr
+    assert "instead of binding 4000 itself" in result.stderr
+    assert "ListenStream=4000" in (tmp_path / "project" / OUTPUT_DIR / "foo-bar.socket").read_text().splitlines()

@@ -6,8 +6,9 @@ An Option's ``kind`` names a row of KINDS. A row says:
   ``text`` as given; ``bool``; ``integer`` (ASCII digits are the number the
   code compares); ``number`` (a YAML number is its digits); ``mode`` (a YAML
   number is refused: 0640 unquoted is 416); ``names`` (a string is a list
-  typed ``a, b``); ``item`` (a string is one item of a list); ``env_vars``
-  (a string is split where a new entry starts);
+  typed ``a, b``); ``addresses`` (as ``names``, and a YAML number in the
+  list is the port it was typed as); ``item`` (a string is one item of a
+  list); ``env_vars`` (a string is split where a new entry starts);
 - ``check``: the validator of one value ("" or what is allowed); None for the
   two kinds whose allowed values are another table's (``choice``: the
   option's choices; ``option_names``: the options), checked in validate.py;
@@ -360,7 +361,7 @@ KINDS: dict[str, Kind] = {
     ),
     "listen_sockets": Kind(
         check_listen_sockets,
-        reads="names",
+        reads="addresses",
         is_list=True,
         syntax='a YAML list of addresses, e.g. ["127.0.0.1:4000", "443"]',
     ),

@@ -144,8 +144,11 @@ def normalise(option: Option, value: Any) -> Any:
         return int(text) if isinstance(text, str) and ASCII_NUMBER.fullmatch(text) else text
     if isinstance(value, (int, float)):
         return _number(option, value)
-    if isinstance(value, str) and reads == "names":
+    if isinstance(value, str) and reads in ("names", "addresses"):
         return _split_names(value)
+    if isinstance(value, list) and reads == "addresses":
+        # [4000] is port 4000, as "4000" is: a YAML number is the digits it was typed as.
+        return [str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
     if isinstance(value, str) and reads == "item":
         return [value] if value else []
     if isinstance(value, str) and reads == "env_vars":
