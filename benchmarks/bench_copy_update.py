@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "extensions")]  # the test helpers read the package
 
 from template_repo import commit_all, git, init_repo, make_v2, new_project, snapshot_template  # noqa: E402
 

@@ -498,17 +498,18 @@ def carry_plan(context: Context) -> str:
 def _compiled_once(compile_source: Callable[..., Any]) -> Callable[..., Any]:
     """Environment.compile, remembering what it compiled from a string.
 
-    copier renders each question's type, default, ask and validator, and each
-    file name, with `from_string`, which compiles anew every time: half of a
-    copy's ~1,000 compiles were of strings compiled before. A compiled template
+    copier renders each question's type, default, ask, when and validator (a
+    `when:` left out is the boolean True, compiled too), and each file name,
+    with `from_string`, which compiles anew every time: half of a copy's ~1,000
+    compiles were of values compiled before. A compiled template
     is code, rebuilt into a fresh Template at each use, so it can be reused.
     """
     compiled: dict[tuple[Any, ...], Any] = {}
 
     def compile_source_once(source: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(source, str):
+        if not isinstance(source, (str, bool)):  # a parsed template: compiled as it comes
             return compile_source(source, *args, **kwargs)
-        key = (source, *args, *sorted(kwargs.items()))
+        key = (type(source), source, *args, *sorted(kwargs.items()))
         if key not in compiled:
             compiled[key] = compile_source(source, *args, **kwargs)
         return compiled[key]
