@@ -110,6 +110,7 @@ EXTRAS: list[tuple[str, Answers]] = [
         },
     ),
     ("sockets", {"listen_sockets": ["127.0.0.1:4000", "[::1]:4001", "443", "/run/foo-bar.sock"]}),
+    ("sockets without overlap", {"listen_sockets": ["127.0.0.1:4000"], "overlap": False}),
     (
         "lifecycle",
         {"kill_mode": "process", "timeout_stop_sec": "1min", "start_limit_interval_sec": "10s", "restart_max_delay_sec": ""},
