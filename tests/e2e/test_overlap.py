@@ -75,21 +75,28 @@ def overlap_unit(service: Service) -> str:
     return f"{service.name}-overlap.service"
 
 
-def script(box: Box, service: Service, *args: str) -> CommandResult:
+def script(box: Box, service: Service, *args: str, settings: tuple[str, ...] = ()) -> CommandResult:
     """<scripts_dir>/deploy ARGS as root, as the docs show it (Type=notify: no settle time)."""
     settle = [] if service.values["service_type"] == "notify" else [f"DEPLOY_SETTLE={SETTLE}"]
-    command = ["env", *settle, f"{service.values['scripts_dir']}/deploy", *args]
+    command = ["env", *settle, *settings, f"{service.values['scripts_dir']}/deploy", *args]
     return box.run(command, check=False, timeout=240)
 
 
-def step(box: Box, service: Service, commands: list[tuple[str, ...]], new_version: str | None, what: str) -> Step:
+def step(
+    box: Box,
+    service: Service,
+    commands: list[tuple[str, ...]],
+    new_version: str | None,
+    what: str,
+    settings: tuple[str, ...] = (),
+) -> Step:
     """The commands (started 0.3 s apart, each in a thread) under a client loop; the figures recorded as `what`."""
     outputs: list[CommandResult] = []
     with Traffic(box, service.port, limit=240) as traffic:
         started = time.monotonic()
         threads = []
         for args in commands:
-            thread = threading.Thread(target=lambda a=args: outputs.append(script(box, service, *a)))
+            thread = threading.Thread(target=lambda a=args: outputs.append(script(box, service, *a, settings=settings)))
             thread.start()
             threads.append(thread)
             time.sleep(0.3)
@@ -141,7 +148,9 @@ def deployed(service, tarballs, box):
 @pytest.fixture(scope="module")
 def restarted(deployed, service, box):
     pid = service.main_pid()
-    result = step(box, service, [("restart",)], None, "deploy restart")
+    # With a health URL: the service's VM is ready once it answers there (after 1 s up), not after the settle time.
+    health = (f"DEPLOY_HEALTH_URL=http://127.0.0.1:{service.port}/info",)
+    result = step(box, service, [("restart",)], None, "deploy restart (health URL)", settings=health)
     return result, pid
 
 
