@@ -16,31 +16,6 @@ from rendering import render_template
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# The files that take longest, measured (`pytest --durations=60`), handed to the two workers first:
-# xdist gives out one file at a time in collection order (pyproject: --no-loadscope-reorder), so
-# a long file that came last kept one worker busy while the other sat idle (a 2-min tail).
-LONGEST_FIRST = (
-    "tests/e2e/test_roundtrip.py",
-    "tests/test_mix_systemd_oracle.py",
-    "tests/test_eex_equivalence.py",
-    "tests/e2e/test_overlap.py",
-    "tests/test_interactive.py",
-    "tests/test_roundtrip.py",
-    "tests/test_derived_at_prompt.py",
-    "tests/e2e/test_rename.py",
-    "tests/e2e/test_crash_loop.py",
-    "tests/test_update.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: the rest keeps its order
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_copier_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A user's copier settings (defaults:, trust:) must not leak into tests."""

@@ -28,8 +28,3 @@ def test_extensions_use_only_copiers_documented_interfaces():
     )
     assert result.returncode == 1, result.stdout + result.stderr
 
-
-def test_every_file_handed_out_first_to_the_workers_exists() -> None:
-    from conftest import LONGEST_FIRST
-
-    assert [path for path in LONGEST_FIRST if not (ROOT / path).is_file()] == []
