@@ -120,13 +120,19 @@ def lifecycle_message(context: Context, operation: str) -> str:
     return api.after_update(view, project, previous) if operation == "update" else api.after_copy(view, project, previous)
 
 
-def _previous(context: Context) -> dict[str, Any] | None:
-    """The view of the answers committed before this run: what a rename or a moved deploy dir leaves behind."""
+def _committed(context: Context) -> dict[str, Any]:
+    """The answers file as committed before this run (`git show`, once per run); {} if none."""
     conf = context.get("_copier_conf")
     if not isinstance(conf, Mapping):
-        return None
+        return {}
     project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
-    return _once(context, "previous", [str(project), answers_file], lambda: api.previous_view(project, answers_file))
+    return _once(context, "committed", [str(project), answers_file], lambda: api.committed_answers(project, answers_file))
+
+
+def _previous(context: Context) -> dict[str, Any] | None:
+    """The view of the answers committed before this run: what a rename or a moved deploy dir leaves behind."""
+    committed = _committed(context)
+    return _once(context, "previous", committed, lambda: api.previous_view(committed))
 
 
 def _install_plan(context: Context, view: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Any:
@@ -489,9 +495,7 @@ def carry_plan(context: Context) -> str:
     previous = _previous(context)
     if not isinstance(conf, Mapping) or previous is None:
         return ""
-    project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
-    answers = _once(context, "committed", [str(project), answers_file], lambda: api.committed_answers(project, answers_file))
-    plan = api.carry_plan(project, answers, previous, unit(context))
+    plan = api.carry_plan(Path(str(conf["dst_path"])), _committed(context), previous, unit(context))
     return json.dumps(plan) if plan else ""
 
 

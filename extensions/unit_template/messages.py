@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .carry_edits import committed_answers, user_answers, with_current_names
-from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, shell_line
+from .carry_edits import user_answers, with_current_names
+from .install import Command, Plan, install_plan, moved_dirs, shell_line
 from .manifest import files
 from .problems import OptionError
 from .units import unit_view
@@ -22,9 +22,8 @@ OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
 
 
-def previous_view(project: Path, answers_file: str = ANSWERS_FILE) -> dict[str, Any] | None:
-    """The view of the answers last committed in the project (before this update), if they still resolve."""
-    previous = committed_answers(project, answers_file)
+def previous_view(previous: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The view of the answers last committed in the project (carry_edits.committed_answers), if they still resolve."""
     if not previous:
         return None
     try:
