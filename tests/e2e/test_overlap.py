@@ -148,7 +148,7 @@ def deployed(service, tarballs, box):
 @pytest.fixture(scope="module")
 def restarted(deployed, service, box):
     pid = service.main_pid()
-    # With a health URL: the service's VM is ready once it answers there (after 1 s up), not after the settle time.
+    # With a health URL: the service's VM is ready once it accepts on the socket and the URL answers.
     health = (f"DEPLOY_HEALTH_URL=http://127.0.0.1:{service.port}/info",)
     result = step(box, service, [("restart",)], None, "deploy restart (health URL)", settings=health)
     return result, pid
@@ -171,6 +171,11 @@ def test_a_deploy_overlaps_and_no_client_waits(deployed, service, box):
     assert deployed.figures.versions[-1] == "0.2.0", deployed.figures
     assert service.info()["version"] == "0.2.0"
     nothing_left(box, service)
+
+
+def test_the_services_vm_is_ready_once_it_accepts_on_the_socket_not_after_the_settle_time(deployed, service):
+    # The release proved itself in the overlap VM: the restarted service's VM is not watched DEPLOY_SETTLE s again.
+    assert f"{service.unit} accepts on the socket" in deployed.text(), deployed.text()
 
 
 def test_the_install_script_installs_the_overlap_unit_without_enabling_it(service, box):
