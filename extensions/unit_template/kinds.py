@@ -272,6 +272,8 @@ class Kind:
     command: bool = False
     expanded: Callable[[str], str] | None = None
     syntax: str = ""
+    # The prompt starts empty and says the default: copier shows a YAML number default as "65535\n...".
+    starts_empty: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -288,11 +290,11 @@ KINDS: dict[str, Kind] = {
     "abspath": Kind(_abspath),
     "relpath": Kind(_relpath),
     "mode": Kind(_mode, reads="mode", syntax="octal, e.g. 750"),
-    "version": Kind(_version, reads="integer", syntax="a number, e.g. 252"),
+    "version": Kind(_version, reads="integer", syntax="a number, e.g. 252", starts_empty=True),
     "port": Kind(_port, reads="integer"),
     "node_name": Kind(_matches(NODE_NAME, "an Erlang node name before the @ (letters, digits, _ and -)")),
     "ipv4": Kind(_matches(IPV4, "an IPv4 address such as 10.0.0.5")),
-    "limit": Kind(_limit, reads="number", syntax="a number or infinity, e.g. 65535"),
+    "limit": Kind(_limit, reads="number", syntax="a number or infinity, e.g. 65535", starts_empty=True),
     "size_limit": Kind(_size_limit, reads="number"),
     "timespan": Kind(_timespan, reads="number", syntax="a time span, e.g. 5s, 500ms or 1min"),
     "bool": Kind(_bool, reads="bool"),

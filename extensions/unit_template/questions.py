@@ -77,9 +77,6 @@ GROUP_OF = {name: group for group, names in ADVANCED_GROUPS.items() for name in 
 
 # How to type an answer of each kind that is not a plain word or a choice (kinds.KINDS).
 SYNTAX = {name: kind.syntax for name, kind in KINDS.items() if kind.syntax}
-# copier shows a YAML number default as "65535\n..." (the YAML document end): these
-# questions start empty and say their default instead; empty means that default.
-SCALAR_YAML_KINDS = frozenset({"version", "limit"})
 REFERENCE_NOTE = '":name" is the value of option name'
 
 
@@ -120,7 +117,7 @@ def question_default(option: Option) -> Any:
     (None for YAML questions: copier shows it as an empty line, "" would show as '')."""
     if option.question_default is not None:
         return option.question_default
-    if callable(option.default) or option.default is None or option.kind in SCALAR_YAML_KINDS:
+    if callable(option.default) or option.default is None or KINDS[option.kind].starts_empty:
         return "" if question_type(option) == "str" else None
     return option.default
 
@@ -191,7 +188,7 @@ def help_text(name: str, option: Option) -> str:
     if option.question_default is None and "(empty:" not in option.help:
         if callable(option.default):
             lines[-1] += f" (empty: {{{{ default_of('{name}') }}}})"
-        elif option.kind in SCALAR_YAML_KINDS and option.default is not None:
+        elif KINDS[option.kind].starts_empty and option.default is not None:
             lines[-1] += f" (empty: {option.default})"
     # What the mix_systemd import could not take for this option (see mix_systemd_import.py):
     # empty, or lines of its own.
