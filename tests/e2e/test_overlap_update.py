@@ -75,10 +75,10 @@ def updated(before_overlap, box) -> tuple[Step, str, str]:
         script = printed_script(update.stderr)
         installing = time.monotonic()
         outputs.append(box.run(["sh", "-euc", f"cd {shlex.quote(second)} && {script}"], check=False, timeout=240))
-        took = time.monotonic() - started
+        took, install_took = time.monotonic() - started, time.monotonic() - installing
     result = Step(outputs, traffic.figures, took, None)
     record_step("update from pre-overlap units", result)
-    record("overlap update: install script", "overlap", time.monotonic() - installing)
+    record("overlap update: install script", "overlap", install_took)
     return result, update.stderr, old_pid
 
 
