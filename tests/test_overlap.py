@@ -5,11 +5,16 @@ What they do on a real systemd with a real release is proven in tests/e2e/test_o
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from rendering import OUTPUT_DIR, sections, values_of
 from systemd_analyze import install_units, make_scratch_root, require_systemd_analyze, verify
+from unit_template.messages import after_update
+from unit_template.units import unit_view
 
 SOCKET = {"listen_sockets": ["127.0.0.1:4000"]}
 OVERLAP = "foo-bar-overlap.service"
@@ -65,6 +70,38 @@ def test_no_overlap_without_listen_sockets_or_when_turned_off(render: Callable[.
         assert not (dst / OUTPUT_DIR / OVERLAP).exists(), answers
         assert "overlap=''\n" in deploy_script(dst), answers
         assert values_of(text(dst, "foo-bar.service"), "NonBlocking") == (["yes"] if answers else [])
+
+
+OVERLAPPED_RESTART = "sh -c 'if systemctl is-active --quiet foo-bar.service; then /srv/foo-bar/bin/deploy restart; fi'"
+TRY_RESTART = "systemctl try-restart foo-bar.service"
+
+
+def running_restart(script: str) -> str:
+    """The command the install script runs when a running service has changed files."""
+    lines = [line.strip() for line in script.splitlines()]
+    (command,) = shlex.split(lines[lines.index('if [ "$changed" = true ]; then') + 1].removeprefix("run "))
+    return command
+
+
+@pytest.mark.parametrize(
+    ("answers", "restart"),
+    [
+        (SOCKET, OVERLAPPED_RESTART),
+        ({**SOCKET, "overlap": False}, TRY_RESTART),
+        ({**SOCKET, "deploy_script": False}, TRY_RESTART),
+    ],
+    ids=["overlap", "overlap-off", "no-deploy-script"],
+)
+def test_after_an_update_a_running_service_restarts_overlapped_only_with_overlap(
+    render: Callable[..., Path], tmp_path: Path, answers: dict, restart: str
+) -> None:
+    """The install script and the update's printed steps: the installed deploy script's `deploy restart`
+    (no stop) with overlap, else try-restart; both leave a stopped service stopped."""
+    dst = render(answers)
+    assert running_restart((dst / "rel" / "install-systemd").read_text()) == restart
+    message = after_update(unit_view({"app_name": "foo_bar", **answers}), dst)
+    steps = [line.strip() for line in message.splitlines() if line.startswith("  sudo ")]
+    assert steps[-1] == f"sudo {restart}"
 
 
 def test_the_overlap_unit_passes_systemd_analyze_verify_silently(render: Callable[..., Path], tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .manifest import files as manifest_files
 from .manifest import written
 
 View = Mapping[str, Any]
@@ -353,6 +354,19 @@ def switch_steps(view: View, previous: View | None, enabled: list[str]) -> dict[
     }
 
 
+def running_restart(view: View, items: list[Item]) -> Command:
+    """How a running service restarts with the new files: with overlap, the just-installed deploy
+    script's overlapped restart (the next VM beside the serving one, no stop); else try-restart.
+    Either leaves a stopped service stopped."""
+    main = f"{view['service_name']}.service"
+    script = manifest_files(view)["deploy_script"]
+    deploy = next((item.target for item in items if item.source == script), None) if script else None
+    if not (view.get("overlap_unit") and deploy):
+        return ("systemctl", "try-restart", main)
+    q = shlex.quote
+    return sh(f"if systemctl is-active --quiet {q(main)}; then {q(deploy)} restart; fi")
+
+
 def move_release(view: View, previous: View | None) -> list[Command]:
     """After a deploy_dir change: the releases into the new releases dir, `current` pointing into it."""
     if not previous or previous["releases_dir"] == view["releases_dir"]:
@@ -387,7 +401,7 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         units.append(("systemctl", "start", *watchers))
     # A running service keeps its old unit until restarted; try-restart leaves a stopped one alone.
     # Units gone without a rename (restart_method changed): start what is enabled now.
-    restart = ("systemctl", "start" if units_gone else "try-restart", *(enabled if units_gone else [enabled[0]]))
+    restart = ("systemctl", "start", *enabled) if units_gone else running_restart(view, items)
     switch = switch_steps(view, previous, enabled)
     removal = remove_old(view, previous)
     return Plan(
