@@ -443,3 +443,42 @@ def test_an_interactive_copy_with_systemd_flag_asks_for_deploy_user_and_gives_it
     assert "f /srv/foo-bar/flags/restart.flag 0600 deployer root -" in tmpfiles.splitlines()
     sysusers = (dst / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text().splitlines()
     assert 'u deployer - "foo-bar deploy user"' in sysusers
+
+
+def test_units_gone_without_a_rename_restart_the_running_service_with_its_new_unit() -> None:
+    # restart_method systemd_flag -> systemctl: the path unit goes, the service's own unit changes too.
+    plan = install_plan(view(), previous=view(restart_method="systemd_flag"))
+    steps = [shell_line(c) for c in plan.commands(update=True)]
+    assert steps[0] == "systemctl disable --now foo-bar-restart.path"
+    assert steps[-2:] == ["systemctl try-restart foo-bar.service", "systemctl start foo-bar.service"]
+
+
+def test_a_socket_on_new_addresses_stops_the_service_with_it_then_starts_both() -> None:
+    old = view(listen_sockets=["127.0.0.1:4000"])
+    plan = install_plan(view(listen_sockets=["127.0.0.1:4001"]), previous=old)
+    steps = [shell_line(c) for c in plan.commands(update=True)]
+    assert steps[-3:] == [
+        "systemctl enable foo-bar.service foo-bar.socket",
+        "systemctl stop foo-bar.service foo-bar-overlap.service foo-bar.socket",
+        "systemctl start foo-bar.service foo-bar.socket",
+    ]
+    unchanged = install_plan(old, previous=old)
+    assert not unchanged.socket_changed
+    assert "systemctl stop" not in " ".join(shell_line(c) for c in unchanged.commands(update=True))
+
+
+def test_the_update_message_says_why_a_new_socket_address_stops_the_service() -> None:
+    from unit_template.messages import after_update
+
+    message = after_update(view(listen_sockets=["127.0.0.1:4001"]), Path("."), view(listen_sockets=["127.0.0.1:4000"]))
+    assert "foo-bar.socket listens on 127.0.0.1:4001 now" in message
+    assert "connections are refused for that moment" in message
+
+
+def test_the_install_script_stops_the_service_with_a_socket_whose_installed_file_differs(tmp_path: Path) -> None:
+    done = copy_cli(tmp_path / "p", 'listen_sockets=["127.0.0.1:4000"]')
+    assert done.returncode == 0, done.stderr
+    script = (tmp_path / "p" / "rel" / "install-systemd").read_text()
+    detect = script.index('if [ -e "$2" ] && ! cmp -s "$1" "$2"; then\n    socket_changed=true')
+    stop = script.index("run 'systemctl stop foo-bar.service foo-bar-overlap.service foo-bar.socket'")
+    assert detect < script.index("# The units.") < stop < script.index("if systemctl is-active --quiet foo-bar.service; then")

@@ -95,6 +95,11 @@ class Plan:
     units: tuple[Command, ...]  # install, daemon-reload, enable
     start: tuple[Command, ...]
     restart: tuple[Command, ...]
+    # When the socket's addresses change: systemd listens on them only from a new socket, so the
+    # service stops with it and `start` brings both back. The script runs it when the installed
+    # .socket differs; the update's steps when the answers changed it (socket_changed).
+    stop_for_socket: tuple[Command, ...] = ()
+    socket_changed: bool = False
     old_units: tuple[str, ...] = ()  # unit files of the previous answers to remove
     # After a rename (see renamed()): the old service keeps running until the new one can start.
     carry: tuple[Command, ...] = ()  # first: the old configuration copied where the new one is missing or empty
@@ -111,6 +116,8 @@ class Plan:
         """Everything to run on a server, in order (copy: up to start; update: up to restart)."""
         before = [*self.carry, *self.remove_old, *self.users_and_dirs, *self.move_release, *self.files, *self.credentials]
         switch = [*self.stop_old, *self.start_new, *self.retire]
+        if update and self.socket_changed and not switch:
+            return [*before, *self.units, *self.stop_for_socket, *self.start]
         return [*before, *self.units, *((switch or self.restart) if update else self.start)]
 
 
@@ -367,6 +374,21 @@ def running_restart(view: View, items: list[Item]) -> Command:
     return sh(f"if systemctl is-active --quiet {q(main)}; then {q(deploy)} restart; fi")
 
 
+def socket_changed(view: View, previous: View | None) -> bool:
+    """The same socket unit listens elsewhere (or names its fds otherwise) after the update."""
+    if not previous or not view.get("socket_unit") or previous.get("socket_unit") != view["socket_unit"]:
+        return False
+    return (previous["listen_streams"], previous["fd_name"]) != (view["listen_streams"], view["fd_name"])
+
+
+def stop_for_socket(view: View) -> list[Command]:
+    """Stop the service (and an overlap VM, which holds the socket too) with the socket."""
+    if not view.get("socket_unit"):
+        return []
+    overlap = [view["overlap_unit"]] if view.get("overlap_unit") else []
+    return [("systemctl", "stop", f"{view['service_name']}.service", *overlap, view["socket_unit"])]
+
+
 def move_release(view: View, previous: View | None) -> list[Command]:
     """After a deploy_dir change: the releases into the new releases dir, `current` pointing into it."""
     if not previous or previous["releases_dir"] == view["releases_dir"]:
@@ -400,8 +422,9 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
     if watchers:
         units.append(("systemctl", "start", *watchers))
     # A running service keeps its old unit until restarted; try-restart leaves a stopped one alone.
-    # Units gone without a rename (restart_method changed): start what is enabled now.
-    restart = ("systemctl", "start", *enabled) if units_gone else running_restart(view, items)
+    # Units gone without a rename (restart_method changed): the service restarts with its new unit
+    # and what is enabled now starts (stopping a gone socket stopped the service that required it).
+    restart = (running_restart(view, items), *((("systemctl", "start", *enabled),) if units_gone else ()))
     switch = switch_steps(view, previous, enabled)
     removal = remove_old(view, previous)
     return Plan(
@@ -413,7 +436,9 @@ def install_plan(view: View, previous: View | None = None, answers_file: str = A
         credentials=tuple(credential_placeholders(view)),
         units=tuple(units),
         start=(("systemctl", "start", *enabled),),
-        restart=(restart,),
+        restart=restart,
+        stop_for_socket=tuple(stop_for_socket(view)),
+        socket_changed=socket_changed(view, previous),
         old_units=tuple(c for cmd in removal if cmd[0] == "rm" for c in cmd[2:]),
         **switch,
         old_main=f"{PLACEMENTS['unit'].server(previous)}/{previous['service_name']}.service" if switch and previous else "",
@@ -462,6 +487,7 @@ def script_view(view: View, plan: Plan) -> dict[str, Any]:
         "units": plan.units,
         "start": plan.start,
         "restart": plan.restart,
+        "stop_for_socket": plan.stop_for_socket,
         "carry": plan.carry,
         "stop_old": plan.stop_old,
         "start_new": plan.start_new,
@@ -474,6 +500,11 @@ def script_view(view: View, plan: Plan) -> dict[str, Any]:
         "sources": [q(item.source) for item in plan.items],
         "pairs": [f"{q(item.source)} {q(item.target)}" for item in plan.items],
         "old_units": [q(path) for path in plan.old_units],
+        # The socket unit's (source, installed) pair: a difference means new addresses.
+        "socket_pair": next(
+            (f"{q(item.source)} {q(item.target)}" for item in plan.items if item.name == view.get("socket_unit")), ""
+        ),
+        "socket": q(view.get("socket_unit") or ""),
         "secrets": [q(path) for path in plan.credential_files],
         "read_write_paths": [q(path) for path in read_write_checks(view)],
         "release": q(plan.release_check),

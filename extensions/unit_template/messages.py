@@ -127,6 +127,12 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
         lines += switch_lines(view, plan, previous)
     if plan.remove_old and previous:
         lines.append("Units are gone: the steps stop, disable and remove the old ones first.")
+    if plan.socket_changed and previous:
+        lines.append(
+            f"{view['socket_unit']} listens on {', '.join(view['listen_streams'])} now: systemd opens new addresses "
+            f"only with a new socket, so the steps stop {view['service_name']}.service with it, then start both "
+            "(connections are refused for that moment)."
+        )
     if plan.move_release and previous:
         lines.append(
             f"The deploy dir moved from {previous['deploy_dir']} to {view['deploy_dir']}: the steps move the releases "

@@ -245,6 +245,76 @@ def test_update_renaming_the_service_leaves_exactly_one_unit_running(via, deploy
         assert box.sh(f"ls -A {answers['deploy_dir']}/releases").stdout == ""
 
 
+def copied_and_serving(box, release, tmp_path: Path, answers: dict[str, Any], via: str) -> Path:
+    """A project copied with these answers, installed by the printed steps or script, its release serving."""
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project", app=release.app)
+    copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", *data_args(answers), str(template), ".", cwd=project)
+    commit_all(project, "copy")
+    first = checkout(box, project)
+    if via == "steps":
+        before, start = printed_steps(copied.stderr)
+        run_in_project(box, first, before)
+    else:
+        run_install_script(box, first, printed_script(copied.stderr))
+    unpack_release(box, release, resolve({"app_name": release.app, **answers}))
+    if via == "steps":
+        run_in_project(box, first, start)
+    else:
+        run_install_script(box, first, printed_script(copied.stderr))
+    return project
+
+
+def updated_on_the_server(box, project: Path, changes: dict[str, Any], via: str) -> None:
+    """`copier update --data ...`, committed, then what its message says to run on the server."""
+    updated = copier_cli("update", "--trust", "--defaults", *data_args(changes), "-a", ANSWERS_FILE, cwd=project)
+    commit_all(project, "update")
+    second = checkout(box, project)
+    if via == "steps":
+        run_in_project(box, second, printed_steps_of_update(updated.stderr))
+    else:
+        run_install_script(box, second, printed_script(updated.stderr))
+
+
+@pytest.mark.parametrize("via", ["steps", "script"])
+def test_update_moving_the_socket_to_another_port_serves_there_from_a_new_socket(via, deploy, box, release, tmp_path):
+    # systemd opens a socket unit's new ListenStream= only in a new socket: before, the running socket
+    # was left "not functional until restarted" and the restarted VM got no socket at all.
+    port, new_port = next(PORTS), next(PORTS)
+    name = f"sock-{via}"
+    answers = scenario_answers(name, {**BASE, "listen_sockets": [f"127.0.0.1:{port}"]}, port)
+    project = copied_and_serving(box, release, tmp_path, answers, via)
+    deploy.installed.append(InstalledUnits(box, [f"probe-{name}.service", f"probe-{name}.socket"]))
+    served_info(box, port)
+
+    updated_on_the_server(box, project, {"listen_sockets": [f"127.0.0.1:{new_port}"]}, via)
+
+    info = served_info(box, new_port)
+    assert info["env"].get("LISTEN_FDS") == "1", info["env"]
+    assert box.show(f"probe-{name}.socket", "Listen")["Listen"] == f"127.0.0.1:{new_port} (Stream)"
+    old = box.run(["curl", "-sS", "--max-time", "2", f"http://127.0.0.1:{port}/info"], check=False)
+    assert not old.ok(), old.stdout
+
+
+def test_update_dropping_the_restart_path_restarts_the_running_service_with_its_new_unit(deploy, box, release, tmp_path):
+    # restart_method systemd_flag -> systemctl, and a new variable: before, the steps ended with
+    # `systemctl start`, which leaves a running service on its old unit.
+    port = next(PORTS)
+    name = "gone-script"
+    answers = scenario_answers(name, {**BASE, "restart_method": "systemd_flag"}, port)
+    project = copied_and_serving(box, release, tmp_path, answers, "script")
+    service = f"probe-{name}.service"
+    deploy.installed.append(InstalledUnits(box, [service, f"probe-{name}-restart.path"]))
+    old_pid = str(served_info(box, port)["os_pid"])
+
+    changes = {"restart_method": "systemctl", "env_vars": [f"PORT={port}", "GREETING=after-update"]}
+    updated_on_the_server(box, project, changes, "script")
+
+    info = served_info(box, port, not_pid=old_pid)
+    assert info["env"].get("GREETING") == "after-update"
+    assert app_units(box, f"probe-{name}") == [service]
+
+
 def printed_steps_of_update(message: str) -> list[str]:
     """An update's message has one block of steps: everything, the restart included."""
     before, _ = printed_steps(message)
