@@ -24,60 +24,24 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import deploy, distribution, lifecycle, strategies
-from .kinds import _abspath, _env_var
 from .options import DIR_NAMES
 from .problems import OptionError, Problem
 from .resolve import expand, expand_keys, normalised, reference_name, resolve_sources
 from .system_files import DEPLOY_TREE
 from .units import applied, effective_dirs
-from .validate import answers_problems, derived_problems, expanded_problems, system_dir_problems, unit_name_problems
-from .versions import SINCE
+from .validate import (
+    answers_problems,
+    daemon_start_problems,
+    derived_problems,
+    env_var_problems,
+    expanded_problems,
+    path_problems,
+    service_type_problems,
+    system_dir_problems,
+    unit_name_problems,
+)
 
 Values = Mapping[str, Any]
-
-# Path options and the prefixes systemd allows before their absolute paths.
-PATH_PREFIXES = {"env_files": "-", "read_write_paths": "-+", "read_only_paths": "-+", "inaccessible_paths": "-+"}
-
-
-def env_var_problems(values: Values) -> list[Problem]:
-    """Environment= entries once expanded, with the distribution's and the strategies' added."""
-    return [Problem("env_vars", f"after expansion {error}") for error in map(_env_var, values["env_vars"]) if error]
-
-
-def daemon_start_problems(values: Values) -> list[Problem]:
-    """`daemon` detaches from the shell that would record its PID: systemd could not track the VM."""
-    if values["release_system"] == "mix" and values["start_command"] == "daemon":
-        return [
-            Problem(
-                "start_command",
-                "daemon is not supported: Elixir's daemon mode writes no PID file, so systemd cannot track the VM; "
-                "leave start_command empty (start) and use service_type forking, simple, exec or notify",
-            )
-        ]
-    return []
-
-
-def path_problems(values: Values) -> list[Problem]:
-    """After expansion every path must be absolute and normalised, or systemd ignores it."""
-    return [
-        Problem(option, f"after expansion {error}")
-        for option, prefixes in PATH_PREFIXES.items()
-        for error in (_abspath(item.lstrip(prefixes)) for item in values[option])
-        if error
-    ]
-
-
-def service_type_problems(values: Values) -> list[Problem]:
-    if values["service_type"] == "exec" and values["systemd_version"] < SINCE["Type=exec"]:
-        return [
-            Problem(
-                "service_type",
-                f"exec needs systemd_version {SINCE['Type=exec']} or later, not {values['systemd_version']}: "
-                "use simple, or raise systemd_version",
-            )
-        ]
-    return []
-
 
 def directory_problems(values: Values) -> list[Problem]:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
