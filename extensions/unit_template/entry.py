@@ -27,7 +27,7 @@ from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, preflight_errors
-from .problems import OptionError, Problem
+from .problems import Problem
 from .prompt_checks import refusal, refused_defaults, refused_message
 from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, wrap_help
 from .resolve import defaults_or_none
@@ -39,7 +39,6 @@ __all__ = [
     "SETTINGS",
     "Imported",
     "NotAsMeant",
-    "OptionError",
     "Target",
     "after_copy",
     "after_update",
