@@ -117,7 +117,8 @@ def check(name: str, value: Any) -> str:
 
 
 def check_all(answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with a set of answers, each shown as "option: message"."""
+    """Every problem with the answers of a set, each on its own, shown as "option: message"
+    (the whole set's problems: checks.problems)."""
     return [str(problem) for problem in answers_problems(answers)]
 
 
