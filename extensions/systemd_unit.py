@@ -92,13 +92,8 @@ def _view_of(context: Context, answers: Mapping[str, Any]) -> tuple[dict[str, An
 
 
 def _view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
-    errors = api.check_all(answers)
-    if errors:
-        return None, errors
-    try:
-        return api.unit_view(answers), []
-    except api.OptionError as error:
-        return None, [str(error)]
+    view, problems = api.checked_view(answers)
+    return view, [str(problem) for problem in problems]
 
 
 @pass_context
@@ -358,10 +353,8 @@ def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[s
 def default_of(context: Context, name: str) -> str:
     """An option's default for the answers given so far, for help texts."""
     answers = {key: value for key, value in _answers(context).items() if key != name}
-    try:
-        return str(api.resolve_defaults(answers)[name])
-    except (api.OptionError, KeyError, TypeError, AttributeError):
-        return "derived from the other answers"
+    values = api.defaults_or_none(answers)
+    return str(values[name]) if values is not None and name in values else "derived from the other answers"
 
 
 @pass_context
@@ -429,10 +422,7 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     """
     if name not in _QUESTION_ORDER:
         return set()
-    try:
-        values: dict[str, Any] = dict(api.resolve_defaults(answers))
-    except (api.OptionError, KeyError, TypeError, AttributeError, ValueError):
-        values = dict(answers)
+    values: dict[str, Any] = dict(api.defaults_or_none(answers) or answers)
     values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
     values["_copier_conf"] = context.get("_copier_conf")

@@ -15,6 +15,7 @@ from typing import Any
 
 from .option import Option
 from .overlap import overlap_unit
+from .problems import Problem
 
 SCRIPT = "deploy"
 NOT_ASKED = "{{ false }}"
@@ -57,16 +58,16 @@ def deploy_settings(values: Mapping[str, Any]) -> dict[str, str]:
     return {name: shlex.quote(value) for name, value in settings.items()}
 
 
-def deploy_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(option, what is wrong) with the deploy script's answers; units.py raises them."""
-    problems = []
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """What is wrong with the deploy script's answers (a check of the check step, checks.py)."""
+    found = []
     url = values["deploy_health_url"]
     if url and not url.startswith(("http://", "https://")):
-        problems.append(("deploy_health_url", f"must be an http:// or https:// URL, not {url!r}"))
+        found.append(Problem("deploy_health_url", f"must be an http:// or https:// URL, not {url!r}"))
     for name in ("deploy_keep_releases", "deploy_timeout_sec"):
         if str(values[name]) == "infinity" or int(values[name]) < 1:
-            problems.append((name, f"must be a whole number of at least 1, not {values[name]!r}"))
-    return problems
+            found.append(Problem(name, f"must be a whole number of at least 1, not {values[name]!r}"))
+    return found
 
 
 def deploy_view(values: Mapping[str, Any]) -> dict[str, Any]:

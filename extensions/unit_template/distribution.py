@@ -20,6 +20,9 @@ adds a second, bare ``-setcookie``; given it twice, the VM ignores both and
 reads ``$HOME/.erlang.cookie`` (measured with OTP 25). ``HOME`` is the state
 dir, where a first start writes a random cookie (or, in cluster, each start
 copies the credential), 0400, owned by the app user.
+
+``problems(values)`` is the distribution's check, run by the check step
+(checks.py) before anything is applied: apply_distribution assumes checked input.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option, Resolved
-from .problems import OptionError
+from .problems import Problem
 
 MODES = ("local", "none", "cluster", "release")
 # -start_epmd false with -erl_epmd_port needs OTP 23.1; -dist_listen false (remote shells) OTP 23.0.
@@ -221,6 +224,7 @@ def remote_command(values: Mapping[str, Any], *args: str) -> str | None:
 
 
 def distribution_errors(values: Mapping[str, Any]) -> list[str]:
+    """What stops this distribution from working with the other answers (before it is applied)."""
     mode = values["distribution"]
     picked = set(values["config_strategies"])
     errors = []
@@ -256,11 +260,13 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A check of the check step (checks.py), on the resolved options: one problem per distribution_errors entry."""
+    return [Problem("distribution", error) for error in distribution_errors(values)]
+
+
 def apply_distribution(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The options with the distribution's state dir and environment added."""
-    errors = distribution_errors(values)
-    if errors:
-        raise OptionError("distribution", "; ".join(errors))
+    """The options with the distribution's state dir and environment added (checked input: checks.py)."""
     if values["distribution"] in ("none", "release"):
         return {**values, "env_vars": with_environment(values)}
     dirs = list(values["dirs"])

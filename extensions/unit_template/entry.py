@@ -3,15 +3,23 @@
 The extension loads this package under a name unique to its path, so two
 template versions in one copier process (an update renders both) never share
 a module, an exception class or a cache.
+
+The answers flow one way: resolved (resolve.py), checked as a whole (checks.py),
+then viewed (units.py). ``checked_view`` is that flow for a caller that needs
+the view or the problems: problems are data (problems.Problem), never raised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from .bindings import eex_constants, elixir_term, export_bindings
-from .carry_edits import carry_plan, committed_answers
+from .carry_edits import carry_plan, committed_answers, user_answers, with_current_names
+from .checks import checked
 from .install import install_plan, script_view
 from .manifest import files, template_name, written
-from .messages import after_copy, after_update, previous_view
+from .messages import after_copy, after_update
 from .mix_project import app_name_in
 from .mix_systemd_import import Imported, at_question, blocking, default_text, import_project, report
 from .normalise import NotAsMeant, normalise
@@ -19,19 +27,18 @@ from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, preflight_errors
-from .problems import OptionError
+from .problems import Problem
 from .prompt_checks import refusal, refused_defaults, refused_message
 from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, wrap_help
-from .resolve import resolve_defaults
-from .units import unit_view
-from .validate import check, check_all
+from .resolve import defaults_or_none
+from .units import view
+from .validate import check
 
 __all__ = [
     "OPTIONS",
     "SETTINGS",
     "Imported",
     "NotAsMeant",
-    "OptionError",
     "Target",
     "after_copy",
     "after_update",
@@ -42,9 +49,10 @@ __all__ = [
     "blocking",
     "carry_plan",
     "check",
-    "check_all",
+    "checked_view",
     "committed_answers",
     "default_text",
+    "defaults_or_none",
     "eex_constants",
     "elixir_term",
     "export_bindings",
@@ -62,10 +70,21 @@ __all__ = [
     "refused_defaults",
     "refused_message",
     "report",
-    "resolve_defaults",
     "script_view",
     "template_name",
-    "unit_view",
     "wrap_help",
     "written",
 ]
+
+
+def checked_view(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The view every template reads (units.view), or None and every problem with the answers (checks.py)."""
+    resolved, problems = checked(answers)
+    return (view(resolved), []) if resolved is not None else (None, problems)
+
+
+def previous_view(previous: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The view of the answers last committed in the project (carry_edits.committed_answers), if they still pass the checks."""
+    if not previous:
+        return None
+    return checked_view(with_current_names(user_answers(previous)))[0]

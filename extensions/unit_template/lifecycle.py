@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .option import Option
+from .problems import Problem
 from .versions import SINCE
 
 RESTART_STEPS = 5
@@ -59,12 +60,12 @@ LIFECYCLE_OPTIONS: dict[str, Option] = {
 }
 
 
-def lifecycle_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(option, what is wrong) for answers this systemd_version cannot do; units.py raises them."""
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Answers this systemd_version cannot do (a check of the check step, checks.py)."""
     version = values["systemd_version"]
     if values["kill_mode"] == "mixed" and version < SINCE["KillMode=mixed"]:
         since = SINCE["KillMode=mixed"]
-        return [("kill_mode", f"mixed needs systemd_version {since} or later, not {version}: use control-group")]
+        return [Problem("kill_mode", f"mixed needs systemd_version {since} or later, not {version}: use control-group")]
     return []
 
 

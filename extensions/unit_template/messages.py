@@ -11,25 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .carry_edits import user_answers, with_current_names
 from .install import Command, Plan, install_plan, moved_dirs, shell_line
 from .manifest import files
-from .problems import OptionError
-from .units import unit_view
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 # Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
 CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
-
-
-def previous_view(previous: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The view of the answers last committed in the project (carry_edits.committed_answers), if they still resolve."""
-    if not previous:
-        return None
-    try:
-        return unit_view(with_current_names(user_answers(previous)))
-    except (OptionError, KeyError, TypeError, ValueError):
-        return None
 
 
 def main_unit(view: Mapping[str, Any]) -> str:

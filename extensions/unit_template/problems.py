@@ -1,8 +1,10 @@
 """A problem with the answers, as data: the option it is about, what is wrong, and the answers it comes from.
 
-Checks return Problems; the places that show them (a prompt, the final
-refusal, a question's help) format them with ``str()`` or read ``message``.
-``OptionError`` carries one Problem where a check must stop the computation.
+Checks return Problems (checks.py gathers them); the places that show them (a
+prompt, the final refusal, a question's help) format them with ``str()`` or
+read ``message``. ``OptionError`` carries one Problem only where resolving is
+impossible (resolve.py: a cycle, an unknown reference); the check step returns
+it as data.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 At a question, the answer is checked on its own (validate.check) and then
 with the answers so far and the defaults of the rest, as the whole set is
-(units.unit_view: references, paths after expansion, version gates,
-strategies). A whole-set error is refused at this question unless a question
+(checks.problems: references, paths after expansion, version gates,
+strategies, every problem as data). A whole-set error is refused at this question unless a question
 the user is still going to be asked can settle it (the message names that
 option), or it does not come from this answer (the same error without it, and
 it names another option). So an error is refused as soon as every answer it
@@ -31,29 +31,13 @@ from typing import Any
 
 import yaml
 
+from . import checks
 from .kinds import _shown as shown
 from .option import is_unset
 from .options import OPTIONS
 from .problems import OptionError, Problem
-from .resolve import resolve, resolve_defaults, resolve_sources
-from .strategies import strategy_errors
-from .units import unit_view
-from .validate import answer_problem, answers_problems, default_problem, default_reason
-
-
-def whole_set_problems(answers: Mapping[str, Any]) -> list[Problem]:
-    """What is wrong with a set of answers (missing ones at their defaults)."""
-    problems = answers_problems(answers)
-    if problems:
-        return problems
-    try:
-        strategies = strategy_errors(resolve(answers))
-        if strategies:
-            return [Problem("config_strategies", error) for error in strategies]
-        unit_view(answers)
-    except OptionError as error:
-        return [error.problem]
-    return []
+from .resolve import defaults_or_none, resolve_sources
+from .validate import answer_problem, default_problem, default_reason
 
 
 def mentions(problem: Problem, names: Collection[str]) -> bool:
@@ -68,14 +52,6 @@ def mentions(problem: Problem, names: Collection[str]) -> bool:
         if name not in values and re.search(rf"(?<![\w:`]){re.escape(name)}(?![\w`])", text):
             return True
     return False
-
-
-def _values(answers: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Every option's value before expansion, or None while the answers cannot be resolved."""
-    try:
-        return resolve_defaults(answers)
-    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
-        return None
 
 
 def refused_defaults(answers: Mapping[str, Any]) -> dict[str, Problem]:
@@ -100,7 +76,7 @@ def from_this_answer(name: str, value: Any, problem: Problem, answers: Mapping[s
     about = problem.option
     if about == name or about not in OPTIONS:
         return None
-    values = _values({**answers, name: value})
+    values = defaults_or_none({**answers, name: value})
     if values is None or refused_defaults({**answers, name: value}).get(about) != problem:
         return None
     if refused_defaults({**answers, name: None}).get(about) == problem:
@@ -126,10 +102,10 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Coll
     own = answer_problem(name, value)
     if own or (name != "app_name" and is_unset(answers.get("app_name"))):
         return str(own) if own else ""
-    with_value = whole_set_problems({**answers, name: value})
+    with_value = checks.problems({**answers, name: value})
     if not with_value:
         return ""
-    without = whole_set_problems({**answers, name: None})
+    without = checks.problems({**answers, name: None})
     for problem in with_value:
         caused = problem not in without
         derived = from_this_answer(name, value, problem, answers) if name != "app_name" else None

@@ -4,6 +4,11 @@
 (in dependency order, found lazily) and then expands the items of
 ``expand_keys`` + ``expand_keys_extra``: an item is a string or a list of
 parts; a string that is exactly ``:name`` refers to option ``name``.
+
+This step only computes. It raises OptionError where computing is impossible
+(an answer that cannot be read, no app_name, a default or a reference that
+depends on itself, an unknown reference); the check step (checks.py) turns
+those into problems and checks the rest.
 """
 
 from __future__ import annotations
@@ -15,10 +20,9 @@ from .escape import literal_dollars
 from .kinds import KINDS, REFERENCE
 from .normalise import NotAsMeant, normalise
 from .options import OPTIONS, is_unset
-from .problems import OptionError, Problem
-from .validate import derived_problems, expanded_problems, unit_name_problems
+from .problems import OptionError
 
-__all__ = ["OptionError", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
+__all__ = ["OptionError", "defaults_or_none", "expand", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
 
 
 class _Resolver:
@@ -181,16 +185,13 @@ def literal_value(value: Any, option: str) -> Any:
     return literal_item(value)
 
 
-def _refuse(problems: list[Problem]) -> None:
-    """The first problem found, as an OptionError."""
-    if problems:
-        raise OptionError.of(problems[0])
+def expand(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option's value with references expanded (those of expand_keys) or joined as written.
 
-
-def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Every option's final value: defaults filled in and checked, references expanded and checked."""
-    values, sources = resolve_sources(answers)
-    _refuse(derived_problems(values, normalised(answers), sources) + unit_name_problems(values))
+    Raises OptionError only where expanding is impossible: an unknown expand key
+    or reference, a reference cycle. Nothing else is checked here: the check step
+    (checks.py) checks the values before and after expansion.
+    """
     keys = expand_keys(values)
     expanded = dict(values)
     for key, option in OPTIONS.items():
@@ -198,5 +199,17 @@ def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
             expanded[key] = expand_value(values[key], values, key)
         elif KINDS[option.kind].expands:
             expanded[key] = literal_value(values[key], key)
-    _refuse(expanded_problems(expanded))
     return expanded
+
+
+def resolve(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option's final value: defaults filled in, references expanded (checked input: checks.py)."""
+    return expand(resolve_defaults(answers))
+
+
+def defaults_or_none(answers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """resolve_defaults, or None while the answers cannot be resolved (a prompt's answers so far)."""
+    try:
+        return resolve_defaults(answers)
+    except (OptionError, KeyError, TypeError, AttributeError, ValueError):
+        return None

@@ -5,6 +5,8 @@ them with each picked strategy's directories, environment files, start
 commands and runtime-environment script added, so the unit templates (and
 anything else reading the options) see one consistent set. Each strategy is
 a small function; the README (Configuration and secrets) explains them to users.
+``problems(values)`` is the strategies' check, run by the check step (checks.py)
+before anything is applied: apply_strategies assumes checked input.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .options import CONFIG_STRATEGIES
-from .problems import OptionError
+from .problems import Problem
 from .versions import SINCE
 
 Values = dict[str, Any]
@@ -150,7 +152,7 @@ STRATEGY_FUNCTIONS: dict[str, Callable[[Values], Values]] = {
 
 
 def strategy_errors(values: Mapping[str, Any]) -> list[str]:
-    """What stops the picked strategies from working with the other answers."""
+    """What stops the picked strategies from working with the other answers (before they are applied)."""
     picked = set(values["config_strategies"])
     version = values["systemd_version"]
     errors = []
@@ -177,11 +179,13 @@ def strategy_errors(values: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A check of the check step (checks.py), on the resolved options: one problem per strategy_errors entry."""
+    return [Problem("config_strategies", error) for error in strategy_errors(values)]
+
+
 def apply_strategies(values: Mapping[str, Any]) -> Values:
-    """The options with every picked strategy's additions, in CONFIG_STRATEGIES order."""
-    errors = strategy_errors(values)
-    if errors:
-        raise OptionError("config_strategies", "; ".join(errors))
+    """The options with every picked strategy's additions, in CONFIG_STRATEGIES order (checked input: checks.py)."""
     result: Values = {**values, "load_credentials": [], "strategy_start_pre": []}
     for name in CONFIG_STRATEGIES:
         if name in values["config_strategies"]:

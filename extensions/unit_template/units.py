@@ -2,6 +2,8 @@
 
 ``unit_view(answers)`` returns a plain dict; the Jinja templates only place
 its entries, and ``export_bindings`` gives the EEx templates the same values.
+It only computes, from answers the check step (checks.py) has found no problem
+with: entry.checked_view gives the view or the problems.
 """
 
 from __future__ import annotations
@@ -10,22 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import hardening
-from .deploy import deploy_problems, deploy_scripts, deploy_view
+from .deploy import deploy_scripts, deploy_view
 from .distribution import apply_distribution, distribution_additions, distribution_view
 from .escape import environment, specifiers
 from .install import install_script_path
-from .kinds import _abspath, _env_var
-from .lifecycle import lifecycle_problems, lifecycle_view
-from .normalise import normalise
-from .options import DIR_BASES, DIR_NAMES, OPTIONS
+from .lifecycle import lifecycle_view
+from .options import DIR_BASES, DIR_NAMES
 from .overlap import overlap_view
 from .packaging import package_dir
-from .problems import OptionError
-from .resolve import expand_keys, reference_name, resolve
+from .resolve import resolve
 from .sockets import socket_unit, socket_view
 from .strategies import apply_strategies, rendered_scripts
-from .system_files import DEPLOY_TREE, system_files_view
-from .validate import system_dir_problems
+from .system_files import system_files_view
 from .versions import SINCE
 
 DIRECTIVE = {
@@ -214,92 +212,22 @@ def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
     return f"{values['service_name']}-runtime-environment.service"
 
 
-# Path options and the prefixes systemd allows before their absolute paths.
-PATH_PREFIXES = {"env_files": "-", "read_write_paths": "-+", "read_only_paths": "-+", "inaccessible_paths": "-+"}
-
-
-def check_paths(values: Mapping[str, Any]) -> None:
-    """After expansion every path must be absolute and normalised, or systemd ignores it."""
-    for option, prefixes in PATH_PREFIXES.items():
-        for item in values[option]:
-            error = _abspath(item.lstrip(prefixes))
-            if error:
-                raise OptionError(option, f"after expansion {error}")
-
-
-def check_service_type(values: Mapping[str, Any]) -> None:
-    if values["service_type"] == "exec" and values["systemd_version"] < SINCE["Type=exec"]:
-        raise OptionError(
-            "service_type",
-            f"exec needs systemd_version {SINCE['Type=exec']} or later, not {values['systemd_version']}: "
-            "use simple, or raise systemd_version",
-        )
-
-
-def check_env_vars(env_vars: list[str]) -> None:
-    for item in env_vars:
-        error = _env_var(item)
-        if error:
-            raise OptionError("env_vars", f"after expansion {error}")
-
-
-def referenced_options(items: list[Any]) -> list[str]:
-    """The options an unexpanded list's items refer to (`:name`, alone or as a part)."""
-    parts = [part for item in items for part in (item if isinstance(item, list) else [item])]
-    return [name for name in map(reference_name, parts) if name]
-
-
-def check_dir_references(answers: Mapping[str, Any], values: Mapping[str, Any], dirs: list[str]) -> None:
-    """env_vars pointing the app at a dir that nothing creates (not in `dirs`): refused, naming the entry needed."""
-    if "env_vars" not in expand_keys(values):
-        return
-    env_vars = normalise(OPTIONS["env_vars"], answers.get("env_vars")) or []
-    for ref in referenced_options(env_vars):
-        name = ref.removesuffix("_directory").removesuffix("_dir")
-        if name in DIR_NAMES and ref in (f"{name}_dir", f"{name}_directory") and name not in dirs:
-            raise OptionError(
-                "env_vars",
-                f"refers to `:{ref}` ({values[f'{name}_dir']}), a dir nothing creates unless {name} is in `dirs`: "
-                f"add {name} to `dirs`, or leave the reference out",
-            )
-
-
-def check_directories(values: Mapping[str, Any], dirs: list[str]) -> None:
-    """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
-    for problem in system_dir_problems(values, [f"{n}_dir" for n in dirs] + [name for name, _ in DEPLOY_TREE]):
-        raise OptionError.of(problem)
-
-
-def check_daemon_start(values: Mapping[str, Any]) -> None:
-    """`daemon` detaches from the shell that would record its PID: systemd could not track the VM."""
-    if values["release_system"] == "mix" and values["start_command"] == "daemon":
-        raise OptionError(
-            "start_command",
-            "daemon is not supported: Elixir's daemon mode writes no PID file, so systemd cannot track the VM; "
-            "leave start_command empty (start) and use service_type forking, simple, exec or notify",
-        )
-
-
-def check_capabilities(values: Mapping[str, Any]) -> None:
-    """The first problem a capability module (lifecycle, deploy) finds in the answers."""
-    for option, message in lifecycle_problems(values) + deploy_problems(values):
-        raise OptionError(option, message)
+def applied(resolved: Mapping[str, Any]) -> dict[str, Any]:
+    """The resolved options with the distribution's lines, then the strategies' on top
+    (the EEx templates add them the same way)."""
+    return apply_strategies(apply_distribution(resolved))
 
 
 def unit_view(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything the unit templates print, for one set of answers."""
-    # The distribution's lines, then the strategies' on top (the EEx templates add them the same way).
-    resolved = resolve(answers)
-    values = apply_strategies(apply_distribution(resolved))
+    """Everything the unit templates print, for one set of checked answers (checks.py)."""
+    return view(resolve(answers))
+
+
+def view(resolved: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the unit templates print, from the resolved, expanded and checked options."""
+    values = applied(resolved)
     node = distribution_view(values)
-    check_env_vars(values["env_vars"])
-    check_daemon_start(values)
-    check_paths(values)
-    check_service_type(values)
-    check_capabilities(values)
     dirs = effective_dirs(values)
-    check_directories(values, dirs)
-    check_dir_references(answers, values, dirs)
     forking = values["service_type"] == "forking"
     profile_lines = hardening.directives(
         values["hardening"],

@@ -1,8 +1,9 @@
 """Checks of the answers: each value by its kind (kinds.KINDS), then the whole set.
 
 ``check(name, value)`` validates one answer as copier's `validator:` does;
-``check_all(answers)`` validates the whole set, including cross-option rules,
-before anything is rendered.
+``check_all(answers)`` each answer of a set on its own. The rest are checks of
+the whole set, each returning ``list[Problem]``: the check step (checks.py)
+runs them, in its order, on the values each one reads.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from . import systemd_syntax as syntax
-from .kinds import KINDS, Validator, _control_chars, _members, _shown
+from .kinds import KINDS, Validator, _abspath, _control_chars, _env_var, _members, _shown
 from .normalise import NotAsMeant, normalise
 from .options import DIR_BASES, OPTIONS, is_unset
 from .problems import Problem
-from .versions import EXEC_PREFIX_SINCE
+from .versions import EXEC_PREFIX_SINCE, SINCE
 
 _option_names = _members(lambda: OPTIONS, "must be a list of option names", "is not an option of this template")
 
@@ -116,7 +117,8 @@ def check(name: str, value: Any) -> str:
 
 
 def check_all(answers: Mapping[str, Any]) -> list[str]:
-    """Every problem with a set of answers, each shown as "option: message"."""
+    """Every problem with the answers of a set, each on its own, shown as "option: message"
+    (the whole set's problems: checks.problems)."""
     return [str(problem) for problem in answers_problems(answers)]
 
 
@@ -226,3 +228,47 @@ def system_dir_problems(values: Mapping[str, Any], names: Collection[str]) -> li
         for name in names
         if values[name] in SYSTEM_DIRS
     ]
+
+
+# Path options and the prefixes systemd allows before their absolute paths.
+PATH_PREFIXES = {"env_files": "-", "read_write_paths": "-+", "read_only_paths": "-+", "inaccessible_paths": "-+"}
+
+
+def env_var_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Environment= entries once expanded, with the distribution's and the strategies' added."""
+    return [Problem("env_vars", f"after expansion {error}") for error in map(_env_var, values["env_vars"]) if error]
+
+
+def daemon_start_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """`daemon` detaches from the shell that would record its PID: systemd could not track the VM."""
+    if values["release_system"] == "mix" and values["start_command"] == "daemon":
+        return [
+            Problem(
+                "start_command",
+                "daemon is not supported: Elixir's daemon mode writes no PID file, so systemd cannot track the VM; "
+                "leave start_command empty (start) and use service_type forking, simple, exec or notify",
+            )
+        ]
+    return []
+
+
+def path_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """After expansion every path must be absolute and normalised, or systemd ignores it."""
+    return [
+        Problem(option, f"after expansion {error}")
+        for option, prefixes in PATH_PREFIXES.items()
+        for error in (_abspath(item.lstrip(prefixes)) for item in values[option])
+        if error
+    ]
+
+
+def service_type_problems(values: Mapping[str, Any]) -> list[Problem]:
+    if values["service_type"] == "exec" and values["systemd_version"] < SINCE["Type=exec"]:
+        return [
+            Problem(
+                "service_type",
+                f"exec needs systemd_version {SINCE['Type=exec']} or later, not {values['systemd_version']}: "
+                "use simple, or raise systemd_version",
+            )
+        ]
+    return []
