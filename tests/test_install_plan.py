@@ -387,6 +387,7 @@ PACKAGE_SCRIPTS = ("postinstall", "preremove", "postremove", "build")
     [
         {"packaging": True},
         {**V252, "packaging": True, "config_strategies": ["ssm", "credentials"], "credentials": ["k"], "system_files": False},
+        {**V252, "packaging": True, "listen_sockets": ["127.0.0.1:4000"]},
     ],
 )
 def test_package_scripts_are_shellcheck_clean(tmp_path: Path, answers) -> None:
@@ -406,6 +407,33 @@ def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() 
         ("/usr/lib/foo-bar/bin/cloud-init-environment", "/srv/foo-bar/bin/cloud-init-environment"),
         ("/usr/lib/foo-bar/bin/deploy", "/srv/foo-bar/bin/deploy"),
     ]
+
+
+def upgrade_branch(dst: Path) -> list[str]:
+    """The postinstall's lines from the first install/upgrade branch on (after daemon-reload)."""
+    lines = (dst / "rel/package/postinstall").read_text().splitlines()
+    return lines[lines.index('if [ "$action" = install ]; then', lines.index("systemctl daemon-reload")) :]
+
+
+def test_a_package_upgrade_restarts_a_running_service_overlapped_and_a_stopped_one_by_systemctl(tmp_path: Path) -> None:
+    dst = render_template(tmp_path / "p", {**V252, "packaging": True, "listen_sockets": ["127.0.0.1:4000"]})
+    branch = upgrade_branch(dst)
+    overlapped = "elif systemctl is-enabled --quiet foo-bar.service && systemctl is-active --quiet foo-bar.service; then"
+    plain = "elif systemctl is-enabled --quiet foo-bar.service; then"
+    assert branch.index(overlapped) < branch.index(plain)
+    deploy = branch[branch.index(overlapped) + 1 :]
+    assert deploy[deploy.index("    /usr/lib/foo-bar/bin/deploy restart ||") + 1].lstrip().startswith("printf ")
+    assert branch[branch.index(plain) + 1].startswith("    systemctl restart foo-bar.service || printf ")
+
+
+@pytest.mark.parametrize("answers", [{"listen_sockets": ["127.0.0.1:4000"], "overlap": False}, {}])
+def test_a_package_upgrade_without_overlap_stops_then_starts_the_service(tmp_path: Path, answers) -> None:
+    dst = render_template(tmp_path / "p", {**V252, "packaging": True, **answers})
+    branch = upgrade_branch(dst)
+    assert not [line for line in branch if "deploy" in line]
+    assert branch[branch.index("elif systemctl is-enabled --quiet foo-bar.service; then") + 1].startswith(
+        "    systemctl restart foo-bar.service || printf "
+    )
 
 
 def test_packaging_is_not_asked() -> None:

@@ -21,7 +21,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from .install import Command, Plan, install_script_path, shell_line, up_to_project
+from .install import Command, Plan, install_script_path, of_kind, shell_line, up_to_project
+from .manifest import files as manifest_files
 from .option import Option
 
 View = Mapping[str, Any]
@@ -115,6 +116,17 @@ def purged_dirs(view: View) -> list[str]:
     return [view[f"{name}_dir"] for name in view["dirs"]] + [view["deploy_dir"]]
 
 
+def overlap_restart(view: View, plan: Plan) -> str:
+    """The packaged deploy script, when the package holds it and the overlap unit: an upgrade restarts
+    a running service with `deploy restart` (the new VM beside the serving one), not stop-then-start."""
+    script = manifest_files(view)["deploy_script"]
+    overlap = view.get("overlap_unit")
+    if not (script and overlap and any(item.name == overlap for item in of_kind(plan.items, "unit"))):
+        return ""
+    deploy = next((item.target for item in plan.items if item.source == script), None)
+    return shipped_path(view, deploy) if deploy else ""
+
+
 def package_view(view: View, plan: Plan) -> dict[str, Any]:
     """What the nfpm configuration and the maintainer scripts print."""
     q = shlex.quote
@@ -137,6 +149,7 @@ def package_view(view: View, plan: Plan) -> dict[str, Any]:
         "units": " ".join(q(name) for name in enabled),
         "watchers": " ".join(q(name) for names in watchers for name in names),
         "main": q(enabled[0]),
+        "overlap_restart": q(deploy) if (deploy := overlap_restart(view, plan)) else "",
         "unlink": unlink_script(view, plan),
         "purge": " ".join(q(path) for path in purged_dirs(view)),
     }

