@@ -43,6 +43,7 @@ from .validate import (
 
 Values = Mapping[str, Any]
 
+
 def directory_problems(values: Values) -> list[Problem]:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
     names = [f"{n}_dir" for n in effective_dirs(values)] + [name for name, _ in DEPLOY_TREE]
@@ -133,4 +134,3 @@ def checked(answers: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Pro
 def problems(answers: Mapping[str, Any]) -> list[Problem]:
     """Every problem with a set of answers (missing ones at their defaults), in the order shown."""
     return checked(answers)[1]
-
