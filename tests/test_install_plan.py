@@ -510,3 +510,10 @@ def test_the_install_script_stops_the_service_with_a_socket_whose_installed_file
     detect = script.index('if [ -e "$2" ] && ! cmp -s "$1" "$2"; then\n    socket_changed=true')
     stop = script.index("run 'systemctl stop foo-bar.service foo-bar-overlap.service foo-bar.socket'")
     assert detect < script.index("# The units.") < stop < script.index("if systemctl is-active --quiet foo-bar.service; then")
+
+
+def test_a_package_removal_stops_the_overlap_vm_too(tmp_path: Path) -> None:
+    dst = render_template(tmp_path / "p", {**V252, "packaging": True, "listen_sockets": ["127.0.0.1:4000"]})
+    preremove = (dst / "rel/package/preremove").read_text()
+    assert "    systemctl stop foo-bar.service foo-bar.socket foo-bar-overlap.service || true\n" in preremove
+    assert "systemctl disable foo-bar.service foo-bar.socket || true\n" in preremove

@@ -147,6 +147,8 @@ def package_view(view: View, plan: Plan) -> dict[str, Any]:
         "credentials": [shell_line(c) for c in plan.credentials],
         "secrets": [q(path) for path in plan.credential_files],
         "units": " ".join(q(name) for name in enabled),
+        # On removal: an overlap VM (never enabled) runs only during a deploy, but must not outlive the package.
+        "stopped": " ".join(q(name) for name in [*enabled, *([view["overlap_unit"]] if view.get("overlap_unit") else [])]),
         "watchers": " ".join(q(name) for names in watchers for name in names),
         "main": q(enabled[0]),
         "overlap_restart": q(deploy) if (deploy := overlap_restart(view, plan)) else "",
