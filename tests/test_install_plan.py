@@ -517,3 +517,14 @@ def test_a_package_removal_stops_the_overlap_vm_too(tmp_path: Path) -> None:
     preremove = (dst / "rel/package/preremove").read_text()
     assert "    systemctl stop foo-bar.service foo-bar.socket foo-bar-overlap.service || true\n" in preremove
     assert "systemctl disable foo-bar.service foo-bar.socket || true\n" in preremove
+
+
+def test_a_script_the_answers_no_longer_render_is_removed_on_the_server() -> None:
+    plan = install_plan(view(distribution="none"), previous=view())
+    assert plan.remove_old == (("rm", "-f", "/srv/foo-bar/bin/foo-bar-node"),)
+    assert plan.restart == (("systemctl", "try-restart", "foo-bar.service"),)
+    from unit_template.messages import after_update
+
+    message = after_update(view(distribution="none"), Path("."), view())
+    assert "Scripts are gone: the steps remove the old ones first (/srv/foo-bar/bin/foo-bar-node)." in message
+    assert "  sudo rm -f /srv/foo-bar/bin/foo-bar-node" in message.splitlines()

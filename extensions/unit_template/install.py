@@ -100,7 +100,7 @@ class Plan:
     # .socket differs; the update's steps when the answers changed it (socket_changed).
     stop_for_socket: tuple[Command, ...] = ()
     socket_changed: bool = False
-    old_units: tuple[str, ...] = ()  # unit files of the previous answers to remove
+    old_units: tuple[str, ...] = ()  # unit files and scripts of the previous answers to remove
     # After a rename (see renamed()): the old service keeps running until the new one can start.
     carry: tuple[Command, ...] = ()  # first: the old configuration copied where the new one is missing or empty
     stop_old: tuple[Command, ...] = ()  # the old units stopped and disabled, their data dirs moved to the new paths
@@ -282,13 +282,18 @@ SYSTEM_KINDS = ("unit", "sysusers", "tmpfiles")
 
 
 def remove_old(view: View, previous: View | None) -> list[Command]:
-    """Units gone without a rename (e.g. the restart path unit): stop and disable them, then remove their files."""
-    if previous is None or renamed(view, previous) or not removed_units(view, previous):
+    """Units gone without a rename (e.g. the restart path unit): stop and disable them, then remove their
+    files; and the scripts the answers no longer render (e.g. `<service>-node` with distribution none)."""
+    if previous is None or renamed(view, previous):
         return []
-    return [
-        ("systemctl", "disable", "--now", *gone_enabled(view, previous)),
-        ("rm", "-f", *stale_files(view, previous, SYSTEM_KINDS)),
-    ]
+    scripts = stale_files(view, previous, ("script",))
+    units: list[Command] = []
+    if removed_units(view, previous):
+        units = [
+            ("systemctl", "disable", "--now", *gone_enabled(view, previous)),
+            ("rm", "-f", *stale_files(view, previous, SYSTEM_KINDS)),
+        ]
+    return [*units, *([("rm", "-f", *scripts)] if scripts else [])]
 
 
 # The dirs whose contents a service keeps between runs; runtime and tmp start empty each time.

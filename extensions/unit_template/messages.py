@@ -113,7 +113,9 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
     if plan.stop_old and previous:
         lines += switch_lines(view, plan, previous)
     if plan.remove_old and previous:
-        lines.append("Units are gone: the steps stop, disable and remove the old ones first.")
+        units_gone = plan.remove_old[0][:2] == ("systemctl", "disable")
+        what = "Units are gone: the steps stop, disable and remove" if units_gone else "Scripts are gone: the steps remove"
+        lines.append(f"{what} the old ones first ({', '.join(plan.old_units)}).")
     if plan.socket_changed and previous:
         lines.append(
             f"{view['socket_unit']} listens on {', '.join(view['listen_streams'])} now: systemd opens new addresses "

@@ -296,9 +296,10 @@ def test_update_moving_the_socket_to_another_port_serves_there_from_a_new_socket
     assert not old.ok(), old.stdout
 
 
-def test_update_dropping_the_restart_path_restarts_the_running_service_with_its_new_unit(deploy, box, release, tmp_path):
-    # restart_method systemd_flag -> systemctl, and a new variable: before, the steps ended with
-    # `systemctl start`, which leaves a running service on its old unit.
+def test_update_dropping_a_unit_and_a_script_restarts_the_running_service_and_removes_them(deploy, box, release, tmp_path):
+    # restart_method systemd_flag -> systemctl, distribution none (no node script) and a new variable:
+    # before, the steps ended with `systemctl start`, which leaves a running service on its old unit,
+    # and left the node script installed.
     port = next(PORTS)
     name = "gone-script"
     answers = scenario_answers(name, {**BASE, "restart_method": "systemd_flag"}, port)
@@ -307,12 +308,19 @@ def test_update_dropping_the_restart_path_restarts_the_running_service_with_its_
     deploy.installed.append(InstalledUnits(box, [service, f"probe-{name}-restart.path"]))
     old_pid = str(served_info(box, port)["os_pid"])
 
-    changes = {"restart_method": "systemctl", "env_vars": [f"PORT={port}", "GREETING=after-update"]}
+    node_script = f"{answers['deploy_dir']}/bin/probe-{name}-node"
+    assert box.run(["test", "-x", node_script], check=False).ok()
+    changes = {
+        "restart_method": "systemctl",
+        "distribution": "none",
+        "env_vars": [f"PORT={port}", "GREETING=after-update"],
+    }
     updated_on_the_server(box, project, changes, "script")
 
     info = served_info(box, port, not_pid=old_pid)
     assert info["env"].get("GREETING") == "after-update"
     assert app_units(box, f"probe-{name}") == [service]
+    assert not box.run(["test", "-e", node_script], check=False).ok()  # distribution none: no node script
 
 
 def printed_steps_of_update(message: str) -> list[str]:
