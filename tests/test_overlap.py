@@ -72,7 +72,7 @@ def test_no_overlap_without_listen_sockets_or_when_turned_off(render: Callable[.
         assert values_of(text(dst, "foo-bar.service"), "NonBlocking") == (["yes"] if answers else [])
 
 
-OVERLAPPED_RESTART = "sh -c 'if systemctl is-active --quiet foo-bar.service; then /srv/foo-bar/bin/deploy restart; fi'"
+OVERLAPPED_RESTART = "/srv/foo-bar/bin/deploy try-restart"
 TRY_RESTART = "systemctl try-restart foo-bar.service"
 
 

@@ -375,8 +375,7 @@ def running_restart(view: View, items: list[Item]) -> Command:
     deploy = next((item.target for item in items if item.source == script), None) if script else None
     if not (view.get("overlap_unit") and deploy):
         return ("systemctl", "try-restart", main)
-    q = shlex.quote
-    return sh(f"if systemctl is-active --quiet {q(main)}; then {q(deploy)} restart; fi")
+    return (deploy, "try-restart")
 
 
 def socket_changed(view: View, previous: View | None) -> bool:

@@ -298,3 +298,22 @@ def test_with_type_notify_a_deploy_overlaps_and_no_client_waits(notify_deployed,
     no_wait(result)
     assert service.info()["version"] == "0.2.0"
     nothing_left(box, service)
+
+
+@pytest.fixture(scope="module")
+def try_restarted_while_stopped(crashed, service, box):
+    """`deploy try-restart` with the service stopped (what the install script runs after an update); then started again."""
+    box.systemctl("stop", service.unit, timeout=90)
+    try:
+        done = script(box, service, "try-restart")
+        states = {unit: box.show(unit, "ActiveState")["ActiveState"] for unit in (service.unit, overlap_unit(service))}
+    finally:
+        service.start()
+    return done, states
+
+
+def test_deploy_try_restart_leaves_a_stopped_service_stopped(try_restarted_while_stopped, service):
+    done, states = try_restarted_while_stopped
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{service.unit} is not running: left stopped" in done.stdout
+    assert states == {service.unit: "inactive", overlap_unit(service): "inactive"}
