@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import distribution, hardening, strategies, units
+from . import distribution, hardening, lifecycle, strategies, units
 from .options import CONFIG_STRATEGIES, DIR_BASES, DIR_NAMES, OPTIONS
 from .versions import SINCE
 
@@ -133,6 +133,27 @@ def hardening_table() -> str:
     return "[\n    " + ",\n    ".join(rows) + "\n  ]"
 
 
+def line_table() -> str:
+    """lifecycle.LINES as Elixir tuples {section, key, value, since, before, needs}: the versions
+    as numbers (since 0 and before nil when not gated), needs as atoms, for the main unit's .eex."""
+    rows = [
+        "{"
+        + ", ".join(
+            [
+                elixir_string(line.section),
+                elixir_string(line.key),
+                elixir_string(line.value),
+                str(SINCE[line.since]) if line.since else "0",
+                str(SINCE[line.before]) if line.before else "nil",
+                "[" + ", ".join(elixir_atom(name) for name in line.needs) + "]",
+            ]
+        )
+        + "}"
+        for line in lifecycle.LINES
+    ]
+    return "[\n    " + ",\n    ".join(rows) + "\n  ]"
+
+
 def directory_table() -> str:
     """name => {directive, the systemd version that manages it, the base it creates it under},
     for the dirs systemd can create."""
@@ -224,6 +245,8 @@ def eex_constants() -> dict[str, Any]:
         "bind_capability": elixir_string(hardening.BIND_CAPABILITY),
         "dir_names": elixir_term(list(DIR_NAMES)),
         "directory_table": directory_table(),
+        "line_table": line_table(),
+        "line_options": lifecycle.line_options(),
         "directory_of": DIRECTORY_OF_EEX,
         "base_after": elixir_term(units.BASE_AFTER),
         "strategies": strategies_code(),

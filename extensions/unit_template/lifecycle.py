@@ -16,11 +16,16 @@ Defaults, and why (docs/restarts-and-deploys.md says the same to users):
 - ``KillMode=mixed`` (v209): SIGTERM goes to the VM only; what is left in the
   cgroup (port programs, an epmd the release started) gets SIGKILL only after the
   VM has exited, so the VM shuts its ports down itself first.
+
+The lines these options (and listen_sockets) give are the rows of LINES, one table that
+copier's unit (``lines``) and the EEx template (``bindings.line_table``) both evaluate.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .option import Option
@@ -69,35 +74,79 @@ def problems(values: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-def start_limit_lines(values: Mapping[str, Any], section: str) -> list[tuple[str, str]]:
-    """The start limit, in [Unit] from v230 and in [Service] (old name) before."""
-    interval = values["start_limit_interval_sec"]
-    if not interval:
-        return []
-    # StartLimitIntervalSec= in [Unit]; before, StartLimitInterval= in [Service].
-    in_unit = values["systemd_version"] >= SINCE["StartLimitIntervalSec="]
-    if section == "unit" and in_unit:
-        return [("StartLimitIntervalSec", str(interval))]
-    if section == "service" and not in_unit:
-        return [("StartLimitInterval", str(interval))]
-    return []
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def backoff_lines(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    if values["systemd_version"] < SINCE["RestartSteps="] or not values["restart_max_delay_sec"] or not values["restart_sec"]:
-        return []
-    return [("RestartSteps", str(RESTART_STEPS)), ("RestartMaxDelaySec", str(values["restart_max_delay_sec"]))]
+@dataclass(frozen=True)
+class Line:
+    """One directive line of the main unit: ``key=value``, where each ``{option}`` in ``value``
+    is that option's value. Printed when systemd_version is at least ``SINCE[since]`` and below
+    ``SINCE[before]``, and every option it needs (those ``value`` names, and ``requires``) is set
+    (not None, "" or []).
+
+    Both renderers read these rows: ``lines`` for copier's units, and one comprehension in the
+    main unit's EEx template through ``bindings.line_table`` (no directive written there by hand).
+    """
+
+    section: str  # "unit" or "service"
+    key: str
+    value: str
+    since: str | None = None  # a versions.SINCE key
+    before: str | None = None  # a versions.SINCE key
+    requires: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*PLACEHOLDER.findall(self.value), *self.requires)))
 
 
-def stop_lines(values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    lines = [("TimeoutStopSec", str(values["timeout_stop_sec"]))] if values["timeout_stop_sec"] else []
-    return [*lines, ("KillMode", values["kill_mode"])]
+# The [Unit] lines after Wants=, and the [Service] lines after TimeoutStartSec=, in order.
+# fmt: off
+LINES: tuple[Line, ...] = (
+    # listen_sockets (sockets.py): stopping the socket stops the service; restarting the service leaves it open.
+    Line("unit", "Requires", "{service_name}.socket", requires=("listen_sockets",)),
+    Line("unit", "StartLimitIntervalSec", "{start_limit_interval_sec}", since="StartLimitIntervalSec="),
+    # The restart delay grows from restart_sec to restart_max_delay_sec.
+    Line("service", "RestartSteps", str(RESTART_STEPS), since="RestartSteps=", requires=("restart_max_delay_sec", "restart_sec")),
+    Line("service", "RestartMaxDelaySec", "{restart_max_delay_sec}", since="RestartMaxDelaySec=", requires=("restart_sec",)),
+    # The start limit's old name, in [Service], before systemd 230.
+    Line("service", "StartLimitInterval", "{start_limit_interval_sec}", before="StartLimitIntervalSec="),
+    Line("service", "TimeoutStopSec", "{timeout_stop_sec}"),
+    Line("service", "KillMode", "{kill_mode}"),
+    # systemd sets the flag on the shared socket at each start: every service given it must agree,
+    # and the BEAM's accept wants it non-blocking (a blocking one stalls the other VM in accept()).
+    Line("service", "NonBlocking", "yes", requires=("listen_sockets",)),
+)
+# fmt: on
+
+
+def filled(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
+def applies(line: Line, values: Mapping[str, Any]) -> bool:
+    version = values["systemd_version"]
+    return (
+        (line.since is None or version >= SINCE[line.since])
+        and (line.before is None or version < SINCE[line.before])
+        and all(filled(values[name]) for name in line.needs)
+    )
+
+
+def lines(section: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (key, value) pairs LINES gives in ``section`` for these values."""
+    return [
+        (line.key, PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), line.value))
+        for line in LINES
+        if line.section == section and applies(line, values)
+    ]
+
+
+def line_options() -> list[str]:
+    """Every option a row of LINES reads, in the order of first mention."""
+    return list(dict.fromkeys(name for line in LINES for name in line.needs))
 
 
 def lifecycle_view(values: Mapping[str, Any]) -> dict[str, Any]:
-    """[Unit] lines and [Service] lines (after RestartSec=) for the main unit."""
-    return {
-        "restart_steps": RESTART_STEPS,
-        "lifecycle_unit_lines": start_limit_lines(values, "unit"),
-        "lifecycle_service_lines": backoff_lines(values) + start_limit_lines(values, "service") + stop_lines(values),
-    }
+    """[Unit] lines (after Wants=) and [Service] lines (after TimeoutStartSec=) for the main unit."""
+    return {"lifecycle_unit_lines": lines("unit", values), "lifecycle_service_lines": lines("service", values)}

@@ -79,15 +79,9 @@ def socket_unit(values: Mapping[str, Any]) -> str | None:
 
 
 def socket_view(values: Mapping[str, Any]) -> dict[str, Any]:
-    """What the .socket template and the service's [Unit] section print."""
-    unit = socket_unit(values)
+    """What the .socket template prints (the service's Requires= and NonBlocking= are rows of lifecycle.LINES)."""
     return {
-        "socket_unit": unit,
+        "socket_unit": socket_unit(values),
         "listen_streams": [str(item) for item in values["listen_sockets"]],
         "fd_name": values["service_name"] if values["systemd_version"] >= SINCE["FileDescriptorName="] else None,
-        # Requires=: stopping the socket stops the service; restarting the service leaves the socket open.
-        "socket_unit_lines": [("Requires", unit)] if unit else [],
-        # systemd sets the flag on the shared socket at each start: every service given it must agree,
-        # and the BEAM's accept wants it non-blocking (a blocking one stalls the other VM in accept()).
-        "socket_service_lines": [("NonBlocking", "yes")] if unit else [],
     }
