@@ -399,7 +399,7 @@ def _at_prompt(context: Context, name: str) -> bool:
 def _refusal(context: Context, name: str, value: Any) -> str:
     answers = {key: context.get(key) for key in api.OPTIONS if key != name}
     # What is still to be asked depends on this answer too (e.g. `credentials` on config_strategies).
-    return api.refusal(name, value, answers, _still_asked(context, name, {**answers, name: value}, _given(context)))
+    return api.refusal(name, value, answers, lambda: _still_asked(context, name, {**answers, name: value}, _given(context)))
 
 
 _QUESTION_ORDER = api.question_order()

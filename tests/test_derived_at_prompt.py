@@ -98,30 +98,30 @@ def test_ext_name_my_app_is_refused_at_ext_name_naming_the_user_it_gives(tmp_pat
 )
 def test_a_wrong_computed_default_is_refused_at_its_source_naming_both(name, value, derived):
     # Even with the derived option's question still to come: its prompt would offer the wrong value.
-    message = refusal(name, value, {"app_name": "foo"}, {"app_group", "scripts_output_dir"})
+    message = refusal(name, value, {"app_name": "foo"}, lambda: {"app_group", "scripts_output_dir"})
     assert message.startswith(f"{name}: ") and f" gives {derived}" in message, message
     assert f"change {name}" in message
 
 
 def test_a_long_app_name_waits_for_the_user_question_that_will_be_asked():
     assert set(refused_defaults({"app_name": LONG_APP})) == {"app_user", "app_group"}
-    assert refusal("app_name", LONG_APP, {}, {"app_user", "app_group"}) == ""
+    assert refusal("app_name", LONG_APP, {}, lambda: {"app_user", "app_group"}) == ""
     # Had nothing later been going to ask it, app_name would be refused at once.
-    assert "app_user: its default" in refusal("app_name", LONG_APP, {}, NOTHING_LATER)
+    assert "app_user: its default" in refusal("app_name", LONG_APP, {}, lambda: NOTHING_LATER)
 
 
 def test_the_user_question_refuses_the_empty_answer_and_takes_a_name():
     so_far = {"app_name": LONG_APP}
-    assert "app_user: its default" in refusal("app_user", "", so_far, {"app_group"})
-    assert refusal("app_user", "acme", so_far, {"app_group"}) == ""
-    assert "app_group: its default" in refusal("app_group", "", {**so_far, "app_user": "acme"}, NOTHING_LATER)
+    assert "app_user: its default" in refusal("app_user", "", so_far, lambda: {"app_group"})
+    assert refusal("app_user", "acme", so_far, lambda: {"app_group"}) == ""
+    assert "app_group: its default" in refusal("app_group", "", {**so_far, "app_user": "acme"}, lambda: NOTHING_LATER)
 
 
 def test_a_240_character_service_name_is_refused_at_service_name_with_the_restart_unit():
     so_far = {"app_name": "foo", "restart_method": "systemd_flag"}
-    message = refusal("service_name", "s" * 240, so_far, {"app_user"})
+    message = refusal("service_name", "s" * 240, so_far, lambda: {"app_user"})
     assert message.startswith("service_name: ") and "'-restart.service'" in message and "255" in message
-    assert refusal("service_name", "s" * 239, so_far, {"app_user"}) == ""
+    assert refusal("service_name", "s" * 239, so_far, lambda: {"app_user"}) == ""
 
 
 @pytest.mark.parametrize("app_name", ["a" * 64, "a" + "_b" * 31 + "c"])

@@ -38,7 +38,7 @@ NOTHING_LATER: set[str] = set()
     ],
 )
 def test_an_answer_the_whole_set_refuses_is_refused_at_its_question(name, value, expected):
-    assert expected in refusal(name, value, {**SO_FAR, "systemd_version": 239}, NOTHING_LATER)
+    assert expected in refusal(name, value, {**SO_FAR, "systemd_version": 239}, lambda: NOTHING_LATER)
 
 
 @pytest.mark.parametrize(
@@ -50,29 +50,29 @@ def test_an_answer_the_whole_set_refuses_is_refused_at_its_question(name, value,
     ],
 )
 def test_a_good_answer_passes(name, value):
-    assert refusal(name, value, {**SO_FAR, "systemd_version": 252, "dirs": ["runtime"]}, NOTHING_LATER) == ""
+    assert refusal(name, value, {**SO_FAR, "systemd_version": 252, "dirs": ["runtime"]}, lambda: NOTHING_LATER) == ""
 
 
 def test_an_error_a_later_question_can_fix_waits_for_that_question():
     picked = ["environment_file", "credentials"]
     answers = {**SO_FAR, "systemd_version": 252}
-    assert refusal("config_strategies", picked, answers, {"credentials", "hardening"}) == ""
+    assert refusal("config_strategies", picked, answers, lambda: {"credentials", "hardening"}) == ""
     answers = {**answers, "config_strategies": picked}
-    assert "lists no names" in refusal("credentials", [], answers, NOTHING_LATER)
-    assert refusal("credentials", ["db_password"], answers, NOTHING_LATER) == ""
+    assert "lists no names" in refusal("credentials", [], answers, lambda: NOTHING_LATER)
+    assert refusal("credentials", ["db_password"], answers, lambda: NOTHING_LATER) == ""
 
 
 def test_a_version_gate_is_refused_at_the_question_that_completes_it():
     """credentials needs systemd 247: with 239 answered, the strategy is refused at once,
     not at the credential names (which could not fix it)."""
-    message = refusal("config_strategies", ["credentials"], {**SO_FAR, "systemd_version": 239}, {"credentials"})
+    message = refusal("config_strategies", ["credentials"], {**SO_FAR, "systemd_version": 239}, lambda: {"credentials"})
     assert "credentials uses LoadCredential=, which needs systemd_version >= 247" in message
 
 
 def test_an_error_that_is_not_this_answers_doing_is_left_to_the_final_check():
     """A bad --data value must not block every later prompt: only the final check names it."""
     answers = {**SO_FAR, "env_vars": [":nope"]}
-    assert refusal("base_dir", "/opt", answers, NOTHING_LATER) == ""
+    assert refusal("base_dir", "/opt", answers, lambda: NOTHING_LATER) == ""
 
 
 def copy_command(dst: Path, *args: str) -> list[str]:

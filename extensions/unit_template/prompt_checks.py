@@ -25,7 +25,7 @@ only the whole set shows), the answers given are written as a ready
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +89,13 @@ def from_this_answer(name: str, value: Any, problem: Problem, answers: Mapping[s
     )
 
 
-def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Collection[str]) -> str:
+def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Callable[[], Collection[str]]) -> str:
     """Why the answer `value` to question `name` is refused now, or "".
 
     ``answers`` are the answers so far (the rest are missing: their defaults
-    apply); ``still_asked`` the questions that will be asked after this one.
+    apply); ``still_asked()`` the questions that will be asked after this one,
+    computed only when the answers have a problem (most have none: it costs
+    rendering every later question's condition).
     An error is refused here when no question still to come can settle it and
     it comes from this answer (it is not there without it, or it names this option).
     A computed default this answer makes wrong is refused here, naming both,
@@ -106,12 +108,13 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Coll
     if not with_value:
         return ""
     without = checks.problems({**answers, name: None})
+    later = still_asked()
     for problem in with_value:
         caused = problem not in without
         derived = from_this_answer(name, value, problem, answers) if name != "app_name" else None
         if derived:
             return str(derived)
-        if mentions(problem, still_asked):
+        if mentions(problem, later):
             continue
         if caused or mentions(problem, {name}) or problem.option == name:
             return str(problem)
