@@ -193,58 +193,6 @@ def app_units(box, prefix: str) -> list[str]:
     return sorted(listed)
 
 
-@pytest.mark.parametrize("via", ["steps", "script"])
-def test_update_renaming_the_service_leaves_exactly_one_unit_running(via, deploy, box, release, tmp_path):
-    port = next(PORTS)
-    name = f"ren-{via}"
-    answers = scenario_answers(name, {**BASE, "restart_method": "systemd_flag"}, port)
-    template = snapshot_template(tmp_path / "template", "v1")
-    project = new_project(tmp_path / "project", app=release.app)
-    copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", *data_args(answers), str(template), ".", cwd=project)
-    commit_all(project, "copy")
-
-    first = checkout(box, project)
-    if via == "steps":
-        before, start = printed_steps(copied.stderr)
-        run_in_project(box, first, before)
-    else:
-        run_install_script(box, first, printed_script(copied.stderr))
-    unpack_release(box, release, resolve({"app_name": release.app, **answers}))
-    if via == "steps":
-        run_in_project(box, first, start)
-    else:
-        run_install_script(box, first, printed_script(copied.stderr))
-    served_info(box, port)
-    old = f"probe-{name}"
-    assert app_units(box, old) == [f"{old}-restart.path", f"{old}-restart.service", f"{old}.service"]
-
-    # The rename (and, by the script, a new deploy dir): the update's message says what to do on the server.
-    changes = {"service_name": f"probe-{name}-new"}
-    if via == "script":
-        changes["deploy_dir"] = f"/srv/probe-{name}-moved"
-    updated = copier_cli("update", "--trust", "--defaults", *data_args(changes), "-a", ANSWERS_FILE, cwd=project)
-    commit_all(project, "rename")
-    second = checkout(box, project)
-    if via == "steps":
-        run_in_project(box, second, printed_steps_of_update(updated.stderr))
-    else:
-        run_install_script(box, second, printed_script(updated.stderr))
-
-    info = served_info(box, port)
-    new = f"probe-{name}-new"
-    assert app_units(box, f"probe-{name}") == [f"{new}-restart.path", f"{new}-restart.service", f"{new}.service"]
-    assert box.systemctl("is-active", f"{new}.service").stdout.strip() == "active"
-    assert box.systemctl("is-active", f"probe-{name}.service", check=False).stdout.strip() == "inactive"
-    listed = box.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", f"probe-{name}*"]).stdout
-    running = "\n".join(line.split()[0] for line in listed.splitlines() if line.split()[2:3] == ["active"])
-    assert sorted(running.split()) == [f"{new}-restart.path", f"{new}.service"]
-    deploy.installed.append(InstalledUnits(box, [f"{new}.service", f"{new}-restart.path"]))
-    if via == "script":
-        moved = changes["deploy_dir"]
-        assert info["cwd"].startswith(f"{moved}/releases/")
-        assert box.sh(f"ls -A {answers['deploy_dir']}/releases").stdout == ""
-
-
 def copied_and_serving(box, release, tmp_path: Path, answers: dict[str, Any], via: str) -> Path:
     """A project copied with these answers, installed by the printed steps or script, its release serving."""
     template = snapshot_template(tmp_path / "template", "v1")
@@ -274,6 +222,37 @@ def updated_on_the_server(box, project: Path, changes: dict[str, Any], via: str)
         run_in_project(box, second, printed_steps_of_update(updated.stderr))
     else:
         run_install_script(box, second, printed_script(updated.stderr))
+
+
+@pytest.mark.parametrize("via", ["steps", "script"])
+def test_update_renaming_the_service_leaves_exactly_one_unit_running(via, deploy, box, release, tmp_path):
+    port = next(PORTS)
+    name = f"ren-{via}"
+    answers = scenario_answers(name, {**BASE, "restart_method": "systemd_flag"}, port)
+    project = copied_and_serving(box, release, tmp_path, answers, via)
+    served_info(box, port)
+    old = f"probe-{name}"
+    assert app_units(box, old) == [f"{old}-restart.path", f"{old}-restart.service", f"{old}.service"]
+
+    # The rename (and, by the script, a new deploy dir): the update's message says what to do on the server.
+    changes = {"service_name": f"probe-{name}-new"}
+    if via == "script":
+        changes["deploy_dir"] = f"/srv/probe-{name}-moved"
+    updated_on_the_server(box, project, changes, via)
+
+    info = served_info(box, port)
+    new = f"probe-{name}-new"
+    assert app_units(box, f"probe-{name}") == [f"{new}-restart.path", f"{new}-restart.service", f"{new}.service"]
+    assert box.systemctl("is-active", f"{new}.service").stdout.strip() == "active"
+    assert box.systemctl("is-active", f"probe-{name}.service", check=False).stdout.strip() == "inactive"
+    listed = box.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", f"probe-{name}*"]).stdout
+    running = "\n".join(line.split()[0] for line in listed.splitlines() if line.split()[2:3] == ["active"])
+    assert sorted(running.split()) == [f"{new}-restart.path", f"{new}.service"]
+    deploy.installed.append(InstalledUnits(box, [f"{new}.service", f"{new}-restart.path"]))
+    if via == "script":
+        moved = changes["deploy_dir"]
+        assert info["cwd"].startswith(f"{moved}/releases/")
+        assert box.sh(f"ls -A {answers['deploy_dir']}/releases").stdout == ""
 
 
 @pytest.mark.parametrize("via", ["steps", "script"])
