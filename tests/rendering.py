@@ -6,7 +6,6 @@ import atexit
 import functools
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,6 @@ def write_mix_exs(dst: Path, app: str = "foo_bar") -> None:
     (dst / "mix.exs").write_text(MIX_EXS.format(module=module, app=app))
 
 
-# What copier reads of the template: the rest of the repo (tests, docs) is not part of it.
-TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "tasks")
-
-
 @functools.cache
 def working_tree_template() -> str:
     """The working tree's template as a plain dir, made once per test process.
@@ -48,19 +43,10 @@ def working_tree_template() -> str:
     first, with its uncommitted changes, at every copy: about 0.4 s of each render. What a
     user runs, a copy from a git repo, is tested with the CLI (test_readme.py, test_bad_input.py...);
     here only the rendered files matter, and they are the same."""
+    from template_repo import copy_working_tree  # it imports this module
+
     dst = Path(tempfile.mkdtemp(prefix="template.")) / "unit-template"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *TEMPLATE_PARTS],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a file deleted in the working tree is still listed
-            (dst / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dst / name)
+    copy_working_tree(dst)
     atexit.register(shutil.rmtree, dst.parent, True)
     return str(dst)
 
