@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .install import Command, Plan, install_plan, moved_dirs, shell_line
+from .install import Command, Plan, install_plan, moved_dirs, removed_units, shell_line
 from .manifest import files
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
@@ -113,8 +113,8 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
     if plan.stop_old and previous:
         lines += switch_lines(view, plan, previous)
     if plan.remove_old and previous:
-        units_gone = plan.remove_old[0][:2] == ("systemctl", "disable")
-        what = "Units are gone: the steps stop, disable and remove" if units_gone else "Scripts are gone: the steps remove"
+        units = removed_units(view, previous)
+        what = "Units are gone: the steps stop, disable and remove" if units else "Scripts are gone: the steps remove"
         lines.append(f"{what} the old ones first ({', '.join(plan.old_units)}).")
     if plan.socket_changed and previous:
         lines.append(
