@@ -366,13 +366,18 @@ def switch_steps(view: View, previous: View | None, enabled: list[str]) -> dict[
     }
 
 
+def deploy_script_target(view: View, items: list[Item] | tuple[Item, ...]) -> str | None:
+    """Where the deploy script is installed, when these items hold it."""
+    script = manifest_files(view)["deploy_script"]
+    return next((item.target for item in items if item.source == script), None) if script else None
+
+
 def running_restart(view: View, items: list[Item]) -> Command:
     """How a running service restarts with the new files: with overlap, the just-installed deploy
     script's overlapped restart (the next VM beside the serving one, no stop); else try-restart.
     Either leaves a stopped service stopped."""
     main = f"{view['service_name']}.service"
-    script = manifest_files(view)["deploy_script"]
-    deploy = next((item.target for item in items if item.source == script), None) if script else None
+    deploy = deploy_script_target(view, items)
     if not (view.get("overlap_unit") and deploy):
         return ("systemctl", "try-restart", main)
     return (deploy, "try-restart")

@@ -21,8 +21,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from .install import Command, Plan, install_script_path, of_kind, shell_line, up_to_project
-from .manifest import files as manifest_files
+from .install import Command, Plan, deploy_script_target, install_script_path, of_kind, shell_line, up_to_project
 from .option import Option
 
 View = Mapping[str, Any]
@@ -119,11 +118,10 @@ def purged_dirs(view: View) -> list[str]:
 def overlap_restart(view: View, plan: Plan) -> str:
     """The packaged deploy script, when the package holds it and the overlap unit: an upgrade restarts
     a running service with `deploy restart` (the new VM beside the serving one), not stop-then-start."""
-    script = manifest_files(view)["deploy_script"]
     overlap = view.get("overlap_unit")
-    if not (script and overlap and any(item.name == overlap for item in of_kind(plan.items, "unit"))):
+    if not (overlap and any(item.name == overlap for item in of_kind(plan.items, "unit"))):
         return ""
-    deploy = next((item.target for item in plan.items if item.source == script), None)
+    deploy = deploy_script_target(view, plan.items)
     return shipped_path(view, deploy) if deploy else ""
 
 
