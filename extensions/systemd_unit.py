@@ -58,19 +58,32 @@ api = _load_package()
 _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 
 
+# What the extension reads of `_copier_conf`.
+_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite")
+
+
+def _conf(context: Context) -> Mapping[str, Any] | None:
+    """The `_copier_conf` values the extension reads, taken once per copier run: copier makes
+    that mapping anew for each value it renders, and computes each item again when read."""
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping):
+        return None
+    return _once(context, "conf", None, lambda: {key: conf[key] for key in _CONF_KEYS})
+
+
 def _answers(context: Context) -> dict[str, Any]:
     return {name: context.get(name) for name in api.OPTIONS}
 
 
 @pass_context
 def mix_app_name(context: Context) -> str:
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     dst = conf["dst_path"] if isinstance(conf, Mapping) else None
     return api.app_name_in(Path(str(dst))) if dst else ""
 
 
 def _project(context: Context) -> Path | None:
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     return Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else None
 
 
@@ -108,7 +121,7 @@ def unit(context: Context) -> dict[str, Any]:
 @pass_context
 def lifecycle_message(context: Context, operation: str) -> str:
     """_message_after_copy/_update: the files, the commands to install them, the exposure score."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
     previous = _previous(context)
@@ -117,7 +130,7 @@ def lifecycle_message(context: Context, operation: str) -> str:
 
 def _committed(context: Context) -> dict[str, Any]:
     """The answers file as committed before this run (`git show`, once per run); {} if none."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     if not isinstance(conf, Mapping):
         return {}
     project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
@@ -163,7 +176,7 @@ def _config_stamp(project: Path, mix_env: str) -> str:
 
 
 def _imported_for(context: Context) -> api.Imported:
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     if not isinstance(conf, Mapping):
         return api.Imported()
     project = Path(str(conf["dst_path"]))
@@ -225,7 +238,7 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     null, a boolean, a number or a list is "yaml", so copier keeps it as is and normalise.py
     reads it back or refuses it; a string is "str", or "yaml" for a list question when it
     reads as YAML (--data text such as `[state, logs]`)."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     if not isinstance(conf, Mapping):
         return typed
     for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
@@ -261,6 +274,15 @@ def import_problem(context: Context, name: str) -> str:
     return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(context, name))
 
 
+@pass_context
+def asked_for_problem(context: Context, name: str) -> bool:
+    """The `ask:` of a question asked only when its import or its computed default has a problem.
+    Under --defaults nothing is asked either way (the last question refuses the whole set):
+    not computed then."""
+    conf = _conf(context)
+    return conf is not None and not conf["defaults"] and import_problem(context, name) != ""
+
+
 def _refused_defaults(context: Context, answers: Mapping[str, Any]) -> dict[str, Any]:
     """api.refused_defaults once per run and answers: every `ask:` condition after a prompt reads it."""
     return _once(context, "refused defaults", answers, lambda: api.refused_defaults(answers))
@@ -292,7 +314,7 @@ def validate_all(context: Context) -> str:
 
 def _whole_copy_refusal(context: Context) -> str:
     """Why this copy must not write anything: the import, the answers as a whole, or a file it cannot write."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
@@ -302,7 +324,7 @@ def _whole_copy_refusal(context: Context) -> str:
     title = "Invalid answers:"
     if view is not None and isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.
-        targets, errors = _copy_targets(context, view)
+        targets, errors = _copy_targets(context, conf, view)
         errors = errors or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
@@ -310,9 +332,11 @@ def _whole_copy_refusal(context: Context) -> str:
     return ""
 
 
-def _copy_targets(context: Context, view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
+def _copy_targets(
+    context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]
+) -> tuple[list[api.Target], list[str]]:
     """Every file this copy writes (the manifest), its content rendered as copier will render it."""
-    answers_file = str(context["_copier_conf"]["answers_file"])
+    answers_file = str(conf["answers_file"])
     variables = {**context.get_all(), "files": api.files(view)}
     targets = [api.Target(answers_file, None, False)]  # _copier_answers: known only once all is asked
     errors = []
@@ -358,8 +382,9 @@ def default_of(context: Context, name: str) -> str:
 
 
 @pass_context
-def check_option(context: Context, name: str, value: Any) -> str:
-    """copier's validator for one question, at the prompt.
+def check_option(context: Context, name: str) -> str:
+    """copier's validator for one question, at the prompt: copier renders it with the answer
+    to check as the question's variable.
 
     Answers that arrive without a prompt (--data, --defaults, an update) are
     checked all together by the last question instead: copier reports a
@@ -367,6 +392,7 @@ def check_option(context: Context, name: str, value: Any) -> str:
     """
     if not _at_prompt(context, name):
         return ""
+    value = context.get(name)
     if not _typed_at_a_prompt():
         return api.check(name, value)  # the whole set is checked once the person answers
     return _refusal(context, name, value)
@@ -386,13 +412,13 @@ def _typed_at_a_prompt() -> bool:
 
 
 def _given(context: Context) -> Mapping[str, Any]:
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     return (conf["data"] or {}) if isinstance(conf, Mapping) else {}
 
 
 def _at_prompt(context: Context, name: str) -> bool:
     """Whether question `name` is answered at a prompt (not by --data, --defaults or an update's --defaults)."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     return isinstance(conf, Mapping) and not conf["defaults"] and name not in _given(context)
 
 
@@ -403,33 +429,23 @@ def _refusal(context: Context, name: str, value: Any) -> str:
 
 
 _QUESTION_ORDER = api.question_order()
-_ASK_TEMPLATES: weakref.WeakKeyDictionary[Environment, dict[str, Template]] = weakref.WeakKeyDictionary()
-
-
-def _ask_template(environment: Environment, source: str) -> Template:
-    compiled = _ASK_TEMPLATES.setdefault(environment, {})
-    if source not in compiled:
-        compiled[source] = environment.from_string(source)
-    return compiled[source]
-
-
 def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
     """The questions after `name` that the user is going to be asked.
 
     Their conditions see the answers so far, the defaults of the rest, and
     `advanced` as false until it is answered; a question whose computed default
-    is refused is asked on every path (import_problem).
+    is refused is asked on every path (asked_for_problem).
     """
     if name not in _QUESTION_ORDER:
         return set()
     values: dict[str, Any] = dict(api.defaults_or_none(answers) or answers)
     values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
-    values["_copier_conf"] = context.get("_copier_conf")
+    values["_copier_conf"] = context.get("_copier_conf")  # the conditions read it as copier gives it
     refused = _refused_defaults(context, answers)
     imported = _imported_for(context)
-    # The conditions' import_problem(), from what is known here (the global would recompute it per question).
-    values["import_problem"] = lambda question: "!" if question in refused or api.at_question(imported, question) else ""
+    # The conditions' asked_for_problem(), from what is known here (the global would recompute it per question).
+    values["asked_for_problem"] = lambda question: question in refused or bool(api.at_question(imported, question))
     later = _QUESTION_ORDER[_QUESTION_ORDER.index(name) + 1 :]
     asked = set()
     for question in later:
@@ -446,7 +462,7 @@ def _may_ask(environment: Environment, question: str, values: Mapping[str, Any])
     if condition is None:
         return True
     try:
-        return _ask_template(environment, condition).render(values).strip() == "True"
+        return environment.from_string(condition).render(values).strip() == "True"
     except Exception:  # an answer it reads is not in yet (or not valid yet): it may be asked
         return True
 
@@ -481,7 +497,7 @@ def bindings_json(context: Context) -> str:
 def carry_plan(context: Context) -> str:
     """For copier.yml's task: the files the new answers rename, with what tasks/carry_edits.py needs
     to carry their edits over, as JSON; "" when nothing is to carry."""
-    conf = context.get("_copier_conf")
+    conf = _conf(context)
     previous = _previous(context)
     if not isinstance(conf, Mapping) or previous is None:
         return ""
@@ -489,38 +505,45 @@ def carry_plan(context: Context) -> str:
     return json.dumps(plan) if plan else ""
 
 
-def _compiled_once(compile_source: Callable[..., Any]) -> Callable[..., Any]:
-    """Environment.compile, remembering what it compiled from a string.
+def _from_string_by_shape(environment: Environment) -> Callable[..., Template]:
+    """Environment.from_string, compiling each shape of source once (template_shapes.py),
+    and making each source's Template once.
 
-    copier renders each question's type, default, ask, when and validator (a
-    `when:` left out is the boolean True, compiled too), and each file name,
-    with `from_string`, which compiles anew every time: half of a copy's ~1,000
-    compiles were of values compiled before. A compiled template
-    is code, rebuilt into a fresh Template at each use, so it can be reused.
+    copier renders each question's type, default, ask, when and validator, and
+    each file name, with `from_string`, which compiles anew every time, at each
+    prompt: the question values that differ only in their literals share one
+    compiled template. A Template keeps no state between renders, so one made
+    from the same source (with no globals of the caller's own) serves again.
     """
-    compiled: dict[tuple[Any, ...], Any] = {}
+    from_string = environment.from_string
+    compiled: dict[str, Any] = {}
+    made: dict[str, Template] = {}
 
-    def compile_source_once(source: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(source, (str, bool)):  # a parsed template: compiled as it comes
-            return compile_source(source, *args, **kwargs)
-        key = (type(source), source, *args, *sorted(kwargs.items()))
-        if key not in compiled:
-            compiled[key] = compile_source(source, *args, **kwargs)
-        return compiled[key]
+    def from_string_by_shape(source: Any, globals: Any = None, template_class: Any = None) -> Template:
+        if not isinstance(source, str) or globals is not None or template_class is not None:
+            return from_string(source, globals, template_class)  # e.g. a boolean `when:`, refused as copier expects
+        if source not in made:
+            shape, literals = api.shape(source)
+            if shape not in compiled:
+                compiled[shape] = environment.compile(shape)
+            bound = environment.make_globals({api.LITERALS: literals} if literals else None)
+            made[source] = environment.template_class.from_code(environment, compiled[shape], bound, None)
+        return made[source]
 
-    return compile_source_once
+    return from_string_by_shape
 
 
 class SystemdUnitExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.compile = _compiled_once(environment.compile)  # type: ignore[method-assign]
+        environment.from_string = _from_string_by_shape(environment)  # type: ignore[method-assign]
         environment.globals.update(
             lifecycle_message=lifecycle_message,
             install_script_view=install_script_view,
             package_view=package_view,
             imported=imported,
             import_problem=import_problem,
+            asked_for_problem=asked_for_problem,
             mix_app_name=mix_app_name,
             unit=unit,
             manifest=manifest,

@@ -66,9 +66,8 @@ def asked(answers: dict) -> list[str]:
     """The questions copier.yml asks, in order, for these answers (each condition rendered as copier does),
     for a project whose mix_systemd settings (if any) were all imported."""
     environment = jinja2.Environment()
-    environment.globals["import_problem"] = lambda name: ""
+    environment.globals["asked_for_problem"] = lambda name: False
     environment.globals["picked"] = picked
-    environment.globals["_copier_conf"] = {"defaults": False}  # asked in a terminal
     names = []
     for name, q in user_questions().items():
         condition = q.get("ask", True)
@@ -134,16 +133,15 @@ def test_every_other_question_is_only_asked_on_the_advanced_path_or_when_its_imp
     for name in conditional:
         condition = str(user_questions()[name]["ask"])
         never = ("{{ False }}", "{{ false }}")  # given with --data only, e.g. packaging, the deploy script's
-        on_problem = f"{{{{ (not _copier_conf.defaults and import_problem('{name}') != '') }}}}"
+        on_problem = f"{{{{ asked_for_problem('{name}') }}}}"
         assert "advanced" in condition or condition in (*never, on_problem), name
         assert name not in asked({**PLAIN, "advanced": False})
 
 
 def test_a_question_whose_import_failed_is_asked_on_the_plain_path():
     environment = jinja2.Environment()
-    environment.globals["import_problem"] = lambda name: "NOT IMPORTED" if name == "restart_sec" else ""
+    environment.globals["asked_for_problem"] = lambda name: name == "restart_sec"
     environment.globals["picked"] = picked
-    environment.globals["_copier_conf"] = {"defaults": False}
     condition = user_questions()["restart_sec"]["ask"]
     assert environment.from_string(condition).render({**PLAIN, "advanced": False}).strip() == "True"
 

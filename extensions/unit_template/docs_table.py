@@ -79,7 +79,9 @@ def asked_text(name: str, option: Option) -> str:
         return "always"
     text = condition.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
     group = f"advanced: {GROUP_OF[name]}" if name in GROUP_OF else ""
-    if text == "advanced":
+    if text == f"asked_for_problem('{name}')":
+        return "on a problem"
+    if text in ("advanced", f"advanced or asked_for_problem('{name}')"):
         return group
     return f"{group}, when `{text}`" if group else f"when `{text}`"
 

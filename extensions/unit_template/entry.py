@@ -31,10 +31,12 @@ from .problems import Problem
 from .prompt_checks import refusal, refused_defaults, refused_message
 from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, wrap_help
 from .resolve import defaults_or_none
+from .template_shapes import LITERALS, shape
 from .units import view
 from .validate import check
 
 __all__ = [
+    "LITERALS",
     "OPTIONS",
     "SETTINGS",
     "Imported",
@@ -71,6 +73,7 @@ __all__ = [
     "refused_message",
     "report",
     "script_view",
+    "shape",
     "template_name",
     "wrap_help",
     "written",

@@ -207,8 +207,7 @@ def ask_condition(name: str, option: Option) -> str | None:
     if option.basic:
         return None
     # Also asked when the import could not take the project's value for it, or its computed default is refused.
-    # Under --defaults nothing is asked either way (the last question refuses the whole set): not computed then.
-    problem = f"(not _copier_conf.defaults and import_problem('{name}') != '')"
+    problem = f"asked_for_problem('{name}')"
     return f"{{{{ advanced or {problem} }}}}" if name in GROUP_OF else f"{{{{ {problem} }}}}"
 
 
@@ -220,7 +219,7 @@ def question(name: str, option: Option) -> dict[str, Any]:
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
     entry["default"] = imported_default(name, option)
     # Only a prompt needs it: every answer is checked together by the last question.
-    entry["validator"] = f"{{{{ check_option('{name}', {name}) }}}}"
+    entry["validator"] = f"{{{{ check_option('{name}') }}}}"
     ask = ask_condition(name, option)
     if ask is not None:
         entry["ask"] = ask
@@ -267,8 +266,26 @@ def questionnaire() -> dict[str, Any]:
 HEADER = "# Generated from extensions/unit_template/options.py by questions.py: edit those, not this file.\n"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Help of several lines as a literal block; Jinja with 'literals' in double quotes."""
+
+
+def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    if "\n" in text:
+        style = "|"
+    elif "'" in text and '"' not in text and "\\" not in text:
+        style = '"'
+    else:
+        style = None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def render() -> str:
-    return HEADER + yaml.safe_dump(questionnaire(), sort_keys=False, width=120, allow_unicode=True)
+    # One line a value: copier's pure-Python YAML loader reads this faster than folded lines.
+    return HEADER + yaml.dump(questionnaire(), Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,34 @@
+"""Question values that differ only in their string literals share one compiled template.
+
+copier renders each question's `type`, `default`, `validator`, `ask` and
+`choices` with `Environment.from_string`, which compiles its source anew: for
+105 questions that is some 400 compiles a copy, a third of its time. Those
+sources are one Jinja expression each, and differ mostly in the question they
+name (`{{ answer_type('dirs') }}`, `{{ answer_type('base_dir') }}`). Such a
+source has a *shape*, its string literals replaced by `_literals[i]`: the
+extension compiles each shape once and binds the literals as the template's
+globals. Rendering it gives exactly what the source would.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One expression and nothing around it; no double quotes, so every ' opens or closes a literal.
+_ONE_EXPRESSION = re.compile(r"\{\{[^{}\"\\]*\}\}")
+_LITERAL = re.compile(r"'([^']*)'")
+LITERALS = "_literals"
+_PLAIN_TEXT = "{{ _literals[0] }}"
+
+
+def shape(source: str) -> tuple[str, tuple[str, ...]]:
+    """The source with its string literals lifted out, and the literals. Text without any
+    Jinja syntax is one literal; a source that is not one plain expression is its own shape,
+    with none lifted."""
+    if not any(mark in source for mark in "{}#"):
+        return _PLAIN_TEXT, (source,)
+    if not _ONE_EXPRESSION.fullmatch(source):
+        return source, ()
+    literals = tuple(_LITERAL.findall(source))
+    index = iter(range(len(literals)))
+    return _LITERAL.sub(lambda _: f"{LITERALS}[{next(index)}]", source), literals

@@ -1,0 +1,84 @@
+"""Question values that differ only in their literals share one compiled template, and render
+exactly as their own source would (extensions/unit_template/template_shapes.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+from systemd_unit import SystemdUnitExtension
+
+from rendering import ROOT
+from unit_template.options import OPTIONS
+from unit_template.questions import SETTINGS
+from unit_template.template_shapes import shape
+
+ENVOPS = SETTINGS["_envops"]
+CALL = re.compile(r"\b([a-z_]+)\(")
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+COPIER_YML = sorted(set(strings_in(yaml.safe_load((ROOT / "copier.yml").read_text()))))
+MORE = [
+    "plain text, no Jinja",
+    "it's {{ advanced }}",  # a quote outside the expression: not lifted
+    "{{ \"it's\" ~ 'x' }}",  # double quotes: not lifted
+    "{{ 'a' ~ 'b' }}{{ 'c' }}",  # two expressions: not lifted
+    "{% if advanced %}{{ 'yes' }}{% endif %}",
+    "{{ ['a', 'b'] | join('') }}",
+    "{{ '' }}",
+    "line\n",
+]
+
+
+def echo(name: str) -> Any:
+    return lambda *args: f"{name}{args!r}"
+
+
+def environment(shaped: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(extensions=[SystemdUnitExtension] if shaped else [], **ENVOPS)
+    # Every function the values call prints its name and arguments, so a literal bound wrong shows.
+    env.globals.update({name: echo(name) for text in COPIER_YML + MORE for name in CALL.findall(text)})
+    return env
+
+
+CONTEXTS = [
+    {**{name: f"<{name}>" for name in OPTIONS}, "advanced": True, "hardening": "strict", "distribution": "cluster"},
+    {**{name: None for name in OPTIONS}, "advanced": False, "restart_method": "systemd_flag"},
+]
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=["advanced", "plain"])
+def test_every_copier_yml_value_renders_as_its_own_source_would(context):
+    plain, shaped = environment(False), environment(True)
+    context = {**context, "_copier_conf": {"defaults": False}}
+    for text in COPIER_YML + MORE:
+        assert shaped.from_string(text).render(context) == plain.from_string(text).render(context), text
+
+
+def test_values_that_differ_only_in_the_question_they_name_share_one_shape():
+    assert shape("{{ answer_type('dirs', 'yaml') }}") == ("{{ answer_type(_literals[0], _literals[1]) }}", ("dirs", "yaml"))
+    assert shape("{{ answer_type('base_dir') }}")[0] == shape("{{ answer_type('umask') }}")[0]
+
+
+def test_a_source_that_is_not_one_plain_expression_is_its_own_shape():
+    for text in ("it's {{ x }}", "{{ \"a\" }}", "{{ 'a' }}{{ 'b' }}", "{% if x %}'y'{% endif %}"):
+        assert shape(text) == (text, ())
+
+
+def test_copier_yml_compiles_to_few_shapes():
+    shapes = {shape(text)[0] for text in COPIER_YML if "{{" in text and not text.startswith(tuple(OPTIONS))}
+    values = [text for text in COPIER_YML if "{{" in text and not text.startswith(tuple(OPTIONS))]
+    assert len(shapes) * 5 < len(values), sorted(shapes)
