@@ -76,3 +76,18 @@ def test_the_eex_template_writes_no_directive_of_the_line_table() -> None:
     written = [line.key for line in LINES if f'"{line.key}"' in source or f"{line.key}=" in source]
     assert written == []
 
+
+
+def test_an_option_the_config_leaves_out_takes_copiers_answer_in_the_eex_unit(tmp_path: Path) -> None:
+    """restart, restart_sec and timeout_start_sec are rows of the table too: nil in the config
+    (mix_systemd's default for restart_sec and timeout_start_sec) prints the answer given to copier."""
+    answers = {**ANSWERS, "restart": "on-failure", "restart_sec": "5s", "timeout_start_sec": "2min"}
+    view = unit_view(answers)
+    bindings = {**export_bindings(view), "restart": None, "restart_sec": None, "timeout_start_sec": None}
+    eex = sections(evaluate_eex(render_jinja(EEX_MAIN_UNIT, view), elixir_keyword(bindings), tmp_path))
+    assert [line for line in eex["Service"] if line[0] in ("Restart", "RestartSec", "TimeoutStartSec")] == [
+        ("Restart", "on-failure"),
+        ("RestartSec", "5s"),
+        ("TimeoutStartSec", "2min"),
+    ]
+    assert eex == sections(render_jinja(MAIN_UNIT, view))

@@ -17,8 +17,9 @@ Defaults, and why (docs/restarts-and-deploys.md says the same to users):
   cgroup (port programs, an epmd the release started) gets SIGKILL only after the
   VM has exited, so the VM shuts its ports down itself first.
 
-The lines these options (and listen_sockets) give are the rows of LINES, one table that
-copier's unit (``lines``) and the EEx template (``bindings.line_table``) both evaluate.
+The lines these options (and restart, restart_sec, timeout_start_sec and listen_sockets) give
+are the rows of LINES, one table that copier's unit (``lines``) and the EEx template
+(``bindings.line_table``) both evaluate.
 """
 
 from __future__ import annotations
@@ -100,12 +101,16 @@ class Line:
         return tuple(dict.fromkeys((*PLACEHOLDER.findall(self.value), *self.requires)))
 
 
-# The [Unit] lines after Wants=, and the [Service] lines after TimeoutStartSec=, in order.
+# The [Unit] lines after Wants=, and the [Service] lines after SyslogIdentifier=, in order.
 # fmt: off
 LINES: tuple[Line, ...] = (
     # listen_sockets (sockets.py): stopping the socket stops the service; restarting the service leaves it open.
     Line("unit", "Requires", "{service_name}.socket", requires=("listen_sockets",)),
     Line("unit", "StartLimitIntervalSec", "{start_limit_interval_sec}", since="StartLimitIntervalSec="),
+    # mix_systemd's restart, restart_sec and timeout_start_sec.
+    Line("service", "Restart", "{restart}"),
+    Line("service", "RestartSec", "{restart_sec}"),
+    Line("service", "TimeoutStartSec", "{timeout_start_sec}"),
     # The restart delay grows from restart_sec to restart_max_delay_sec.
     Line("service", "RestartSteps", str(RESTART_STEPS), since="RestartSteps=", requires=("restart_max_delay_sec", "restart_sec")),
     Line("service", "RestartMaxDelaySec", "{restart_max_delay_sec}", since="RestartMaxDelaySec=", requires=("restart_sec",)),
@@ -148,5 +153,5 @@ def line_options() -> list[str]:
 
 
 def lifecycle_view(values: Mapping[str, Any]) -> dict[str, Any]:
-    """[Unit] lines (after Wants=) and [Service] lines (after TimeoutStartSec=) for the main unit."""
+    """[Unit] lines (after Wants=) and [Service] lines (after SyslogIdentifier=) for the main unit."""
     return {"lifecycle_unit_lines": lines("unit", values), "lifecycle_service_lines": lines("service", values)}
