@@ -6,12 +6,14 @@ What they do on a real systemd with a real release is proven in tests/e2e/test_o
 from __future__ import annotations
 
 import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from rendering import OUTPUT_DIR, sections, values_of
+from system_tools import require_tool
 from systemd_analyze import install_units, make_scratch_root, require_systemd_analyze, verify
 from unit_template.messages import after_update
 from unit_template.units import unit_view
@@ -111,3 +113,17 @@ def test_the_overlap_unit_passes_systemd_analyze_verify_silently(render: Callabl
     install_units(root, dst / OUTPUT_DIR)
     done = verify(tool, root, OVERLAP)
     assert done.returncode == 0 and done.stdout + done.stderr == "", done.stdout + done.stderr
+
+
+def test_systemctl_enable_refuses_the_overlap_unit(render: Callable[..., Path], tmp_path: Path) -> None:
+    """The overlap unit includes the service's [Install]; its own empty WantedBy= resets it, so that
+    `systemctl enable` or a preset never starts a second VM at boot. The service stays enableable."""
+    systemctl = require_tool("systemctl", "systemd")
+    dst = render(SOCKET)
+    root = make_scratch_root(tmp_path / "root")
+    install_units(root, dst / OUTPUT_DIR)
+    for unit in (OVERLAP, "foo-bar.service"):
+        subprocess.run([systemctl, f"--root={root}", "enable", unit], capture_output=True, text=True, check=True)
+    wanted = sorted(path.name for path in (root / "etc/systemd/system").glob("*.wants/*"))
+    assert wanted == ["foo-bar.service"]
+    assert values_of(text(dst, OVERLAP), "WantedBy")[-1] == ""

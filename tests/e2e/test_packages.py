@@ -244,7 +244,7 @@ def test_the_package_holds_the_overlap_unit_and_never_enables_it(socket_installe
     owner = box.run(["dpkg", "-S", f"/usr/lib/systemd/system/{overlap}"]).stdout
     assert owner.startswith(f"{SOCKET_NAME}: "), owner
     assert box.show(overlap, "LoadState")["LoadState"] == "loaded"
-    assert box.systemctl("is-enabled", overlap, check=False).stdout.strip() == "disabled"
+    assert box.systemctl("is-enabled", overlap, check=False).stdout.strip() == "static"
 
 
 def test_deb_upgrade_with_listen_sockets_overlaps_and_no_client_waits(socket_upgraded):
