@@ -332,9 +332,7 @@ def _whole_copy_refusal(context: Context) -> str:
     return ""
 
 
-def _copy_targets(
-    context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]
-) -> tuple[list[api.Target], list[str]]:
+def _copy_targets(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
     """Every file this copy writes (the manifest), its content rendered as copier will render it."""
     answers_file = str(conf["answers_file"])
     variables = {**context.get_all(), "files": api.files(view)}
@@ -429,6 +427,8 @@ def _refusal(context: Context, name: str, value: Any) -> str:
 
 
 _QUESTION_ORDER = api.question_order()
+
+
 def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
     """The questions after `name` that the user is going to be asked.
 
@@ -521,7 +521,7 @@ def _from_string_by_shape(environment: Environment) -> Callable[..., Template]:
 
     def from_string_by_shape(source: Any, globals: Any = None, template_class: Any = None) -> Template:
         if not isinstance(source, str) or globals is not None or template_class is not None:
-            return from_string(source, globals, template_class)  # e.g. a boolean `when:`, refused as copier expects
+            return from_string(source, globals, template_class)  # e.g. a boolean `when:`: a TypeError copier expects
         if source not in made:
             shape, literals = api.shape(source)
             if shape not in compiled:

@@ -74,7 +74,7 @@ def test_values_that_differ_only_in_the_question_they_name_share_one_shape():
 
 
 def test_a_source_that_is_not_one_plain_expression_is_its_own_shape():
-    for text in ("it's {{ x }}", "{{ \"a\" }}", "{{ 'a' }}{{ 'b' }}", "{% if x %}'y'{% endif %}"):
+    for text in ("it's {{ x }}", '{{ "a" }}', "{{ 'a' }}{{ 'b' }}", "{% if x %}'y'{% endif %}"):
         assert shape(text) == (text, ())
 
 
