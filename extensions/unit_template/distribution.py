@@ -78,12 +78,14 @@ DISTRIBUTION_OPTIONS: dict[str, Option] = {
         ),
         basic=True,
         question_default="{{ 'release' if picked('config_strategies', 'cloud_init') else 'local' }}",
+        derived="`local` (`release` with the cloud_init strategy or a mix_systemd import)",
     ),
     "node_name": Option(
         "node_name",
         default_node_name,
         help="Erlang node name, before the @",
         ask="{{ distribution == 'cluster' }}",
+        derived="service_name (`_` for what a node name cannot hold)",
     ),
     "distribution_port": Option(
         "port",
@@ -91,6 +93,7 @@ DISTRIBUTION_OPTIONS: dict[str, Option] = {
         help=f"TCP port of the node's distribution listener, the same on every node of a cluster "
         f"(by default one of {PORT_BASE}-{PORT_BASE + PORT_SPAN - 1}, derived from service_name)",
         ask="{{ distribution == 'cluster' }}",
+        derived=f"one of {PORT_BASE}-{PORT_BASE + PORT_SPAN - 1}, derived from service_name",
     ),
     "distribution_interface": Option(
         "ipv4",

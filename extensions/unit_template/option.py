@@ -27,6 +27,7 @@ class Option:
     question_default: str | None = None  # a Jinja default for copier.yml, where it differs
     ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}`
     empty_is_value: bool = False  # "" is an answer (e.g. "not set"), only null means the default
+    derived: str = ""  # what a computed default is, for docs/options.md, e.g. "app_name in CamelCase"
 
     def default_for(self, resolved: Resolved) -> Any:
         return self.default(resolved) if callable(self.default) else self.default

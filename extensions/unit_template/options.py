@@ -92,6 +92,7 @@ def _dir_options(name: str) -> dict[str, Option]:
             lambda r: r["service_name"],
             help=f"Name of the {name} dir ({what}) under {DIR_BASES[name]}",
             ask=f"{{{{ advanced and picked('dirs', '{name}') }}}}",
+            derived="service_name",
         ),
         f"{name}_directory_base": Option("abspath", DIR_BASES[name], help=f"Base of the {name} dir"),
         f"{name}_directory_mode": Option("mode", "750", help=f"Octal mode of the {name} dir"),
@@ -100,6 +101,7 @@ def _dir_options(name: str) -> dict[str, Option]:
             lambda r, n=name: f"{r[f'{n}_directory_base']}/{r[f'{n}_directory']}",
             help=f"Full path of the {name} dir, given to the app as {name.upper()}_DIR"
             + ("" if name == "tmp" else f" (outside {DIR_BASES[name]}: the tmpfiles.d file creates it)"),
+            derived=f"`<{name}_directory_base>/<{name}_directory>`",
         ),
     }
 
@@ -111,15 +113,21 @@ OPTIONS: dict[str, Option] = {
         help="Elixir app name (the `app:` of mix.exs)",
         basic=True,
         question_default="{{ mix_app_name() }}",
+        derived="`app:` of mix.exs (umbrella: `default_release`, else the first release)",
     ),
-    "module_name": Option("module_name", lambda r: camel_case(r["app_name"]), help="CamelCase module name"),
-    "release_name": Option("app_name", lambda r: r["app_name"], help="Release name: runs bin/<release_name>"),
+    "module_name": Option(
+        "module_name", lambda r: camel_case(r["app_name"]), help="CamelCase module name", derived="app_name in CamelCase"
+    ),
+    "release_name": Option("app_name", lambda r: r["app_name"], help="Release name: runs bin/<release_name>", derived="app_name"),
     "ext_name": Option(
-        "ext_name", lambda r: r["app_name"].replace("_", "-"), help="External name, for files, dirs and the user"
+        "ext_name",
+        lambda r: r["app_name"].replace("_", "-"),
+        help="External name, for files, dirs and the user",
+        derived="app_name with `_` as `-`",
     ),
-    "service_name": Option("unit_name", lambda r: r["ext_name"], help="systemd unit name, without .service"),
-    "app_user": Option("user", lambda r: r["ext_name"], help="OS user the app runs as (User=)"),
-    "app_group": Option("user", lambda r: r["ext_name"], help="OS group the app runs as (Group=)"),
+    "service_name": Option("unit_name", lambda r: r["ext_name"], help="systemd unit name, without .service", derived="ext_name"),
+    "app_user": Option("user", lambda r: r["ext_name"], help="OS user the app runs as (User=)", derived="ext_name"),
+    "app_group": Option("user", lambda r: r["ext_name"], help="OS group the app runs as (Group=)", derived="ext_name"),
     "deploy_user": Option(
         "user",
         None,
@@ -127,7 +135,9 @@ OPTIONS: dict[str, Option] = {
         # systemd_flag: the deploy user owns restart.flag alone; the deploy tree stays root's.
         ask="{{ advanced or restart_method == 'systemd_flag' }}",
     ),
-    "syslog_identifier": Option("identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal"),
+    "syslog_identifier": Option(
+        "identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal", derived="service_name"
+    ),
     "mix_env": Option("word", "prod", help="MIX_ENV of the release"),
     "env_lang": Option("text", "en_US.utf8", help="LANG for the VM (empty: not set)", empty_is_value=True),
     "release_system": Option(
@@ -135,18 +145,34 @@ OPTIONS: dict[str, Option] = {
     ),
     # Layout on the target
     "base_dir": Option("abspath", "/srv", help="Base directory for apps on the server", basic=True),
-    "deploy_dir": Option("abspath", lambda r: f"{r['base_dir']}/{r['ext_name']}", help="Directory of this app"),
-    "releases_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/releases", help="Where releases are unpacked"),
-    "scripts_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/bin", help="Deployment scripts"),
-    "flags_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/flags", help="Flag files, e.g. restart.flag"),
-    "current_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="The running release (a symlink)"),
-    "working_dir": Option("abspath", lambda r: r["current_dir"], help="WorkingDirectory=: the directory the release runs in"),
-    "root_directory": Option("abspath", lambda r: f"{r['deploy_dir']}/current", help="RootDirectory= with chroot"),
+    "deploy_dir": Option(
+        "abspath", lambda r: f"{r['base_dir']}/{r['ext_name']}", help="Directory of this app", derived="`<base_dir>/<ext_name>`"
+    ),
+    "releases_dir": Option(
+        "abspath", lambda r: f"{r['deploy_dir']}/releases", help="Where releases are unpacked", derived="`<deploy_dir>/releases`"
+    ),
+    "scripts_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/bin", help="Deployment scripts", derived="`<deploy_dir>/bin`"),
+    "flags_dir": Option(
+        "abspath", lambda r: f"{r['deploy_dir']}/flags", help="Flag files, e.g. restart.flag", derived="`<deploy_dir>/flags`"
+    ),
+    "current_dir": Option(
+        "abspath",
+        lambda r: f"{r['deploy_dir']}/current",
+        help="The running release (a symlink)",
+        derived="`<deploy_dir>/current`",
+    ),
+    "working_dir": Option(
+        "abspath", lambda r: r["current_dir"], help="WorkingDirectory=: the directory the release runs in", derived="current_dir"
+    ),
+    "root_directory": Option(
+        "abspath", lambda r: f"{r['deploy_dir']}/current", help="RootDirectory= with chroot", derived="`<deploy_dir>/current`"
+    ),
     "pid_file": Option(
         "abspath",
         lambda r: f"{r['runtime_directory_base']}/{r['runtime_directory']}/{r['app_name']}.pid",
         help="PID file for service_type forking",
         ask="{{ advanced and service_type == 'forking' }}",
+        derived="`<runtime_dir>/<app_name>.pid`",
     ),
     # systemd-managed directories
     "dirs": Option(
@@ -168,12 +194,21 @@ OPTIONS: dict[str, Option] = {
             f" (empty: the lowest that has everything asked for: {FLOOR}, {summary()})"
         ),
         basic=True,
+        derived=(
+            "the lowest that has everything asked for, at least `239` "
+            "(`240` with service_type exec, `247` with hardening strict or credentials)"
+        ),
     ),
     # Process
     "service_type": Option(
         "choice", "simple", SERVICE_TYPES, help="Type=: simple, exec, notify (the app sends READY=1) or forking", basic=True
     ),
-    "start_command": Option("word", start_command, help="Release command that runs the VM (start, daemon, foreground)"),
+    "start_command": Option(
+        "word",
+        start_command,
+        help="Release command that runs the VM (start, daemon, foreground)",
+        derived="`start` (distillery: `foreground`; distillery + forking: `start`)",
+    ),
     "exec_start": Option("command", None, help="Replaces the whole ExecStart= command"),
     "exec_start_wrap": Option("command", None, help="Command put before ExecStart= (it must exec the rest)"),
     "exec_stop": Option("command", None, help="ExecStop= (empty: systemd sends SIGTERM, which stops the VM cleanly)"),
@@ -194,7 +229,12 @@ OPTIONS: dict[str, Option] = {
     ),
     "limit_nofile": Option("limit", 65535, help="LimitNOFILE=: open files"),
     "limit_core": Option("size_limit", None, help="LimitCORE=: core dump size (empty: not set)"),
-    "umask": Option("mode", lambda r: "0077" if r["hardening"] == "strict" else "0027", help="UMask=, octal"),
+    "umask": Option(
+        "mode",
+        lambda r: "0077" if r["hardening"] == "strict" else "0027",
+        help="UMask=, octal",
+        derived="`0027` (`0077` with hardening strict)",
+    ),
     "env_files": Option(
         "paths",
         [],
@@ -243,6 +283,7 @@ OPTIONS: dict[str, Option] = {
         "relpath",
         lambda r: staged_path(r["output_dir"], r["scripts_dir"]),
         help="Where the configuration scripts go in your repo: under the units' staging root, at scripts_dir",
+        derived="scripts_dir under the staging root of output_dir",
     ),
     # Erlang distribution, epmd and the cookie (docs/distribution.md)
     **DISTRIBUTION_OPTIONS,
@@ -268,6 +309,7 @@ OPTIONS: dict[str, Option] = {
         help="Sandboxing: none, paranoia (mix_systemd's), standard (a typical Phoenix release) or strict",
         basic=True,
         question_default="{{ 'paranoia' if paranoia is defined and paranoia else 'standard' }}",
+        derived="`standard` (`paranoia` when paranoia is true)",
     ),
     "allow_privileged_ports": Option(
         "bool",

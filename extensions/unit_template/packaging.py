@@ -38,6 +38,7 @@ PACKAGING_OPTIONS: dict[str, Option] = {
         lambda r: f"{r['ext_name']} maintainers <{r['ext_name']}@localhost.localdomain>",
         help="Maintainer of the packages, Name <email>",
         ask="{{ advanced and packaging }}",
+        derived="`<ext_name> maintainers <<ext_name>@localhost.localdomain>`",
     ),
 }
 # What ERTS in a release links against (libc, libcrypto for :crypto, libtinfo for the shell).
