@@ -170,6 +170,16 @@ class Box:
         except (BoxError, subprocess.TimeoutExpired) as error:
             return f"(no journal: {error})"
 
+    def journal_showing(self, unit: str, text: str, timeout: float = 15) -> str:
+        """The unit's journal once it shows `text` (or at the timeout): a line the service logs
+        on its own, after the command that caused it returned, reaches the journal a moment later."""
+        deadline = time.monotonic() + timeout
+        journal = self.journal(unit)
+        while text not in journal and time.monotonic() < deadline:
+            time.sleep(0.2)
+            journal = self.journal(unit)
+        return journal
+
     def kill(self) -> None:
         """SIGKILL to the namespace's PID 1; idempotent, never raises."""
         if self.killed:

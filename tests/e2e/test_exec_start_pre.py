@@ -66,4 +66,4 @@ def test_bang_exec_start_pre_cannot_write_app_owned_dirs_under_standard(deploy, 
     service = deploy.scenario("pre-bang", sync_config_answers("-!"))
     service.start()
     assert service.info()["env"].get("E2E_SYNCED") is None
-    assert "Permission denied" in box.journal(service.unit)
+    assert "Permission denied" in box.journal_showing(service.unit, "Permission denied")

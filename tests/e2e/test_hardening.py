@@ -119,7 +119,7 @@ def test_port_below_1024_is_refused_without_allow_privileged_ports(deploy):
     )
     service.box.systemctl("start", service.unit, check=False)
     service.wait_state("failed", timeout=30)
-    assert "eacces" in service.box.journal(service.unit)
+    assert "eacces" in service.box.journal_showing(service.unit, "eacces")
 
 
 def test_paranoia_true_from_mix_systemd_boots_and_serves(deploy):
