@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 from copier.errors import UserMessageError
-from jinja2 import Environment, Template, pass_context
+from jinja2 import Environment, Template, TemplateSyntaxError, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 from prompt_toolkit.application.current import get_app_or_none
@@ -526,7 +526,11 @@ def _from_string_by_shape(environment: Environment) -> Callable[..., Template]:
         if source not in made:
             shape, literals = api.shape(source)
             if shape not in compiled:
-                compiled[shape] = environment.compile(shape)
+                try:
+                    compiled[shape] = environment.compile(shape)
+                except TemplateSyntaxError:  # a shape Jinja does not read as its source: the source itself
+                    shape, literals = source, ()
+                    compiled[shape] = environment.compile(shape)
             bound = environment.make_globals({api.LITERALS: literals} if literals else None)
             made[source] = environment.template_class.from_code(environment, compiled[shape], bound, None)
         return made[source]

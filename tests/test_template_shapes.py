@@ -39,7 +39,8 @@ MORE = [
     "{% if advanced %}{{ 'yes' }}{% endif %}",
     "{{ ['a', 'b'] | join('') }}",
     "{{ '' }}",
-    "line\n",
+    "line\n",  # a newline: plain text's depends on keep_trailing_newline, not lifted
+    "{{ 'a' 'b' }}",  # adjacent literals: their shape does not compile, the source is compiled instead
 ]
 
 

@@ -22,10 +22,11 @@ _PLAIN_TEXT = "{{ _literals[0] }}"
 
 
 def shape(source: str) -> tuple[str, tuple[str, ...]]:
-    """The source with its string literals lifted out, and the literals. Text without any
-    Jinja syntax is one literal; a source that is not one plain expression is its own shape,
-    with none lifted."""
-    if not any(mark in source for mark in "{}#"):
+    """The source with its string literals lifted out, and the literals. One line of text
+    without any Jinja syntax is one literal; a source that is not one plain expression is its
+    own shape, with none lifted. (A shape that does not compile, e.g. from the adjacent
+    literals of `{{ 'a' 'b' }}`, is the caller's to fall back from.)"""
+    if not any(mark in source for mark in "{}#\n"):
         return _PLAIN_TEXT, (source,)
     if not _ONE_EXPRESSION.fullmatch(source):
         return source, ()
