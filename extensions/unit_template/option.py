@@ -7,6 +7,7 @@ these and options.py composes them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,3 +37,14 @@ class Option:
 def is_unset(value: Any) -> bool:
     """An empty answer means: use the option's default."""
     return value is None or value == ""
+
+
+_NAMED = re.compile(r"<(\w+)>")
+
+
+def joined(kind: str, pattern: str, **fields: Any) -> Option:
+    """An option whose default joins other options' values: each ``<name>`` in ``pattern``
+    is that option's value. The same pattern describes the default in docs/options.md."""
+    return Option(
+        kind, lambda r: _NAMED.sub(lambda match: str(r[match.group(1)]), pattern), derived=f"`{pattern}`", **fields
+    )

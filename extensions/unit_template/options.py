@@ -12,7 +12,7 @@ from .deploy import DEPLOY_OPTIONS
 from .distribution import DISTRIBUTION_OPTIONS
 from .kinds import CONFIG_STRATEGIES, DIR_NAMES, KINDS
 from .lifecycle import LIFECYCLE_OPTIONS
-from .option import Option, Resolved, is_unset
+from .option import Option, Resolved, is_unset, joined
 from .overlap import OVERLAP_OPTIONS
 from .packaging import PACKAGING_OPTIONS
 from .sockets import SOCKET_OPTIONS
@@ -96,12 +96,11 @@ def _dir_options(name: str) -> dict[str, Option]:
         ),
         f"{name}_directory_base": Option("abspath", DIR_BASES[name], help=f"Base of the {name} dir"),
         f"{name}_directory_mode": Option("mode", "750", help=f"Octal mode of the {name} dir"),
-        f"{name}_dir": Option(
+        f"{name}_dir": joined(
             "abspath",
-            lambda r, n=name: f"{r[f'{n}_directory_base']}/{r[f'{n}_directory']}",
+            f"<{name}_directory_base>/<{name}_directory>",
             help=f"Full path of the {name} dir, given to the app as {name.upper()}_DIR"
             + ("" if name == "tmp" else f" (outside {DIR_BASES[name]}: the tmpfiles.d file creates it)"),
-            derived=f"`<{name}_directory_base>/<{name}_directory>`",
         ),
     }
 
@@ -145,28 +144,15 @@ OPTIONS: dict[str, Option] = {
     ),
     # Layout on the target
     "base_dir": Option("abspath", "/srv", help="Base directory for apps on the server", basic=True),
-    "deploy_dir": Option(
-        "abspath", lambda r: f"{r['base_dir']}/{r['ext_name']}", help="Directory of this app", derived="`<base_dir>/<ext_name>`"
-    ),
-    "releases_dir": Option(
-        "abspath", lambda r: f"{r['deploy_dir']}/releases", help="Where releases are unpacked", derived="`<deploy_dir>/releases`"
-    ),
-    "scripts_dir": Option("abspath", lambda r: f"{r['deploy_dir']}/bin", help="Deployment scripts", derived="`<deploy_dir>/bin`"),
-    "flags_dir": Option(
-        "abspath", lambda r: f"{r['deploy_dir']}/flags", help="Flag files, e.g. restart.flag", derived="`<deploy_dir>/flags`"
-    ),
-    "current_dir": Option(
-        "abspath",
-        lambda r: f"{r['deploy_dir']}/current",
-        help="The running release (a symlink)",
-        derived="`<deploy_dir>/current`",
-    ),
+    "deploy_dir": joined("abspath", "<base_dir>/<ext_name>", help="Directory of this app"),
+    "releases_dir": joined("abspath", "<deploy_dir>/releases", help="Where releases are unpacked"),
+    "scripts_dir": joined("abspath", "<deploy_dir>/bin", help="Deployment scripts"),
+    "flags_dir": joined("abspath", "<deploy_dir>/flags", help="Flag files, e.g. restart.flag"),
+    "current_dir": joined("abspath", "<deploy_dir>/current", help="The running release (a symlink)"),
     "working_dir": Option(
         "abspath", lambda r: r["current_dir"], help="WorkingDirectory=: the directory the release runs in", derived="current_dir"
     ),
-    "root_directory": Option(
-        "abspath", lambda r: f"{r['deploy_dir']}/current", help="RootDirectory= with chroot", derived="`<deploy_dir>/current`"
-    ),
+    "root_directory": joined("abspath", "<deploy_dir>/current", help="RootDirectory= with chroot"),
     "pid_file": Option(
         "abspath",
         lambda r: f"{r['runtime_directory_base']}/{r['runtime_directory']}/{r['app_name']}.pid",

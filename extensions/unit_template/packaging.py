@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .install import Command, Plan, deploy_script_target, install_script_path, of_kind, shell_line, up_to_project
-from .option import Option
+from .option import Option, joined
 
 View = Mapping[str, Any]
 
@@ -33,12 +33,11 @@ PACKAGING_OPTIONS: dict[str, Option] = {
         help="Also write an nfpm configuration that builds a .deb and an .rpm (see docs/packages.md)",
         ask="{{ False }}",
     ),
-    "package_maintainer": Option(
+    "package_maintainer": joined(
         "text",
-        lambda r: f"{r['ext_name']} maintainers <{r['ext_name']}@localhost.localdomain>",
+        "<ext_name> maintainers <<ext_name>@localhost.localdomain>",
         help="Maintainer of the packages, Name <email>",
         ask="{{ advanced and packaging }}",
-        derived="`<ext_name> maintainers <<ext_name>@localhost.localdomain>`",
     ),
 }
 # What ERTS in a release links against (libc, libcrypto for :crypto, libtinfo for the shell).
