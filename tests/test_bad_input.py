@@ -89,6 +89,13 @@ BAD = [
         "add runtime to `dirs`",
     ),
     ("app_user-nobody", ["app_user=nobody"], "app_user", "shared by unrelated services"),
+    (
+        "pid_file-read-only-under-standard",
+        ["service_type=forking", "pid_file=/srv/foo-bar/foo-bar.pid"],
+        "pid_file",
+        "keep it in the runtime dir (/run/foo-bar/foo_bar.pid, the default), or list its directory in read_write_paths",
+    ),
+    ("pid_file-private-tmp", ["service_type=forking", "pid_file=/tmp/foo-bar.pid"], "pid_file", "PrivateTmp="),
     ("exec_start-quoted-whole", ['exec_start="!/opt/app/bin/app start"'], "exec_start", "'exec_start=!/opt/app/bin/app start'"),
 ]
 

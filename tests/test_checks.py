@@ -60,3 +60,48 @@ def test_copier_names_every_problem_of_the_whole_set_not_only_the_first(render) 
         render({key: value for key, value in TWO_PROBLEMS.items() if key != "app_name"})
     text = str(refused.value)
     assert text.index("service_type: exec needs systemd_version 240") < text.index("deploy_health_url: must be an http")
+
+
+FORKING = {**BASE, "service_type": "forking"}
+
+
+def pid_file_refusals(**answers: object) -> list[str]:
+    return [problem.message for problem in problems({**FORKING, **answers}) if problem.option == "pid_file"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "why"),
+    [
+        ({"pid_file": "/srv/foo-bar/foo-bar.pid"}, "outside every dir the service may write under hardening standard"),
+        ({"pid_file": "/srv/foo-bar/foo-bar.pid", "hardening": "strict"}, "under hardening strict"),
+        ({"pid_file": "/etc/foo-bar/foo-bar.pid", "dirs": ["configuration"]}, "outside every dir"),  # not the app's to write
+        ({"pid_file": "/var/tmp/foo-bar.pid"}, "private /tmp (PrivateTmp=)"),
+        ({"pid_file": "/tmp/foo-bar.pid", "hardening": "paranoia"}, "private /tmp (PrivateTmp=)"),
+        ({"pid_file": "/home/deploy/foo-bar.pid", "hardening": "paranoia"}, "ProtectHome="),
+        ({"pid_file": "/etc/foo-bar.pid", "hardening": "paranoia"}, "ProtectSystem=full"),
+    ],
+)
+def test_a_pid_file_the_sandbox_keeps_the_vm_from_writing_or_systemd_from_reading_is_refused(answers, why) -> None:
+    [message] = pid_file_refusals(**answers)
+    assert why in message
+    assert "the service would never start; keep it in the runtime dir (/run/foo-bar/foo_bar.pid, the default)" in message
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},  # the default, in the runtime dir
+        {"pid_file": "/var/lib/foo-bar/foo-bar.pid", "dirs": ["state"]},
+        {"pid_file": "/srv/foo-bar/run/foo-bar.pid", "read_write_paths": ["-/srv/foo-bar/run"]},
+        {"pid_file": "/data/state/foo-bar.pid", "dirs": ["state"], "state_dir": "/data/state"},  # ReadWritePaths= for it
+        {"pid_file": "/srv/foo-bar/foo-bar.pid", "hardening": "paranoia"},  # /srv stays writable under full
+        {"pid_file": "/srv/foo-bar/foo-bar.pid", "hardening": "none"},
+        {"pid_file": "/tmp/foo-bar.pid", "hardening": "none"},
+    ],
+)
+def test_a_pid_file_the_vm_can_write_and_systemd_read_is_taken(answers) -> None:
+    assert pid_file_refusals(**answers) == []
+
+
+def test_the_pid_file_is_checked_only_when_forking_uses_it() -> None:
+    assert pid_file_refusals(service_type="simple", pid_file="/tmp/foo-bar.pid") == []

@@ -188,6 +188,24 @@ CASES: dict[str, dict[str, Any]] = {
     "strategy-s3-and-ssm": {"config_strategies": ["s3_sync", "ssm"], "systemd_version": 252},
     "strategy-cloud-init": {"config_strategies": ["environment_file", "cloud_init"]},
     "distillery-forking-tmp": {"release_system": "distillery", "service_type": "forking", "dirs": ["tmp"]},
+    # The assembly both templates write on their own (docs/eex.md), branch by branch:
+    # ReadWritePaths= under strict gets the dirs systemd does not create, not the private tmp one.
+    "strict-unmanaged-dirs": {
+        "hardening": "strict",
+        "systemd_version": 252,
+        "dirs": ["configuration", "state", "cache", "tmp"],
+        "state_dir": "/data/foo-bar",
+        "read_write_paths": ["/srv/uploads", "-/srv/optional"],
+    },
+    # A PID file outside the runtime dir (in the state dir): no runtime dir added for it; the start command wrapped.
+    "forking-pid-elsewhere": {
+        "service_type": "forking",
+        "pid_file": "/var/lib/foo-bar/foo-bar.pid",
+        "dirs": ["state"],
+        "exec_start_wrap": "/usr/bin/nice -n 5",
+    },
+    # The user's own ERL_CRASH_DUMP: no logs dir added for it, RELEASE_TMP still set.
+    "crash-dump-by-user": {"env_vars": ["ERL_CRASH_DUMP=/var/lib/foo-bar/erl_crash.dump"], "env_lang": "C.UTF-8"},
 }
 
 

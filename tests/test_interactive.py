@@ -272,3 +272,24 @@ def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its
 @pytest.mark.parametrize("name", ["paranoia", "watchdog_sec", "pid_file", "expand_keys", "runtime_directory"])
 def test_the_advanced_path_does_not_ask_what_other_answers_decide(name):
     assert name not in ADVANCED_ASKED
+
+
+def test_a_forking_pid_file_the_sandbox_hides_is_refused_at_its_question(tmp_path: Path) -> None:
+    """/tmp is private to the service: refused where typed. Outside every writable dir: taken at
+    its question, since read_write_paths, asked later, can make its dir writable (and does)."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    steps = {
+        "service_type": [Step(keys=DOWN * 3)],
+        "advanced": [Step(keys="y", enter=False)],
+        "pid_file": [
+            Step("/tmp/foo-bar.pid", refused="pid_file: /tmp/foo-bar.pid is in the service's private /tmp (PrivateTmp=)"),
+            Step("/srv/foo-bar/run/foo-bar.pid"),
+        ],
+        "read_write_paths": [Step('["/srv/foo-bar/run"]')],
+    }
+    asked = walk(dst, steps)
+    assert asked.index("pid_file") < asked.index("read_write_paths")
+    unit = (dst / OUTPUT_DIR / "foo-bar.service").read_text()
+    assert values_of(unit, "PIDFile") == ["/srv/foo-bar/run/foo-bar.pid"]
+    assert values_of(unit, "ReadWritePaths") == ["-/srv/foo-bar/run"]

@@ -147,7 +147,7 @@ CASES: list[Case] = [
     Case("root_directory", {"root_directory": "/srv/jail", "chroot": True}, exact={"RootDirectory": ["/srv/jail"]}),
     Case(
         "pid_file",
-        {"pid_file": "/run/foo/app.pid", "service_type": "forking"},
+        {"pid_file": "/run/foo/app.pid", "service_type": "forking", "runtime_directory": "foo"},
         exact={"PIDFile": ["/run/foo/app.pid"]},
         lines=(("Environment", "PIDFILE=/run/foo/app.pid"),),
     ),

@@ -28,7 +28,7 @@ from .options import DIR_NAMES
 from .problems import OptionError, Problem
 from .resolve import expand, expand_keys, normalised, reference_name, resolve_sources
 from .system_files import DEPLOY_TREE
-from .units import applied, effective_dirs
+from .units import applied, effective_dirs, pid_file_problem
 from .validate import (
     answers_problems,
     daemon_start_problems,
@@ -48,6 +48,12 @@ def directory_problems(values: Values) -> list[Problem]:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
     names = [f"{n}_dir" for n in effective_dirs(values)] + [name for name, _ in DEPLOY_TREE]
     return system_dir_problems(values, names)
+
+
+def pid_file_problems(values: Values) -> list[Problem]:
+    """forking: the PID file where the sandbox lets the VM write it and systemd read it."""
+    problem = pid_file_problem(values) if values["service_type"] == "forking" else ""
+    return [Problem("pid_file", problem)] if problem else []
 
 
 def referenced_options(items: list[Any]) -> list[str]:
@@ -89,6 +95,7 @@ CHECKS: tuple[tuple[Check, tuple[Stage, ...]], ...] = (
     (daemon_start_problems, ("applied",)),
     (path_problems, ("applied",)),
     (service_type_problems, ("applied",)),
+    (pid_file_problems, ("applied",)),
     (lifecycle.problems, ("applied",)),
     (deploy.problems, ("applied",)),
     (directory_problems, ("applied",)),

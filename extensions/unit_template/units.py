@@ -17,7 +17,7 @@ from .distribution import apply_distribution, distribution_additions, distributi
 from .escape import environment, specifiers
 from .install import install_script_path
 from .lifecycle import lifecycle_view
-from .options import DIR_BASES, DIR_NAMES
+from .options import DIR_BASES, DIR_NAMES, OPTIONS
 from .overlap import overlap_view
 from .packaging import package_dir
 from .resolve import resolve
@@ -173,9 +173,9 @@ def tmp_dir_creation(values: Mapping[str, Any], dirs: list[str]) -> list[str]:
     return [specifiers(f"/usr/bin/install -d -m {values['tmp_directory_mode']} {values['tmp_dir']}")]
 
 
-def in_private_tmp(path: str, profile_lines: list[tuple[str, str]]) -> bool:
+def in_private_tmp(path: str, lines: list[tuple[str, str]]) -> bool:
     """PrivateTmp= gives the unit its own writable /tmp and /var/tmp."""
-    return ("PrivateTmp", "yes") in profile_lines and path.startswith(("/tmp/", "/var/tmp/"))
+    return ("PrivateTmp", "yes") in lines and path.startswith(("/tmp/", "/var/tmp/"))
 
 
 def ignored_if_missing(path: str) -> str:
@@ -183,27 +183,70 @@ def ignored_if_missing(path: str) -> str:
     return path if path.startswith("-") else f"-{path}"
 
 
-def sandbox_paths(values: Mapping[str, Any], dirs: list[str], profile_lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def profile_lines(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The hardening directives this unit prints (hardening.py)."""
+    return hardening.directives(
+        values["hardening"],
+        values["systemd_version"],
+        values["allow_privileged_ports"],
+        frozenset(values["hardening_disable"]),
+    )
+
+
+def made_writable(values: Mapping[str, Any], dirs: list[str], lines: list[tuple[str, str]]) -> list[str]:
+    """The dirs in use that ProtectSystem=strict would leave read-only, for ReadWritePaths=: those systemd
+    does not create, but the configuration dir and one in PrivateTmp= (not there yet at setup)."""
+    if ("ProtectSystem", "strict") not in lines:
+        return []
+    unmanaged = [values[f"{n}_dir"] for n in unmanaged_dirs(values, dirs) if n != "configuration"]
+    return [path for path in unmanaged if not in_private_tmp(path, lines)]
+
+
+def sandbox_paths(values: Mapping[str, Any], dirs: list[str], lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """ReadWritePaths= and friends, with or without chroot."""
-    read_write = [ignored_if_missing(path) for path in values["read_write_paths"]]
-    strict = ("ProtectSystem", "strict") in profile_lines
-    if strict:
-        # Dirs that systemd does not manage are read-only under ProtectSystem=strict.
-        # A path there must exist when the namespace is set up: not so for one in PrivateTmp=.
-        read_write += [
-            values[f"{n}_dir"]
-            for n in unmanaged_dirs(values, dirs)
-            if n != "configuration" and not in_private_tmp(values[f"{n}_dir"], profile_lines)
-        ]
-    lines = []
+    read_write = [ignored_if_missing(path) for path in values["read_write_paths"]] + made_writable(values, dirs, lines)
+    found = []
     for key, paths in (
         ("ReadWritePaths", read_write),
         ("ReadOnlyPaths", values["read_only_paths"]),
         ("InaccessiblePaths", values["inaccessible_paths"]),
     ):
         if paths:
-            lines.append((key, specifiers(" ".join(paths))))
-    return lines
+            found.append((key, specifiers(" ".join(paths))))
+    return found
+
+
+# Where a profile's directives leave nothing the service can write, or PID 1 can read.
+READ_ONLY_UNDER_FULL = ("/usr/", "/boot/", "/efi/", "/etc/")
+HIDDEN_BY_PROTECT_HOME = ("/home/", "/root/", "/run/user/")
+
+
+def pid_file_problem(values: Mapping[str, Any]) -> str:
+    """Why the VM could not write its PID file where pid_file says, or systemd not read it; "" if it can."""
+    path, lines = values["pid_file"], profile_lines(values)
+    if in_private_tmp(path, lines):
+        reason, remedy = "is in the service's private /tmp (PrivateTmp=), which systemd does not see", ""
+    elif ("ProtectHome", "yes") in lines and path.startswith(HIDDEN_BY_PROTECT_HOME):
+        reason, remedy = "is under a home directory, which ProtectHome= hides from the service", ""
+    elif ("ProtectSystem", "full") in lines and path.startswith(READ_ONLY_UNDER_FULL):
+        reason, remedy = "is in a directory ProtectSystem=full makes read-only for the service", ""
+    elif ("ProtectSystem", "strict") in lines and not _writable_under_strict(values, path, lines):
+        reason = f"is outside every dir the service may write under hardening {values['hardening']} (ProtectSystem=strict)"
+        remedy = ", or list its directory in read_write_paths"
+    else:
+        return ""
+    default = OPTIONS["pid_file"].default_for(values)
+    return (
+        f"{path} {reason}: the PID file would never appear, and the service would never start; "
+        f"keep it in the runtime dir ({default}, the default){remedy}"
+    )
+
+
+def _writable_under_strict(values: Mapping[str, Any], path: str, lines: list[tuple[str, str]]) -> bool:
+    dirs = effective_dirs(values)
+    managed = [values[f"{n}_dir"] for n in dirs if n != "configuration" and managed_directory(values, n) is not None]
+    writable = managed + made_writable(values, dirs, lines) + [p.lstrip("-") for p in values["read_write_paths"]]
+    return any(path.startswith(f"{directory}/") for directory in writable)
 
 
 def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
@@ -229,12 +272,7 @@ def view(resolved: Mapping[str, Any]) -> dict[str, Any]:
     node = distribution_view(values)
     dirs = effective_dirs(values)
     forking = values["service_type"] == "forking"
-    profile_lines = hardening.directives(
-        values["hardening"],
-        values["systemd_version"],
-        values["allow_privileged_ports"],
-        frozenset(values["hardening_disable"]),
-    )
+    lines = profile_lines(values)
     runtime_env_unit = runtime_environment_unit(values)
     after = BASE_AFTER + list(values["unit_after_targets"]) + ([runtime_env_unit] if runtime_env_unit else [])
     after += [socket_unit(values)] if socket_unit(values) else []
@@ -265,8 +303,8 @@ def view(resolved: Mapping[str, Any]) -> dict[str, Any]:
         "pid_file": values["pid_file"] if forking else None,
         "directories": directories(values, dirs),
         "directory_notes": directory_notes(values, dirs),
-        "sandbox_paths": sandbox_paths(values, dirs, profile_lines),
-        "hardening_lines": profile_lines,
+        "sandbox_paths": sandbox_paths(values, dirs, lines),
+        "hardening_lines": lines,
         "notify_access": "main" if values["service_type"] == "notify" else None,
         "runtime_environment_unit": runtime_env_unit,
         "runtime_environment_exec": specifiers(command_path(values["runtime_environment_service_script"], values["scripts_dir"]))
