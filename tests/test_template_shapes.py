@@ -90,3 +90,25 @@ def test_the_question_values_copier_renders_without_a_prompt_compile_to_few_shap
     ]
     shapes = {shape(value)[0] for value in values}
     assert len(values) > 300 and len(shapes) < 40, sorted(shapes)
+
+
+def test_a_real_copy_compiles_question_values_by_shape_not_one_by_one(tmp_path, monkeypatch):
+    """Fails the day copier stops making its templates with `from_string` on its environment (the
+    extension's only hook, CONTRIBUTING.md): each question value would be compiled as its own source."""
+    from jinja2 import Environment
+
+    from rendering import render_template
+
+    compiled: list[str] = []
+    compile_source = Environment.compile
+
+    def recording(self, source, *args, **kwargs):
+        compiled.append(source if isinstance(source, str) else "<parsed>")
+        return compile_source(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", recording)
+    render_template(tmp_path / "project", {})
+    liftable = {value for value in COPIER_YML if shape(value)[0] != value}
+    assert len(liftable) > 300
+    assert sum(text in liftable for text in compiled) == 0, "question values compiled one by one"
+    assert 0 < sum("_literals" in text for text in compiled) < 60
