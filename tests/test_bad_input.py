@@ -96,6 +96,7 @@ BAD = [
         "keep it in the runtime dir (/run/foo-bar/foo_bar.pid, the default), or list its directory in read_write_paths",
     ),
     ("pid_file-private-tmp", ["service_type=forking", "pid_file=/tmp/foo-bar.pid"], "pid_file", "PrivateTmp="),
+    ("chroot-at-the-release-itself", ["chroot=true"], "chroot", "set root_directory to a self-contained root"),
     ("exec_start-quoted-whole", ['exec_start="!/opt/app/bin/app start"'], "exec_start", "'exec_start=!/opt/app/bin/app start'"),
 ]
 

@@ -105,3 +105,13 @@ def test_a_pid_file_the_vm_can_write_and_systemd_read_is_taken(answers) -> None:
 
 def test_the_pid_file_is_checked_only_when_forking_uses_it() -> None:
     assert pid_file_refusals(service_type="simple", pid_file="/tmp/foo-bar.pid") == []
+
+
+def test_chroot_into_the_release_itself_is_refused_since_it_has_no_shell_to_start_with() -> None:
+    [problem] = [p for p in problems({**BASE, "chroot": True}) if p.option == "chroot"]
+    assert "RootDirectory=/srv/foo-bar/current would run the release inside its own directory" in problem.message
+    assert "set root_directory to a self-contained root" in problem.message
+
+
+def test_chroot_into_a_root_of_the_users_own_is_taken() -> None:
+    assert [p for p in problems({**BASE, "chroot": True, "root_directory": "/srv/jail"}) if p.option == "chroot"] == []

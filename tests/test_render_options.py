@@ -267,7 +267,7 @@ CASES: list[Case] = [
         file=RUNTIME_ENV,
     ),
     # Sandboxing
-    Case("chroot", {"chroot": True}, exact={"RootDirectory": ["/srv/foo-bar/current"]}),
+    Case("chroot", {"chroot": True, "root_directory": "/srv/root"}, exact={"RootDirectory": ["/srv/root"]}),
     Case(
         "read_write_paths",
         {"read_write_paths": ["/data", [":deploy_dir", "/uploads"]]},
@@ -417,7 +417,7 @@ def test_tmp_dir_in_private_tmp_is_not_a_read_write_path(render):
     [("read_write_paths", "ReadWritePaths"), ("read_only_paths", "ReadOnlyPaths"), ("inaccessible_paths", "InaccessiblePaths")],
 )
 def test_sandbox_paths_apply_with_and_without_chroot(render, option, key, chroot):
-    text = unit_file(render({option: ["-/data", "/srv/shared"], "chroot": chroot}))
+    text = unit_file(render({option: ["-/data", "/srv/shared"], "chroot": chroot, "root_directory": "/srv/jail"}))
     assert values_of(text, key)[0].split()[0] == "-/data"
     assert values_of(text, key)[0].split()[1].endswith("/srv/shared")
 
@@ -459,6 +459,7 @@ BUSY = {
     "unit_after_targets": ["cloud-init.target"],
     "env_vars": ["PORT=4000"],
     "chroot": True,
+    "root_directory": "/srv/jail",
     "read_write_paths": ["/data"],
     "exec_start_pre": ["/bin/true"],
     "exec_stop": "/bin/true",

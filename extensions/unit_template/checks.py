@@ -31,6 +31,7 @@ from .system_files import DEPLOY_TREE
 from .units import applied, effective_dirs, pid_file_problem
 from .validate import (
     answers_problems,
+    chroot_problems,
     daemon_start_problems,
     derived_problems,
     env_var_problems,
@@ -96,6 +97,7 @@ CHECKS: tuple[tuple[Check, tuple[Stage, ...]], ...] = (
     (path_problems, ("applied",)),
     (service_type_problems, ("applied",)),
     (pid_file_problems, ("applied",)),
+    (chroot_problems, ("applied",)),
     (lifecycle.problems, ("applied",)),
     (deploy.problems, ("applied",)),
     (directory_problems, ("applied",)),

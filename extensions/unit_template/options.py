@@ -275,7 +275,9 @@ OPTIONS: dict[str, Option] = {
     **DISTRIBUTION_OPTIONS,
     **DEPLOY_OPTIONS,
     # Sandboxing
-    "chroot": Option("bool", False, help="Run the app with RootDirectory=<root_directory>"),
+    "chroot": Option(
+        "bool", False, help="Run the app with RootDirectory=<root_directory>: a self-contained root, not the release itself"
+    ),
     "read_write_paths": Option(
         "sandbox_paths",
         [],

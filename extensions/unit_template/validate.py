@@ -272,3 +272,19 @@ def service_type_problems(values: Mapping[str, Any]) -> list[Problem]:
             )
         ]
     return []
+
+
+def chroot_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """RootDirectory= at the release itself (root_directory's default): no /bin/sh, no shared
+    libraries, and the start command's path is looked up inside it: the start always fails (226/NAMESPACE)."""
+    if not values["chroot"] or values["root_directory"] != values["current_dir"]:
+        return []
+    return [
+        Problem(
+            "chroot",
+            f"RootDirectory={values['root_directory']} would run the release inside its own directory, which has no "
+            "/bin/sh nor the libraries the VM links to: the service could never start; set root_directory to a "
+            f"self-contained root (/bin/sh, the shared libraries, the release at <root_directory>{values['current_dir']}), "
+            "or leave chroot off",
+        )
+    ]
