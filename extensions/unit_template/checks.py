@@ -24,11 +24,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import deploy, distribution, lifecycle, strategies
-from .options import DIR_NAMES
+from .options import DIR_NAMES, OPTIONS
 from .problems import OptionError, Problem
 from .resolve import expand, expand_keys, normalised, reference_name, resolve_sources
 from .system_files import DEPLOY_TREE
-from .units import applied, effective_dirs, pid_file_problem
+from .units import applied, effective_dirs, in_private_tmp, made_writable, managed_directory, profile_lines
 from .validate import (
     answers_problems,
     chroot_problems,
@@ -51,10 +51,40 @@ def directory_problems(values: Values) -> list[Problem]:
     return system_dir_problems(values, names)
 
 
+# Where a profile's directives leave nothing the service can write, or PID 1 can read.
+READ_ONLY_UNDER_FULL = ("/usr/", "/boot/", "/efi/", "/etc/")
+HIDDEN_BY_PROTECT_HOME = ("/home/", "/root/", "/run/user/")
+
+
 def pid_file_problems(values: Values) -> list[Problem]:
     """forking: the PID file where the sandbox lets the VM write it and systemd read it."""
-    problem = pid_file_problem(values) if values["service_type"] == "forking" else ""
-    return [Problem("pid_file", problem)] if problem else []
+    if values["service_type"] != "forking":
+        return []
+    path, lines = values["pid_file"], profile_lines(values)
+    if in_private_tmp(path, lines):
+        reason, remedy = "is in the service's private /tmp (PrivateTmp=), which systemd does not see", ""
+    elif ("ProtectHome", "yes") in lines and path.startswith(HIDDEN_BY_PROTECT_HOME):
+        reason, remedy = "is under a home directory, which ProtectHome= hides from the service", ""
+    elif ("ProtectSystem", "full") in lines and path.startswith(READ_ONLY_UNDER_FULL):
+        reason, remedy = "is in a directory ProtectSystem=full makes read-only for the service", ""
+    elif ("ProtectSystem", "strict") in lines and not _writable_under_strict(values, path, lines):
+        reason = f"is outside every dir the service may write under hardening {values['hardening']} (ProtectSystem=strict)"
+        remedy = ", or list its directory in read_write_paths"
+    else:
+        return []
+    default = OPTIONS["pid_file"].default_for(values)
+    message = (
+        f"{path} {reason}: the PID file would never appear, and the service would never start; "
+        f"keep it in the runtime dir ({default}, the default){remedy}"
+    )
+    return [Problem("pid_file", message)]
+
+
+def _writable_under_strict(values: Values, path: str, lines: list[tuple[str, str]]) -> bool:
+    dirs = effective_dirs(values)
+    managed = [values[f"{n}_dir"] for n in dirs if n != "configuration" and managed_directory(values, n) is not None]
+    writable = managed + made_writable(values, dirs, lines) + [p.lstrip("-") for p in values["read_write_paths"]]
+    return any(path.startswith(f"{directory}/") for directory in writable)
 
 
 def referenced_options(items: list[Any]) -> list[str]:

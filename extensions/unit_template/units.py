@@ -17,7 +17,7 @@ from .distribution import apply_distribution, distribution_additions, distributi
 from .escape import environment, specifiers
 from .install import install_script_path
 from .lifecycle import lifecycle_view
-from .options import DIR_BASES, DIR_NAMES, OPTIONS
+from .options import DIR_BASES, DIR_NAMES
 from .overlap import overlap_view
 from .packaging import package_dir
 from .resolve import resolve
@@ -214,39 +214,6 @@ def sandbox_paths(values: Mapping[str, Any], dirs: list[str], lines: list[tuple[
         if paths:
             found.append((key, specifiers(" ".join(paths))))
     return found
-
-
-# Where a profile's directives leave nothing the service can write, or PID 1 can read.
-READ_ONLY_UNDER_FULL = ("/usr/", "/boot/", "/efi/", "/etc/")
-HIDDEN_BY_PROTECT_HOME = ("/home/", "/root/", "/run/user/")
-
-
-def pid_file_problem(values: Mapping[str, Any]) -> str:
-    """Why the VM could not write its PID file where pid_file says, or systemd not read it; "" if it can."""
-    path, lines = values["pid_file"], profile_lines(values)
-    if in_private_tmp(path, lines):
-        reason, remedy = "is in the service's private /tmp (PrivateTmp=), which systemd does not see", ""
-    elif ("ProtectHome", "yes") in lines and path.startswith(HIDDEN_BY_PROTECT_HOME):
-        reason, remedy = "is under a home directory, which ProtectHome= hides from the service", ""
-    elif ("ProtectSystem", "full") in lines and path.startswith(READ_ONLY_UNDER_FULL):
-        reason, remedy = "is in a directory ProtectSystem=full makes read-only for the service", ""
-    elif ("ProtectSystem", "strict") in lines and not _writable_under_strict(values, path, lines):
-        reason = f"is outside every dir the service may write under hardening {values['hardening']} (ProtectSystem=strict)"
-        remedy = ", or list its directory in read_write_paths"
-    else:
-        return ""
-    default = OPTIONS["pid_file"].default_for(values)
-    return (
-        f"{path} {reason}: the PID file would never appear, and the service would never start; "
-        f"keep it in the runtime dir ({default}, the default){remedy}"
-    )
-
-
-def _writable_under_strict(values: Mapping[str, Any], path: str, lines: list[tuple[str, str]]) -> bool:
-    dirs = effective_dirs(values)
-    managed = [values[f"{n}_dir"] for n in dirs if n != "configuration" and managed_directory(values, n) is not None]
-    writable = managed + made_writable(values, dirs, lines) + [p.lstrip("-") for p in values["read_write_paths"]]
-    return any(path.startswith(f"{directory}/") for directory in writable)
 
 
 def runtime_environment_unit(values: Mapping[str, Any]) -> str | None:
