@@ -249,6 +249,7 @@ def eex_constants() -> dict[str, Any]:
         "line_options": lifecycle.line_options(),
         "directory_of": DIRECTORY_OF_EEX,
         "base_after": elixir_term(units.BASE_AFTER),
+        "forking_start": elixir_string(units.FORKING_START),
         "strategies": strategies_code(),
         "loopback": distribution.LOOPBACK,
         "loopback_tuple": "{" + distribution.LOOPBACK.replace(".", ",") + "}",

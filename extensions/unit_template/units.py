@@ -40,6 +40,9 @@ BASE_AFTER = ["local-fs.target", "network.target"]
 # A crash dump must outlive the restart that follows the crash: PrivateTmp's /tmp
 # and /var/tmp do not, so under standard/strict the logs dir is added for it.
 WRITABLE_FOR = {"RELEASE_TMP": ("runtime", "tmp", "cache"), "ERL_CRASH_DUMP": ("logs", "state")}
+# forking + mix: `bin/<release> daemon` never writes a PID file, so the release's `start`
+# (it execs down to beam) runs in the background of a shell that records its PID.
+FORKING_START = '/bin/sh -c \'"$$@" & echo $$! >"$$PIDFILE"\' sh '
 
 
 def variable_names(env_vars: list[str]) -> set[str]:
@@ -83,9 +86,7 @@ def exec_start(values: Mapping[str, Any]) -> str:
     release = f"{values['current_dir']}/bin/{values['release_name']}"
     command = f"{wrap}{release} {values['start_command']}"
     if values["service_type"] == "forking" and values["release_system"] == "mix":
-        # `bin/<release> daemon` never writes a PID file: start the VM in the
-        # background and record its PID (`start` execs down to beam).
-        return specifiers(f'/bin/sh -c \'"$$@" & echo $$! >"$$PIDFILE"\' sh {command}')
+        return specifiers(FORKING_START + command)
     return specifiers(command)
 
 
