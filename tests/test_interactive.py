@@ -293,3 +293,23 @@ def test_a_forking_pid_file_the_sandbox_hides_is_refused_at_its_question(tmp_pat
     unit = (dst / OUTPUT_DIR / "foo-bar.service").read_text()
     assert values_of(unit, "PIDFile") == ["/srv/foo-bar/run/foo-bar.pid"]
     assert values_of(unit, "ReadWritePaths") == ["-/srv/foo-bar/run"]
+
+
+def test_an_imported_setting_that_cannot_be_taken_is_asked_even_where_its_question_is_not_on_the_path(tmp_path: Path):
+    """pid_file and the dirs' names are asked on the advanced path only: a config :mix_systemd value
+    for them the import refuses must still get its prompt, or it is dropped for the default."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    (dst / "config").mkdir()
+    (dst / "config" / "config.exs").write_text(
+        "import Config\n"
+        'config :mix_systemd, dirs: [:state], state_directory: "../bad", service_type: :forking, pid_file: "run/x.pid"\n'
+    )
+    steps = {
+        "state_directory": [Step("foo-data", shows="NOT IMPORTED from your project: state_directory")],
+        "pid_file": [Step("/run/foo-bar/foo.pid", shows="NOT IMPORTED from your project: pid_file")],
+    }
+    asked = walk(dst, steps)
+    assert asked[asked.index("advanced") + 1 :] == ["state_directory", "pid_file"]
+    answers = answers_of(dst)
+    assert (answers["state_directory"], answers["pid_file"]) == ("foo-data", "/run/foo-bar/foo.pid")

@@ -41,11 +41,14 @@ def asked_text(name: str, option: Option) -> str:
     condition = ask_condition(name, option)
     if condition is None:
         return "always"
+    # Every condition ends with asked_for_problem(name): the page says so once, above the table.
     text = condition.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
+    text = text.removesuffix(f"asked_for_problem('{name}')").strip().removesuffix("or").strip()
+    text = text.removeprefix("(").removesuffix(")") if text.startswith("(") else text
     group = f"advanced: {GROUP_OF[name]}" if name in GROUP_OF else ""
-    if text == f"asked_for_problem('{name}')":
+    if not text:
         return "on a problem"
-    if text in ("advanced", f"advanced or asked_for_problem('{name}')"):
+    if text == "advanced":
         return group
     return f"{group}, when `{text}`" if group else f"when `{text}`"
 

@@ -196,18 +196,24 @@ def help_text(name: str, option: Option) -> str:
 
 
 def asked_on_problem(option: Option) -> bool:
-    """Whether the question is asked on every path when import_problem() has something to say."""
-    return not option.ask and not option.basic
+    """Whether the question is asked on every path when import_problem() has something to say:
+    every question that is not always asked."""
+    return bool(option.ask) or not option.basic
 
 
 def ask_condition(name: str, option: Option) -> str | None:
-    """copier's `ask:` for an option: None (always asked) or a Jinja condition."""
+    """copier's `ask:` for an option: None (always asked) or a Jinja condition.
+
+    A question not always asked is also asked when the import could not take the
+    project's value for it, or its computed default is refused, whatever its own
+    condition: else that value would be dropped with no prompt to give it.
+    """
+    problem = f"asked_for_problem('{name}')"
     if option.ask:
-        return option.ask
+        condition = option.ask.removeprefix("{{").removesuffix("}}").strip()
+        return f"{{{{ ({condition}) or {problem} }}}}"
     if option.basic:
         return None
-    # Also asked when the import could not take the project's value for it, or its computed default is refused.
-    problem = f"asked_for_problem('{name}')"
     return f"{{{{ advanced or {problem} }}}}" if name in GROUP_OF else f"{{{{ {problem} }}}}"
 
 
