@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from rendering import ROOT, write_mix_exs
+from template_repo import commit_all, new_project, snapshot_template
 from terminal import COPIER
 from unit_template.prompt_checks import data_file_path, refusal
 
@@ -101,3 +102,27 @@ def test_a_refused_copy_keeps_the_answers_as_a_ready_data_file(tmp_path: Path):
     subprocess.run(copy_command(dst, "--data-file", str(kept)), capture_output=True, text=True, check=True)
     answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
     assert (answers["base_dir"], answers["env_files"], answers["limit_nofile"]) == ("/opt", ["/etc/shop/env"], "4096")
+
+
+def test_a_refused_update_keeps_the_answers_for_the_same_update_command(tmp_path: Path):
+    """An update whose answers a check refuses (here a forking PID file that hardening standard would
+    make unwritable) says to run the same command with the kept file: the update, not a copy."""
+    template = snapshot_template(tmp_path / "template", "v1")
+    dst = new_project(tmp_path / "shop", "shop")
+    given = ["--data", "hardening=none", "--data", "service_type=forking", "--data", "pid_file=/srv/shop/shop.pid"]
+    copy = [COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", *given, str(template), "."]
+    subprocess.run(copy, cwd=dst, capture_output=True, text=True, check=True)
+    commit_all(dst, "units")
+    update = [COPIER, "update", "--trust", "--defaults", "-a", ".copier-answers.systemd.yml"]
+    refused = subprocess.run([*update, "--data", "hardening=standard"], cwd=dst, capture_output=True, text=True, check=False)
+    kept = data_file_path(dst)
+    assert refused.returncode != 0
+    assert "pid_file: /srv/shop/shop.pid is outside every dir the service may write" in refused.stderr
+    assert f"run\nthe same copier command again with --data-file {kept} in place of any --data options" in refused.stderr
+    assert "copier copy again" not in refused.stderr
+
+    # Fixed as the message says, and given to the same update in place of --data.
+    kept.write_text(kept.read_text().replace("/srv/shop/shop.pid", "/run/shop/shop.pid"))
+    subprocess.run([*update, "--data-file", str(kept)], cwd=dst, capture_output=True, text=True, check=True)
+    answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
+    assert (answers["hardening"], answers["pid_file"]) == ("standard", "/run/shop/shop.pid")

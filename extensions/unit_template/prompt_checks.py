@@ -137,7 +137,7 @@ def data_file_path(project: Path) -> Path:
 
 
 def data_file_text(answers: Mapping[str, Any]) -> str:
-    header = "# Answers of a refused copier copy: fix the option named in the message, then pass this file with --data-file\n"
+    header = "# Answers of a refused copier copy or update: fix the option named, then run it again with --data-file\n"
     return header + yaml.safe_dump(given_answers(answers), sort_keys=False, allow_unicode=True, width=1000)
 
 
@@ -154,7 +154,7 @@ def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path
         else:
             lines += [
                 f"Your answers are kept in {path}. Fix the answer named above there, then run",
-                f"copier copy again with --data-file {path} in place of any --data options.",
+                f"the same copier command again with --data-file {path} in place of any --data options.",
             ]
             return "\n".join(lines)
     lines += ["Your answers, ready for --data-file:", "", text]
