@@ -277,7 +277,8 @@ def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_list
 
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
-    assert copier_questions()["credentials"]["ask"] == "{{ picked('config_strategies', 'credentials') }}"
+    ask = "{{ (picked('config_strategies', 'credentials')) or asked_for_problem('credentials') }}"
+    assert copier_questions()["credentials"]["ask"] == ask
 
 
 # --- copier update -----------------------------------------------------------------------------
