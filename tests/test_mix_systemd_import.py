@@ -76,8 +76,23 @@ def test_an_unreadable_value_is_reported_by_name_and_not_imported() -> None:
     assert "System.get_env" in problems(source)["env_lang"]
 
 
-def test_an_unknown_key_is_reported() -> None:
-    assert problems("config :mix_systemd, no_such_option: 1") == {"no_such_option": "not an option of this template"}
+def test_an_unknown_key_is_left_out_with_a_notice_naming_it() -> None:
+    """mix_systemd hands unknown keys to its EEx templates only: these units have no use for one."""
+    result = convert(read_config("config :mix_systemd, no_such_option: 1"))
+    assert (result.answers, result.problems) == ({}, {})
+    assert result.notes == ["no_such_option: not an option of this template, left out (these units do not read it)"]
+
+
+def test_a_typo_of_an_option_is_that_options_problem_so_its_question_shows_it() -> None:
+    assert problems("config :mix_systemd, servce_type: :notify") == {
+        "service_type": "given as `servce_type`, which is not an option of this template (a typo of service_type?)"
+    }
+
+
+def test_a_key_close_to_an_option_the_config_also_sets_is_no_typo_of_it() -> None:
+    result = convert(read_config("config :mix_systemd, servce_type: :notify, service_type: :exec"))
+    assert (result.answers, result.problems) == ({"service_type": "exec"}, {})
+    assert result.notes == ["servce_type: not an option of this template, left out (these units do not read it)"]
 
 
 def test_an_invalid_value_is_reported_with_the_validator_message() -> None:
@@ -467,3 +482,23 @@ def test_a_project_with_older_mix_systemd_keys_copies_without_prompts_naming_eac
     assert "ExecStart=/srv/foo-bar/bin/deploy-runtime-environment-wrap /srv/foo-bar/current/bin/foo_bar foreground" in lines
     assert "Environment=PORT=4000" in lines
     assert any(line.startswith("After=") and "cloud-init.target" in line for line in lines)
+
+
+def test_a_copy_without_prompts_takes_a_config_with_an_unknown_key_and_says_it_is_left_out(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, 'my_custom_eex_key: "x", dirs: [:state]')
+    result = copy_defaults(project, env=WITHOUT_ELIXIR)
+    assert result.returncode == 0, result.stderr
+    assert "  my_custom_eex_key: not an option of this template, left out (these units do not read it)" in result.stderr
+    assert "StateDirectory=foo-bar" in main_unit(project)
+
+
+def test_a_copy_without_prompts_stops_at_a_typo_naming_the_option_it_is_close_to(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, "servce_type: :notify")
+    result = copy_defaults(project, env=WITHOUT_ELIXIR)
+    assert result.returncode != 0
+    line = (
+        "  service_type = :notify: given as `servce_type`, which is not an option of this template "
+        "(a typo of service_type?); set it with --data service_type=VALUE"
+    )
+    assert line in result.stderr.splitlines()
+    assert not (project / OUTPUT_DIR).exists()

@@ -3,12 +3,14 @@
 Readable values become answers: atoms become plain strings, except inside
 options whose `:name` references expand, where an atom stays a reference
 (":runtime_dir"); tuples of parts there become lists of parts. Values that
-cannot be read, are not options here or fail validation are reported by
-name and left to the prompt.
+cannot be read or fail validation are reported by name and left to the
+prompt; a key that is not an option here is a typo of the option it is close
+to (reported at that option), or else left out with a notice.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -193,18 +195,32 @@ def older_options(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return answers, notes
 
 
+def unknown_key(result: Imported, name: str) -> None:
+    """A key that is no option here: a typo of one the config does not set is that option's problem,
+    shown at its question; any other is left out with a notice (mix_systemd hands unknown keys to
+    its EEx templates only)."""
+    source = result.values.pop(name)
+    meant = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.8)
+    if meant and not {meant[0]} & (result.values.keys() | result.answers.keys() | result.problems.keys()):
+        result.values[meant[0]] = source
+        result.problems[meant[0]] = f"given as `{name}`, which is not an option of this template (a typo of {meant[0]}?)"
+    else:
+        result.notes.append(f"{name}: not an option of this template, left out (these units do not read it)")
+
+
 def convert(read: ConfigRead) -> Imported:
     result = Imported(problems=dict(read.unreadable))
     values = dict(read.values)
     older, result.notes = older_options(values)
     expandable = expandable_names(values)
+    unknown: list[str] = []
     for name, term in [*values.items(), *older.items()]:
         if name in NOT_SUPPORTED:
             result.notes.append(f"{name}: not needed here ({NOT_SUPPORTED[name]})")
             continue
         result.values[name] = term_source(term)
         if name not in OPTIONS:
-            result.problems[name] = "not an option of this template"
+            unknown.append(name)
             continue
         try:
             answer = mix_systemd_value(name, as_answer(term, name in expandable))
@@ -220,6 +236,8 @@ def convert(read: ConfigRead) -> Imported:
             continue
         result.answers[name] = answer
         del result.values[name]
+    for name in unknown:  # once every option the config sets is in
+        unknown_key(result, name)
     if result.answers.get("paranoia") is True and "hardening" not in result.answers:
         result.answers["hardening"] = "paranoia"
     return result
