@@ -313,3 +313,28 @@ def test_an_imported_setting_that_cannot_be_taken_is_asked_even_where_its_questi
     assert asked[asked.index("advanced") + 1 :] == ["state_directory", "pid_file"]
     answers = answers_of(dst)
     assert (answers["state_directory"], answers["pid_file"]) == ("foo-data", "/run/foo-bar/foo.pid")
+
+
+def test_imported_settings_fine_alone_but_refused_together_are_asked_at_their_questions(tmp_path: Path):
+    """A forking PID file hardening standard makes unwritable, a chroot into the release itself: each
+    question is asked, prefilled with the config's value and saying why it is refused; Enter on it is
+    refused there, and the answer typed instead is taken."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    (dst / "config").mkdir()
+    (dst / "config" / "config.exs").write_text(
+        "import Config\n"
+        'config :mix_systemd, service_type: :forking, pid_file: "/srv/foo-bar/x.pid", chroot: true\n'
+    )
+    why = "YOUR config :mix_systemd VALUE IS REFUSED WITH THE OTHERS: "
+    steps = {
+        "pid_file": [
+            Step(keys="", shows=f"{why}/srv/foo-bar/x.pid", refused="pid_file: /srv/foo-bar/x.pid is outside"),
+            Step("/run/foo-bar/foo.pid"),
+        ],
+        "chroot": [Step(keys="n", enter=False, shows=why.strip())],
+    }
+    asked = walk(dst, steps)
+    assert asked[asked.index("advanced") + 1 :] == ["pid_file", "chroot"]
+    answers = answers_of(dst)
+    assert (answers["pid_file"], answers["chroot"]) == ("/run/foo-bar/foo.pid", False)

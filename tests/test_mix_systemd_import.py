@@ -502,3 +502,19 @@ def test_a_copy_without_prompts_stops_at_a_typo_naming_the_option_it_is_close_to
     )
     assert line in result.stderr.splitlines()
     assert not (project / OUTPUT_DIR).exists()
+
+
+def test_an_imported_value_the_whole_set_refuses_is_kept_and_reported_for_its_question(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, 'service_type: :forking, pid_file: "/srv/foo-bar/x.pid"')
+    result = import_project(project)
+    assert result.answers["pid_file"] == "/srv/foo-bar/x.pid"  # the default its question offers
+    assert "outside every dir the service may write under hardening standard" in result.refused["pid_file"]
+    assert result.problems == {}
+
+
+def test_a_copy_without_prompts_of_a_value_the_whole_set_refuses_writes_nothing_and_names_it(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, "chroot: true")
+    result = copy_defaults(project, env=WITHOUT_ELIXIR)
+    assert result.returncode != 0
+    assert "  chroot: RootDirectory=/srv/foo-bar/current would run the release inside its own directory" in result.stderr
+    assert not (project / OUTPUT_DIR).exists()

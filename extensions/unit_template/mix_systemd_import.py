@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checks import problems
 from .elixir_terms import Atom, ConfigRead, read_config
-from .mix_project import MixProject, release_to_build
+from .mix_project import MixProject, app_or_release, release_to_build
 from .mix_project import read_project as read_mix_project
 from .options import DEFAULT_EXPAND_KEYS, DIR_NAMES, OPTIONS
 from .validate import check
@@ -70,6 +71,9 @@ class Imported:
     problems: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)  # the config's value of each problem, as Elixir
+    # Imported answers fine alone that the whole set refuses (a forking pid_file the sandbox hides...):
+    # kept as the default, and their question asked, saying why (checks.py).
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def read_config_files(project: Path) -> ConfigRead:
@@ -296,6 +300,9 @@ def import_project(project: Path, mix_env: str = "prod") -> Imported:
         result.answers.setdefault("distribution", "release")
     if (project / "mix.exs").is_file():
         result = with_mix_project(result, mix)
+    if result.answers:  # the whole set as copier would take it, app_name from mix.exs, the rest at their defaults
+        together = problems({"app_name": app_or_release(mix), **result.answers})
+        result.refused = {p.option: p.message for p in together if p.option in result.answers}
     template_dir = str(result.answers.get("template_dir") or OPTIONS["template_dir"].default)
     existing = customised_templates(project, template_dir)
     if existing:
@@ -343,6 +350,8 @@ def blocking(imported: Imported, given: set[str]) -> str:
 
 def at_question(imported: Imported, name: str) -> str:
     """The import's problem with one option, for that question's help."""
+    if name in imported.refused:
+        return f"\n  YOUR config :mix_systemd VALUE IS REFUSED WITH THE OTHERS: {imported.refused[name]}"
     if name not in imported.problems:
         return ""
     return f"\n  NOT IMPORTED from your project: {problem_line(imported, name)}"
@@ -350,9 +359,9 @@ def at_question(imported: Imported, name: str) -> str:
 
 def report(imported: Imported) -> str:
     """What the import could not take, for the user to answer at the prompt."""
-    lines = [f"  {name}: {why}" for name, why in sorted(imported.problems.items())]
+    lines = [f"  {name}: {why}" for name, why in sorted({**imported.problems, **imported.refused}.items())]
     lines += [f"  {note}" for note in imported.notes]
     if not lines:
         return ""
-    asked = " (answer these at the prompt)" if imported.problems else ""
+    asked = " (answer these at the prompt)" if imported.problems or imported.refused else ""
     return f"From your mix_systemd config{asked}:\n" + "\n".join(lines)
