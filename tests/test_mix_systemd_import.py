@@ -83,6 +83,12 @@ def test_an_unknown_key_is_left_out_with_a_notice_naming_it() -> None:
     assert result.notes == ["no_such_option: not an option of this template, left out (these units do not read it)"]
 
 
+def test_an_unknown_key_whose_value_cannot_be_read_is_left_out_the_same_way() -> None:
+    result = convert(read_config('config :mix_systemd, my_key: System.get_env("X"), dirs: [:state]'))
+    assert (result.answers, result.problems) == ({"dirs": ["state"]}, {})
+    assert result.notes == ["my_key: not an option of this template, left out (these units do not read it)"]
+
+
 def test_a_typo_of_an_option_is_that_options_problem_so_its_question_shows_it() -> None:
     assert problems("config :mix_systemd, servce_type: :notify") == {
         "service_type": "given as `servce_type`, which is not an option of this template (a typo of service_type?)"

@@ -203,21 +203,22 @@ def unknown_key(result: Imported, name: str) -> None:
     """A key that is no option here: a typo of one the config does not set is that option's problem,
     shown at its question; any other is left out with a notice (mix_systemd hands unknown keys to
     its EEx templates only)."""
-    source = result.values.pop(name)
+    source = result.values.pop(name, None)  # None: a value that could not be read
     meant = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.8)
     if meant and not {meant[0]} & (result.values.keys() | result.answers.keys() | result.problems.keys()):
-        result.values[meant[0]] = source
+        if source is not None:
+            result.values[meant[0]] = source
         result.problems[meant[0]] = f"given as `{name}`, which is not an option of this template (a typo of {meant[0]}?)"
     else:
         result.notes.append(f"{name}: not an option of this template, left out (these units do not read it)")
 
 
 def convert(read: ConfigRead) -> Imported:
-    result = Imported(problems=dict(read.unreadable))
+    result = Imported(problems={name: why for name, why in read.unreadable.items() if name in OPTIONS})
     values = dict(read.values)
     older, result.notes = older_options(values)
     expandable = expandable_names(values)
-    unknown: list[str] = []
+    unknown = [name for name in read.unreadable if name not in OPTIONS]  # read or not, no option here
     for name, term in [*values.items(), *older.items()]:
         if name in NOT_SUPPORTED:
             result.notes.append(f"{name}: not needed here ({NOT_SUPPORTED[name]})")
