@@ -26,7 +26,7 @@ class Option:
     help: str = ""
     basic: bool = False  # asked in a plain interactive copy; the rest behind `advanced`
     question_default: str | None = None  # a Jinja default for copier.yml, where it differs
-    ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}`
+    ask: str | None = None  # a Jinja condition for copier.yml's `ask:`, instead of `{{ advanced }}` (or a problem)
     empty_is_value: bool = False  # "" is an answer (e.g. "not set"), only null means the default
     derived: str = ""  # what a computed default is, for docs/options.md, e.g. "app_name in CamelCase"
 
