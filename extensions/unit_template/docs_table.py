@@ -37,19 +37,15 @@ def default_text(name: str, option: Option) -> str:
 
 
 def asked_text(name: str, option: Option) -> str:
-    """When a question is asked: always, on the advanced path (its group), or when a condition holds."""
-    condition = ask_condition(name, option)
-    if condition is None:
+    """When a question is asked: always, on the advanced path (its group), when its own condition
+    holds, or on a problem only. Every question not always asked is also asked on a problem
+    (questions.ask_condition): the page says so once, above the table."""
+    if ask_condition(name, option) is None:
         return "always"
-    # Every condition ends with asked_for_problem(name): the page says so once, above the table.
-    text = condition.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
-    text = text.removesuffix(f"asked_for_problem('{name}')").strip().removesuffix("or").strip()
-    text = text.removeprefix("(").removesuffix(")") if text.startswith("(") else text
     group = f"advanced: {GROUP_OF[name]}" if name in GROUP_OF else ""
-    if not text:
-        return "on a problem"
-    if text == "advanced":
-        return group
+    if not option.ask:
+        return group or "on a problem"
+    text = option.ask.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
     return f"{group}, when `{text}`" if group else f"when `{text}`"
 
 
