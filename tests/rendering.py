@@ -35,6 +35,17 @@ def write_mix_exs(dst: Path, app: str = "foo_bar") -> None:
     (dst / "mix.exs").write_text(MIX_EXS.format(module=module, app=app))
 
 
+def mix_project(tmp_path: Path, config: str, mix_exs: str | None = None) -> Path:
+    """A mix project with `config :mix_systemd, <config>` in config/config.exs."""
+    project = tmp_path / "project"
+    write_mix_exs(project, "foo_bar")
+    if mix_exs is not None:
+        (project / "mix.exs").write_text(mix_exs)
+    (project / "config").mkdir()
+    (project / "config/config.exs").write_text(f"import Config\n\nconfig :mix_systemd, {config}\n")
+    return project
+
+
 @functools.cache
 def working_tree_template() -> str:
     """The working tree's template as a plain dir, made once per test process.

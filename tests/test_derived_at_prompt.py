@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from test_interactive import Step, answers_of, walk
-from test_mix_systemd_import import mix_project
 
-from rendering import OUTPUT_DIR, values_of, write_mix_exs
+from rendering import OUTPUT_DIR, mix_project, values_of, write_mix_exs
 from unit_template.prompt_checks import refusal, refused_defaults
 from unit_template.resolve import resolve_defaults
 from unit_template.validate import unit_suffix

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from summary import add_lines
 
-from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
+from rendering import OUTPUT_DIR, ROOT, mix_project, unit_file, values_of, write_mix_exs
 from terminal import CLEAR_LINE, PROMPT, expect_on_screen, screen_lines, spawn_copy
 from unit_template.options import DIR_NAMES, OPTIONS
 
@@ -298,13 +298,7 @@ def test_a_forking_pid_file_the_sandbox_hides_is_refused_at_its_question(tmp_pat
 def test_an_imported_setting_that_cannot_be_taken_is_asked_even_where_its_question_is_not_on_the_path(tmp_path: Path):
     """pid_file and the dirs' names are asked on the advanced path only: a config :mix_systemd value
     for them the import refuses must still get its prompt, or it is dropped for the default."""
-    dst = tmp_path / "project"
-    write_mix_exs(dst, "foo_bar")
-    (dst / "config").mkdir()
-    (dst / "config" / "config.exs").write_text(
-        "import Config\n"
-        'config :mix_systemd, dirs: [:state], state_directory: "../bad", service_type: :forking, pid_file: "run/x.pid"\n'
-    )
+    dst = mix_project(tmp_path, 'dirs: [:state], state_directory: "../bad", service_type: :forking, pid_file: "run/x.pid"')
     steps = {
         "state_directory": [Step("foo-data", shows="NOT IMPORTED from your project: state_directory")],
         "pid_file": [Step("/run/foo-bar/foo.pid", shows="NOT IMPORTED from your project: pid_file")],
@@ -319,13 +313,7 @@ def test_imported_settings_fine_alone_but_refused_together_are_asked_at_their_qu
     """A forking PID file hardening standard makes unwritable, a chroot into the release itself: each
     question is asked, prefilled with the config's value and saying why it is refused; Enter on it is
     refused there, and the answer typed instead is taken."""
-    dst = tmp_path / "project"
-    write_mix_exs(dst, "foo_bar")
-    (dst / "config").mkdir()
-    (dst / "config" / "config.exs").write_text(
-        "import Config\n"
-        'config :mix_systemd, service_type: :forking, pid_file: "/srv/foo-bar/x.pid", chroot: true\n'
-    )
+    dst = mix_project(tmp_path, 'service_type: :forking, pid_file: "/srv/foo-bar/x.pid", chroot: true')
     why = "YOUR config :mix_systemd VALUE IS REFUSED WITH THE OTHERS: "
     steps = {
         "pid_file": [

@@ -12,7 +12,7 @@ import pexpect
 import pytest
 import yaml
 
-from rendering import OUTPUT_DIR, render_template, sections, write_mix_exs
+from rendering import OUTPUT_DIR, mix_project, render_template, sections, write_mix_exs
 from system_tools import require_tool
 from template_repo import (
     ANSWERS_FILE,
@@ -303,17 +303,6 @@ def test_with_elixir_the_config_is_evaluated_as_mix_does(mix_systemd_project: Pa
 
     assert result.returncode == 0, result.stderr
     assert "WorkingDirectory=/opt/foo-bar/current" in (mix_systemd_project / OUTPUT_DIR / "foo-bar.service").read_text()
-
-
-def mix_project(tmp_path: Path, config: str, mix_exs: str | None = None) -> Path:
-    """A mix project with `config :mix_systemd, <config>` in config/config.exs."""
-    project = tmp_path / "project"
-    write_mix_exs(project, "foo_bar")
-    if mix_exs is not None:
-        (project / "mix.exs").write_text(mix_exs)
-    (project / "config").mkdir()
-    (project / "config/config.exs").write_text(f"import Config\n\nconfig :mix_systemd, {config}\n")
-    return project
 
 
 def main_unit(project: Path) -> str:
