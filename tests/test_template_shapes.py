@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from systemd_unit import SystemdUnitExtension
 
 from rendering import ROOT
+from unit_template.manifest import FILES
 from unit_template.options import OPTIONS
 from unit_template.questions import SETTINGS
 from unit_template.template_shapes import shape
@@ -42,6 +43,10 @@ MORE = [
     "line\n",  # a newline: plain text's depends on keep_trailing_newline, not lifted
     "{{ 'a' 'b' }}",  # adjacent literals: their shape does not compile, the source is compiled instead
 ]
+# The name of each file under template/ as copier renders it (.jinja taken off); a manifest
+# flag's name reads `files`, the manifest (manifest.files).
+FILE_NAMES = sorted(path.name.removesuffix(".jinja") for path in (ROOT / "template").iterdir())
+FLAG_NAMES = [name for name in FILE_NAMES if name.startswith("{% if files.")]
 
 
 def echo(name: str) -> Any:
@@ -67,6 +72,21 @@ def test_every_copier_yml_value_renders_as_its_own_source_would(context):
     context = {**context, "_copier_conf": {"defaults": False}}
     for text in COPIER_YML + MORE:
         assert shaped.from_string(text).render(context) == plain.from_string(text).render(context), text
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["written", "not-written"])
+def test_every_template_file_name_renders_as_its_own_source_would(written):
+    plain, shaped = environment(False), environment(True)
+    files = {file.flag: f"rel/{file.flag}" if written else "" for file in FILES}
+    for name in FILE_NAMES:
+        context = {"files": files, "_copier_conf": {"answers_file": ".copier-answers.systemd.yml"}}
+        assert shaped.from_string(name).render(context) == plain.from_string(name).render(context), name
+
+
+def test_the_template_file_names_share_one_shape():
+    assert len(FLAG_NAMES) == len(FILES)
+    assert len({shape(name)[0] for name in FLAG_NAMES}) == 1
+    assert all(shape(name)[0] != name for name in FLAG_NAMES)
 
 
 def test_values_that_differ_only_in_the_question_they_name_share_one_shape():
@@ -111,4 +131,5 @@ def test_a_real_copy_compiles_question_values_by_shape_not_one_by_one(tmp_path, 
     liftable = {value for value in COPIER_YML if shape(value)[0] != value}
     assert len(liftable) > 300
     assert sum(text in liftable for text in compiled) == 0, "question values compiled one by one"
+    assert not set(FLAG_NAMES) & set(compiled), "file names compiled one by one"
     assert 0 < sum("_literals" in text for text in compiled) < 60
