@@ -356,6 +356,43 @@ def test_update_message_after_a_rename_says_what_moves_where_and_stops_the_old_s
     )
 
 
+@pytest.fixture(scope="module")
+def recopied(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A default copy, then `copier recopy` over it with service_name baz: the project and what it printed."""
+    tmp_path = tmp_path_factory.mktemp("recopied")
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project")
+    run = dict(capture_output=True, text=True, check=False, cwd=project)
+    copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), "."], **run)
+    assert copied.returncode == 0, copied.stderr
+    commit_all(project, "copy")
+    again = [COPIER, "recopy", "--trust", "--defaults", "--overwrite", "--data", "service_name=baz", "-a", ANSWERS_FILE]
+    recopy = subprocess.run(again, **run)
+    assert recopy.returncode == 0, recopy.stderr
+    return project, recopy
+
+
+def test_a_recopy_that_renames_prints_the_steps_of_the_update_that_renames(renamed, recopied) -> None:
+    """The install script, the same for both, switches from the running foo-bar to baz: the steps printed must too."""
+    assert (recopied[0] / "rel/install-systemd").read_text() == (renamed[0] / "rel/install-systemd").read_text()
+    updated, recopy = renamed[1].stderr.splitlines(), recopied[1].stderr.splitlines()
+    assert block_after(recopy, STEPS_HEADER) == block_after(updated, STEPS_HEADER)
+    assert any(line.startswith("The service is renamed from foo-bar to baz.") for line in recopy)
+    back = next(line for line in updated if line.startswith("If baz does not stay up"))
+    assert block_after(recopy, back) == block_after(updated, back)
+
+
+def test_a_recopy_that_renames_names_the_earlier_files_it_leaves_in_the_project(recopied) -> None:
+    project, recopy = recopied
+    left = ["rel/systemd/lib/systemd/system/foo-bar.service", "rel/systemd/srv/foo-bar/bin/foo-bar-node"]
+    assert all((project / path).is_file() for path in left)  # copier copy and recopy remove nothing
+    lines = recopy.stderr.splitlines()
+    header = next(line for line in lines if "no longer writes" in line)
+    assert block_after(lines, header) == [f"git rm -- {' '.join(left)}"]
+    done = subprocess.run(["git", "rm", "-q", "--", *left], cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 DOCS = ROOT / "docs" / "install.md"
 
 

@@ -213,3 +213,20 @@ def test_a_port_given_as_a_yaml_number_is_named_in_the_closing_message(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "instead of binding 4000 itself" in result.stderr
     assert "ListenStream=4000" in (tmp_path / "project" / OUTPUT_DIR / "foo-bar.socket").read_text().splitlines()
+
+
+def test_a_copy_over_an_earlier_copy_restarts_the_running_service_as_its_install_script_does(tmp_path: Path) -> None:
+    """With answers committed before (copier copy again, copier recopy), the server runs that copy's service:
+    the install script restarts it with the new files, and the steps printed must too (not start it, a no-op)."""
+    earlier, now = unit_view({"app_name": "foo_bar"}), unit_view({"app_name": "foo_bar", "hardening": "strict"})
+    lines = after_copy(now, tmp_path, earlier).splitlines()
+    steps = [line.strip() for line in lines[lines.index("or these steps (the same commands):") + 1 :] if line.startswith("  ")]
+    assert steps[-1] == "sudo systemctl try-restart foo-bar.service"
+    assert not any(line.startswith("Then unpack a release") for line in lines)
+    assert lines[0] == "Wrote the systemd units of foo_bar (strict hardening) over the earlier copy's:"
+
+
+def test_a_first_copy_message_starts_the_service_once_a_release_is_there(tmp_path: Path) -> None:
+    lines = after_copy(unit_view({"app_name": "foo_bar"}), tmp_path, None).splitlines()
+    assert any(line.startswith("Then unpack a release") for line in lines)
+    assert "  sudo systemctl start foo-bar.service" in lines

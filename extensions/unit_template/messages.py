@@ -196,7 +196,28 @@ def app_side_lines(view: Mapping[str, Any]) -> list[str]:
     return ["Your app must do its part for these answers:", *lines] if lines else []
 
 
+def left_behind(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any]) -> list[str]:
+    """The files the earlier answers wrote that these no longer write, still in the project:
+    copier update removes them, copier copy and recopy remove nothing."""
+    now = set(files(view).values())
+    return sorted(path for path in files(previous).values() if path and path not in now and (project / path).is_file())
+
+
+def left_behind_lines(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any]) -> list[str]:
+    paths = left_behind(view, project, previous)
+    if not paths:
+        return []
+    return [
+        "Files of the earlier answers that this copy no longer writes are still in the project (copier copy removes none):",
+        indented([f"git rm -- {shlex.join(paths)}"]),
+    ]
+
+
 def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
+    if previous is not None:
+        # Over an earlier copy whose answers were committed (a copy again, copier recopy): a server runs
+        # that copy's service, which the install script restarts or replaces as after an update.
+        return after_update(view, project, previous, over_copy=True)
     plan = install_plan(view, previous)
     before = plan.commands()[: -len(plan.start)]
     return "\n".join(
@@ -223,15 +244,25 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
     )
 
 
-def after_update(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
+def after_update(
+    view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None, *, over_copy: bool = False
+) -> str:
     plan = install_plan(view, previous)
-    return "\n".join(
-        [
-            f"Updated the systemd units of {view['app_name']} and their files:",
-            indented(list(plan.written)),
-            exposure_line(view, project),
+    if over_copy and previous is not None:
+        head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
+        review = left_behind_lines(view, project, previous)
+    else:
+        head = f"Updated the systemd units of {view['app_name']} and their files:"
+        review = [
             "Before committing, list the files left with conflict markers (with --conflict rej: the *.rej files):",
             indented([CONFLICT_CHECK]),
+        ]
+    return "\n".join(
+        [
+            head,
+            indented(list(plan.written)),
+            exposure_line(view, project),
+            *review,
             *rename_lines(view, plan, previous),
             *view["directory_notes"],
             *app_side_lines(view),

@@ -30,8 +30,9 @@ _FILE_NAME_SHAPE = "{% if files[_literals[0]] %}{{ files[_literals[0]] }}{% endi
 def shape(source: str) -> tuple[str, tuple[str, ...]]:
     """The source with its string literals lifted out, and the literals. One line of text
     without any Jinja syntax is one literal; a file name under template/ lifts its flag; a
-    source that is not one plain expression is its own shape, with none lifted. (A shape that does not compile, e.g. from the adjacent
-    literals of `{{ 'a' 'b' }}`, is the caller's to fall back from.)"""
+    source that is not one plain expression is its own shape, with none lifted. (A shape that
+    does not compile, e.g. from the adjacent literals of `{{ 'a' 'b' }}`, is the caller's to
+    fall back from.)"""
     if not any(mark in source for mark in "{}#\n"):
         return _PLAIN_TEXT, (source,)
     file_name = _FILE_NAME.fullmatch(source)
