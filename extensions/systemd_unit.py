@@ -60,7 +60,7 @@ _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 
 
 # What the extension reads of `_copier_conf`.
-_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite")
+_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite", "pretend")
 
 
 def _conf(context: Context) -> Mapping[str, Any] | None:
@@ -126,7 +126,10 @@ def lifecycle_message(context: Context, operation: str) -> str:
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
     previous = _previous(context)
-    return api.after_update(view, project, previous) if operation == "update" else api.after_copy(view, project, previous)
+    pretend = isinstance(conf, Mapping) and bool(conf["pretend"])
+    if operation == "update":
+        return api.after_update(view, project, previous, pretend=pretend)
+    return api.after_copy(view, project, previous, pretend=pretend)
 
 
 def _committed(context: Context) -> dict[str, Any]:
@@ -329,7 +332,8 @@ def _whole_copy_refusal(context: Context) -> str:
         errors = errors or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
-        return api.refused_message(errors, answers, _project(context), title)
+        kept_beside = None if isinstance(conf, Mapping) and conf["pretend"] else _project(context)  # --pretend writes nothing
+        return api.refused_message(errors, answers, kept_beside, title)
     return ""
 
 

@@ -230,3 +230,23 @@ def test_a_first_copy_message_starts_the_service_once_a_release_is_there(tmp_pat
     lines = after_copy(unit_view({"app_name": "foo_bar"}), tmp_path, None).splitlines()
     assert any(line.startswith("Then unpack a release") for line in lines)
     assert "  sudo systemctl start foo-bar.service" in lines
+
+
+def test_copy_with_pretend_says_nothing_was_written_and_scores_nothing(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    flags = ("--trust", "--defaults", "--pretend", "--data", "app_name=foo_bar", "--vcs-ref", "HEAD")
+    result = copier_cli("copy", *flags, str(ROOT), str(dst), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert not (dst / ANSWERS_FILE).exists()
+    assert "--pretend: nothing was written. Without it, copier would write these files:" in result.stderr.splitlines()
+    assert "Exposure: not scored (--pretend wrote no unit to score)." in result.stderr.splitlines()
+    assert not any(line.startswith("Wrote the systemd units") for line in result.stderr.splitlines())
+
+
+def test_a_refused_copy_with_pretend_writes_no_answers_file_and_prints_the_answers(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    result = copier_cli("copy", "--trust", "--defaults", "--pretend", "--vcs-ref", "HEAD", str(ROOT), str(dst), cwd=ROOT)
+    assert result.returncode != 0
+    assert "app_name: must be an Elixir app name" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert "Your answers, ready for --data-file:" in result.stderr

@@ -17,6 +17,7 @@ from .manifest import files
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 # Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
 CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
+PRETENDED = "--pretend: nothing was written. Without it, copier would write these files:"
 
 
 def main_unit(view: Mapping[str, Any]) -> str:
@@ -51,7 +52,9 @@ def exposure(unit: Path, tool: str = "systemd-analyze") -> str:
     return parse_exposure(result.stdout + result.stderr)
 
 
-def exposure_line(view: Mapping[str, Any], project: Path) -> str:
+def exposure_line(view: Mapping[str, Any], project: Path, pretend: bool = False) -> str:
+    if pretend:
+        return "Exposure: not scored (--pretend wrote no unit to score)."
     score = exposure(project / main_unit(view))
     if not score:
         return "Exposure: install systemd-analyze to score it (systemd-analyze security --offline=yes)."
@@ -213,18 +216,26 @@ def left_behind_lines(view: Mapping[str, Any], project: Path, previous: Mapping[
     ]
 
 
-def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None) -> str:
+def written_head(done: str, pretend: bool) -> str:
+    """The message's first line: what was written, or (copier --pretend) that nothing was."""
+    return PRETENDED if pretend else done
+
+
+def after_copy(
+    view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None, *, pretend: bool = False
+) -> str:
     if previous is not None:
         # Over an earlier copy whose answers were committed (a copy again, copier recopy): a server runs
         # that copy's service, which the install script restarts or replaces as after an update.
-        return after_update(view, project, previous, over_copy=True)
+        return after_update(view, project, previous, over_copy=True, pretend=pretend)
     plan = install_plan(view, previous)
     before = plan.commands()[: -len(plan.start)]
+    wrote = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:"
     return "\n".join(
         [
-            f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:",
+            written_head(wrote, pretend),
             indented(list(plan.written)),
-            exposure_line(view, project),
+            exposure_line(view, project, pretend),
             *app_side_lines(view),
             "Next: review and commit them. On the server, from a checkout of this project,",
             f"run the install script {SCRIPT_NOTE}:",
@@ -245,7 +256,12 @@ def after_copy(view: Mapping[str, Any], project: Path, previous: Mapping[str, An
 
 
 def after_update(
-    view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None, *, over_copy: bool = False
+    view: Mapping[str, Any],
+    project: Path,
+    previous: Mapping[str, Any] | None = None,
+    *,
+    over_copy: bool = False,
+    pretend: bool = False,
 ) -> str:
     plan = install_plan(view, previous)
     if over_copy and previous is not None:
@@ -259,9 +275,9 @@ def after_update(
         ]
     return "\n".join(
         [
-            head,
+            written_head(head, pretend),
             indented(list(plan.written)),
-            exposure_line(view, project),
+            exposure_line(view, project, pretend),
             *review,
             *rename_lines(view, plan, previous),
             *view["directory_notes"],
