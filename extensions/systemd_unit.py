@@ -126,10 +126,10 @@ def lifecycle_message(context: Context, operation: str) -> str:
     project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
     view = unit(context)
     previous = _previous(context)
-    pretend = isinstance(conf, Mapping) and bool(conf["pretend"])
+    run = {"pretend": bool(conf["pretend"]), "answers_file": str(conf["answers_file"])} if isinstance(conf, Mapping) else {}
     if operation == "update":
-        return api.after_update(view, project, previous, pretend=pretend)
-    return api.after_copy(view, project, previous, pretend=pretend)
+        return api.after_update(view, project, previous, **run)
+    return api.after_copy(view, project, previous, **run)
 
 
 def _committed(context: Context) -> dict[str, Any]:

@@ -250,3 +250,23 @@ def test_a_refused_copy_with_pretend_writes_no_answers_file_and_prints_the_answe
     assert "app_name: must be an Elixir app name" in result.stderr
     assert list(tmp_path.iterdir()) == []
     assert "Your answers, ready for --data-file:" in result.stderr
+
+
+def test_a_copy_with_its_own_answers_file_names_it_and_its_update_command_works(tmp_path: Path) -> None:
+    """copier copy -a <file>: the message lists that file and gives the update that reads it; run as printed."""
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project")
+    flags = ("--trust", "--defaults", "-a", ".copier/systemd.yml", "--vcs-ref", "v1")
+    copied = copier_cli("copy", *flags, str(template), ".", cwd=project)
+    assert copied.returncode == 0, copied.stderr
+    lines = copied.stderr.splitlines()
+    assert "  .copier/systemd.yml" in lines and "  .copier-answers.systemd.yml" not in lines
+    update = lines[lines.index("Later template versions, in this project:") + 1].strip()
+    assert update == "copier update --trust -a .copier/systemd.yml"
+    commit_all(project, "copy")
+    git(template, "commit", "-q", "--allow-empty", "-m", "v2")
+    git(template, "tag", "v2")
+    as_printed = [*update.replace("copier", COPIER, 1).split(), "--defaults"]
+    updated = subprocess.run(as_printed, cwd=project, capture_output=True, text=True, check=False)
+    assert updated.returncode == 0, updated.stderr
+    assert "  .copier/systemd.yml" in updated.stderr.splitlines()

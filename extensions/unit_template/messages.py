@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .install import Command, Plan, install_plan, moved_dirs, removed_units, shell_line
+from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, removed_units, shell_line
 from .manifest import files
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
@@ -222,13 +222,18 @@ def written_head(done: str, pretend: bool) -> str:
 
 
 def after_copy(
-    view: Mapping[str, Any], project: Path, previous: Mapping[str, Any] | None = None, *, pretend: bool = False
+    view: Mapping[str, Any],
+    project: Path,
+    previous: Mapping[str, Any] | None = None,
+    *,
+    pretend: bool = False,
+    answers_file: str = ANSWERS_FILE,
 ) -> str:
     if previous is not None:
         # Over an earlier copy whose answers were committed (a copy again, copier recopy): a server runs
         # that copy's service, which the install script restarts or replaces as after an update.
-        return after_update(view, project, previous, over_copy=True, pretend=pretend)
-    plan = install_plan(view, previous)
+        return after_update(view, project, previous, over_copy=True, pretend=pretend, answers_file=answers_file)
+    plan = install_plan(view, previous, answers_file)
     before = plan.commands()[: -len(plan.start)]
     wrote = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:"
     return "\n".join(
@@ -250,7 +255,7 @@ def after_copy(
             *restart_flag_lines(view),
             *view["directory_notes"],
             "Later template versions, in this project:",
-            indented(["copier update --trust -a .copier-answers.systemd.yml"]),
+            indented([f"copier update --trust -a {shlex.quote(answers_file)}"]),
         ]
     )
 
@@ -262,8 +267,9 @@ def after_update(
     *,
     over_copy: bool = False,
     pretend: bool = False,
+    answers_file: str = ANSWERS_FILE,
 ) -> str:
-    plan = install_plan(view, previous)
+    plan = install_plan(view, previous, answers_file)
     if over_copy and previous is not None:
         head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
         review = left_behind_lines(view, project, previous)
