@@ -128,7 +128,8 @@ def lifecycle_message(context: Context, operation: str) -> str:
     previous = _previous(context)
     run = {"pretend": bool(conf["pretend"]), "answers_file": str(conf["answers_file"])} if isinstance(conf, Mapping) else {}
     if operation == "update":
-        return api.after_update(view, project, previous, **run)
+        drift = api.config_drift(project, str(conf["answers_file"]), _mix_env(conf), _answers(context)) if run else []
+        return "\n".join([api.after_update(view, project, previous, **run), *drift])
     return api.after_copy(view, project, previous, **run)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from .bindings import eex_constants, elixir_term, export_bindings
 from .carry_edits import carry_plan, committed_answers, user_answers, with_current_names
 from .checks import checked
+from .config_drift import config_drift
 from .install import install_plan, script_view
 from .manifest import files, template_name, written
 from .messages import after_copy, after_update
@@ -53,6 +54,7 @@ __all__ = [
     "check",
     "checked_view",
     "committed_answers",
+    "config_drift",
     "default_text",
     "defaults_or_none",
     "eex_constants",

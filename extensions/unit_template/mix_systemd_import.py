@@ -315,6 +315,11 @@ def import_project(project: Path, mix_env: str = "prod") -> Imported:
     return result
 
 
+def configured_options(project: Path, mix_env: str = "prod") -> dict[str, Any]:
+    """The options `config :mix_systemd` sets, as the import takes them (no mix.exs facts, no EEx templates)."""
+    return convert(read_project(project, read_mix_project(project, mix_env))).answers
+
+
 def default_text(value: Any, question_type: str) -> str:
     """A default as copier.yml's rendered text for the question's type."""
     if question_type == "str":
