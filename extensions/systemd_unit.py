@@ -212,6 +212,16 @@ def _answers_file_data(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _recorded(context: Context) -> dict[str, Any]:
+    """The answers file in the project before this run ({} in a first copy, or in the empty dir
+    where copier update renders a version): names in it are recorded, not given."""
+    conf = _conf(context)
+    if not isinstance(conf, Mapping):
+        return {}
+    recorded = Path(str(conf["dst_path"])) / str(conf["answers_file"])
+    return _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
+
+
 def _reads_as_yaml(text: str) -> bool:
     try:
         yaml.safe_load(text)
@@ -249,8 +259,7 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
         if name in given_in:
             return _type_of_given(given_in[name], typed)
-    recorded = Path(str(conf["dst_path"])) / str(conf["answers_file"])
-    last = _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
+    last = _recorded(context)
     if name in last:
         return _type_of_given(last[name], typed)
     # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
@@ -318,13 +327,19 @@ def validate_all(context: Context) -> str:
 
 
 def _whole_copy_refusal(context: Context) -> str:
-    """Why this copy must not write anything: the import, the answers as a whole, or a file it cannot write."""
+    """Why this copy must not write anything: a name no question asks, the import, the answers
+    as a whole, or a file it cannot write."""
     conf = _conf(context)
+    answers = _answers(context)
+    kept_beside = None if isinstance(conf, Mapping) and conf["pretend"] else _project(context)  # --pretend writes nothing
+    unknown = api.unknown_data(set(conf["data"] or {}) - set(_recorded(context))) if isinstance(conf, Mapping) else []
+    if unknown:
+        title = "Given with --data, --data-file or in the answers file, and asked by no question:"
+        return api.refused_message(unknown, answers, kept_beside, title)
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
             return message
-    answers = _answers(context)
     view, errors = _view_of(context, answers)
     title = "Invalid answers:"
     if view is not None and isinstance(conf, Mapping):
@@ -333,7 +348,6 @@ def _whole_copy_refusal(context: Context) -> str:
         errors = errors or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
-        kept_beside = None if isinstance(conf, Mapping) and conf["pretend"] else _project(context)  # --pretend writes nothing
         return api.refused_message(errors, answers, kept_beside, title)
     return ""
 

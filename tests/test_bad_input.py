@@ -98,6 +98,10 @@ BAD = [
     ("pid_file-private-tmp", ["service_type=forking", "pid_file=/tmp/foo-bar.pid"], "pid_file", "PrivateTmp="),
     ("chroot-at-the-release-itself", ["chroot=true"], "chroot", "set root_directory to a self-contained root"),
     ("exec_start-quoted-whole", ['exec_start="!/opt/app/bin/app start"'], "exec_start", "'exec_start=!/opt/app/bin/app start'"),
+    # A name no question asks: copier itself would leave it out without a word.
+    ("data-typo", ["servce_type=notify"], "servce_type", "not an option of this template (a typo of service_type?)"),
+    ("data-unknown", ["frobnicate=1"], "frobnicate", "not an option of this template; every option: https://"),
+    ("data-computed", ['files={"main_unit": "x"}'], "files", "not an option of this template"),
 ]
 
 

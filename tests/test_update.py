@@ -304,3 +304,39 @@ def test_the_documented_conflict_check_finds_the_conflict_and_empties_nothing(
     assert (project / UNIT).read_text() == conflicted
     assert git(project, "diff", "--name-only", "--diff-filter=U").split() == [UNIT]
     assert check.stdout.splitlines() == [UNIT]
+
+
+def test_an_update_given_a_name_no_question_asks_changes_nothing_and_names_it(template: Path, project: Path) -> None:
+    copy_template(template, project)
+    data_file = project.parent / "data.yml"
+    data_file.write_text("hardening: strict\nhardenning_disable: [PrivateUsers]\n")
+    before = (project / UNIT).read_text()
+    copier = str(Path(sys.executable).parent / "copier")
+    done = subprocess.run(
+        [copier, "update", "--trust", "--defaults", "-a", ANSWERS_FILE, "--data-file", str(data_file)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "hardenning_disable: not an option of this template (a typo of hardening_disable?)" in done.stderr
+    assert (project / UNIT).read_text() == before
+    assert answers(project).get("hardening") != "strict"
+    # Only the answers file may differ: v2's _migrations renamed an answer there before the refusal.
+    assert git(project, "status", "--porcelain").split() in ([], ["M", ANSWERS_FILE])
+
+
+def test_an_update_across_a_renamed_question_is_not_refused_for_the_old_name(template: Path, project: Path) -> None:
+    """copier renders the old version with the recorded answers, and v2's migration renames one: no
+    name there is taken for one the user gave (test_renamed_question_keeps_the_v1_answer keeps its value)."""
+    copy_template(template, project)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "update", "--trust", "--defaults", "-a", ANSWERS_FILE],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "asked by no question" not in done.stderr

@@ -6,9 +6,11 @@ changing options.py; a test checks that copier.yml is current.
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 import textwrap
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,11 @@ import yaml
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from unit_template.kinds import KINDS
+    from unit_template.messages import DOCS_URL
     from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option
 else:
     from .kinds import KINDS
+    from .messages import DOCS_URL
     from .options import DIR_NAMES, OPTIONS, RENAMED, Option
 
 SETTINGS: dict[str, Any] = {
@@ -253,6 +257,19 @@ def question_order() -> list[str]:
     conditional = [name for name, opt in OPTIONS.items() if opt.ask and not opt.basic and name not in GROUP_OF]
     rest = [name for name in OPTIONS if name not in {*basic, *grouped, *conditional}]
     return [*basic, "advanced", *grouped, *conditional, *rest]
+
+
+def unknown_data(given: Collection[str]) -> list[str]:
+    """A problem for each name --data or --data-file gives that no question of copier.yml asks
+    (copier would leave it out without a word): "name: why", with the option it was likely meant for.
+    copier's own names (`_commit`...) are not answers."""
+    asked = question_order()
+    problems = []
+    for name in sorted(name for name in given if name not in asked and not name.startswith("_")):
+        meant = RENAMED.get(name) or next(iter(difflib.get_close_matches(name, asked, n=1, cutoff=0.8)), None)
+        hint = f" (renamed {meant})" if name in RENAMED else f" (a typo of {meant}?)" if meant else ""
+        problems.append(f"{name}: not an option of this template{hint}; every option: {DOCS_URL}/options.md")
+    return problems
 
 
 def questionnaire() -> dict[str, Any]:
