@@ -222,6 +222,19 @@ def _recorded(context: Context) -> dict[str, Any]:
     return _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
 
 
+def _given_names(context: Context) -> set[str]:
+    """The names this run was given with --data or --data-file. copier also hands a worker of its
+    own the recorded answers as data: copier update renders the old version from them (they carry
+    _commit), and the new one in an empty dir from every answer; those are not checked here."""
+    conf = _conf(context)
+    if not isinstance(conf, Mapping):
+        return set()
+    data, recorded = set(conf["data"] or {}), _recorded(context)
+    if "_commit" in data or (not recorded and set(api.always_asked()) <= data):
+        return set()
+    return data - set(recorded)
+
+
 def _reads_as_yaml(text: str) -> bool:
     try:
         yaml.safe_load(text)
@@ -332,10 +345,9 @@ def _whole_copy_refusal(context: Context) -> str:
     conf = _conf(context)
     answers = _answers(context)
     kept_beside = None if isinstance(conf, Mapping) and conf["pretend"] else _project(context)  # --pretend writes nothing
-    unknown = api.unknown_data(set(conf["data"] or {}) - set(_recorded(context))) if isinstance(conf, Mapping) else []
+    unknown = api.unknown_data(_given_names(context))
     if unknown:
-        title = "Given with --data, --data-file or in the answers file, and asked by no question:"
-        return api.refused_message(unknown, answers, kept_beside, title)
+        return api.refused_message(unknown, answers, kept_beside, "Given with --data or --data-file, and asked by no question:")
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:

@@ -340,3 +340,21 @@ def test_an_update_across_a_renamed_question_is_not_refused_for_the_old_name(tem
     )
     assert done.returncode == 0, done.stderr
     assert "asked by no question" not in done.stderr
+
+
+def test_an_update_with_an_unknown_name_in_the_answers_file_is_not_refused_half_way(template: Path, project: Path) -> None:
+    """Only names given with --data are checked: copier renders versions from the recorded answers in
+    workers of its own, after it wrote the project, where a refusal would leave it half-updated."""
+    copy_template(template, project)
+    recorded = project / ANSWERS_FILE
+    recorded.write_text(recorded.read_text() + "servce_type: notify\n")
+    commit_all(project, "an answer added by hand")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "update", "--trust", "--defaults", "-a", ANSWERS_FILE],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert V2_DIRECTIVE in (project / UNIT).read_text()

@@ -30,7 +30,16 @@ from .packaging import package_view
 from .preflight import Target, preflight_errors
 from .problems import Problem
 from .prompt_checks import refusal, refused_defaults, refused_message
-from .questions import SETTINGS, ask_condition, asked_on_problem, question_order, question_type, unknown_data, wrap_help
+from .questions import (
+    SETTINGS,
+    always_asked,
+    ask_condition,
+    asked_on_problem,
+    question_order,
+    question_type,
+    unknown_data,
+    wrap_help,
+)
 from .resolve import defaults_or_none
 from .template_shapes import LITERALS, shape
 from .units import view
@@ -45,6 +54,7 @@ __all__ = [
     "Target",
     "after_copy",
     "after_update",
+    "always_asked",
     "app_name_in",
     "ask_condition",
     "asked_on_problem",

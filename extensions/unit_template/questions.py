@@ -259,6 +259,11 @@ def question_order() -> list[str]:
     return [*basic, "advanced", *grouped, *conditional, *rest]
 
 
+def always_asked() -> list[str]:
+    """The questions on every path: copier records an answer to each."""
+    return [*(name for name, opt in OPTIONS.items() if opt.basic and opt.ask is None), "advanced"]
+
+
 def unknown_data(given: Collection[str]) -> list[str]:
     """A problem for each name --data or --data-file gives that no question of copier.yml asks
     (copier would leave it out without a word): "name: why", with the option it was likely meant for.
