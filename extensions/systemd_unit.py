@@ -60,7 +60,7 @@ _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 
 
 # What the extension reads of `_copier_conf`.
-_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite", "pretend")
+_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite", "pretend", "exclude")
 
 
 def _conf(context: Context) -> Mapping[str, Any] | None:
@@ -222,17 +222,24 @@ def _recorded(context: Context) -> dict[str, Any]:
     return _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
 
 
-def _given_names(context: Context) -> set[str]:
-    """The names this run was given with --data or --data-file. copier also hands a worker of its
-    own the recorded answers as data: copier update renders the old version from them (they carry
-    _commit), and the new one in an empty dir from every answer; those are not checked here."""
+def _copiers_own_worker(context: Context) -> bool:
+    """copier update renders the old version from the recorded answers (they carry _commit), and
+    the new one from every answer into an empty dir, before it merges them into the project: what
+    the user gave with --data or --exclude is checked in the worker that writes the project."""
     conf = _conf(context)
     if not isinstance(conf, Mapping):
+        return True
+    data, dst = set(conf["data"] or {}), Path(str(conf["dst_path"]))
+    empty = not dst.is_dir() or next(dst.iterdir(), None) is None
+    return "_commit" in data or (empty and set(api.always_asked()) <= data)
+
+
+def _given_names(context: Context) -> set[str]:
+    """The names this run was given with --data or --data-file (recorded answers are not given)."""
+    conf = _conf(context)
+    if not isinstance(conf, Mapping) or _copiers_own_worker(context):
         return set()
-    data, recorded = set(conf["data"] or {}), _recorded(context)
-    if "_commit" in data or (not recorded and set(api.always_asked()) <= data):
-        return set()
-    return data - set(recorded)
+    return set(conf["data"] or {}) - set(_recorded(context))
 
 
 def _reads_as_yaml(text: str) -> bool:
@@ -357,7 +364,7 @@ def _whole_copy_refusal(context: Context) -> str:
     if view is not None and isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.
         targets, errors = _copy_targets(context, conf, view)
-        errors = errors or _preflight_errors(context, conf, view, targets)
+        errors = errors or _excluded_errors(context, conf, view) or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
         return api.refused_message(errors, answers, kept_beside, title)
@@ -390,6 +397,13 @@ def _copy_targets(context: Context, conf: Mapping[str, Any], view: Mapping[str, 
 def manifest(context: Context) -> str:
     """The `files` every template file name reads: each manifest flag's path for these answers, as JSON."""
     return json.dumps(api.files(unit(context)))
+
+
+def _excluded_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]) -> list[str]:
+    if _copiers_own_worker(context):
+        return []
+    written = [(path, file.left_out_by) for file, path in api.written(view)]
+    return api.excluded_errors(Path(str(conf["dst_path"])), written, list(conf["exclude"] or ()))
 
 
 def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any], targets: list[api.Target]) -> list[str]:

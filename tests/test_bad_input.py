@@ -173,3 +173,45 @@ def test_a_good_copy_writes_the_unit(project: Path, settings: Path):
     result = copier_copy(project, settings=settings)
     assert result.returncode == 0, result.stderr
     assert (project / OUTPUT_DIR / "foo-bar.service").is_file()
+
+
+@pytest.mark.parametrize(
+    ("excluded", "path", "instead"),
+    [
+        ("rel/templates", "rel/templates/systemd/systemd.service.eex", "leave it out with eex_templates: false instead"),
+        ("**/bin/deploy", "rel/systemd/srv/foo-bar/bin/deploy", "leave it out with deploy_script: false instead"),
+        ("*.service", "rel/systemd/lib/systemd/system/foo-bar.service", "every copy writes it: drop that --exclude"),
+    ],
+)
+def test_a_copy_that_excludes_a_file_it_writes_is_refused_naming_the_answer_that_leaves_it_out(
+    project: Path, settings: Path, excluded: str, path: str, instead: str
+):
+    """copier --exclude would leave out a file the closing message lists and the install script installs."""
+    before = snapshot(project)
+    args = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", "--exclude", excluded, str(ROOT), "."]
+    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "NO_COLOR": "1"}
+    result = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"  exclude: {path} is left out by --exclude" in result.stderr
+    assert instead in result.stderr
+    assert snapshot(project) == before
+
+
+def test_a_copy_again_with_the_kept_answers_still_refuses_a_typo_and_an_exclude(project: Path, settings: Path):
+    """The kept --data-file holds every answer, like the data copier update gives a worker of its own: the
+    project (not empty) tells them apart, so the user's own --data and --exclude are still checked."""
+    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "NO_COLOR": "1"}
+    copy = [str(COPIER), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    run = {"cwd": project, "env": env, "capture_output": True, "text": True, "check": False}
+    first = subprocess.run([*copy, "--data", "servce_type=notify", str(ROOT), "."], **run)
+    assert first.returncode != 0
+    kept = project.parent / f"{project.name}.systemd-answers.yml"
+    assert kept.is_file()
+    before = snapshot(project)
+    second = subprocess.run([*copy, "--data-file", str(kept), "--data", "servce_type=notify", str(ROOT), "."], **run)
+    assert second.returncode != 0
+    assert "servce_type: not an option of this template" in second.stderr
+    third = subprocess.run([*copy, "--data-file", str(kept), "--exclude", "rel/templates", str(ROOT), "."], **run)
+    assert third.returncode != 0
+    assert "is left out by --exclude" in third.stderr
+    assert snapshot(project) == before

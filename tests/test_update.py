@@ -358,3 +358,19 @@ def test_an_update_with_an_unknown_name_in_the_answers_file_is_not_refused_half_
     )
     assert done.returncode == 0, done.stderr
     assert V2_DIRECTIVE in (project / UNIT).read_text()
+
+
+def test_an_update_that_excludes_a_file_the_project_has_keeps_it_as_it_is(template: Path, project: Path) -> None:
+    """--exclude on an update keeps a file out of it: the project's own copy stays, so nothing is missing."""
+    copy_template(template, project)
+    before = (project / UNIT).read_text()
+    copier = str(Path(sys.executable).parent / "copier")
+    done = subprocess.run(
+        [copier, "update", "--trust", "--defaults", "-a", ANSWERS_FILE, "--exclude", "*.service"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (project / UNIT).read_text() == before

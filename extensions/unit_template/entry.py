@@ -27,7 +27,7 @@ from .normalise import NotAsMeant, normalise
 from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
-from .preflight import Target, preflight_errors
+from .preflight import Target, excluded_errors, preflight_errors
 from .problems import Problem
 from .prompt_checks import refusal, refused_defaults, refused_message
 from .questions import (
@@ -69,6 +69,7 @@ __all__ = [
     "defaults_or_none",
     "eex_constants",
     "elixir_term",
+    "excluded_errors",
     "export_bindings",
     "files",
     "import_project",

@@ -28,6 +28,7 @@ class File:
     executable: bool  # its template's mode, which copier gives the file
     purpose: str
     placed_by: str = "output_dir"  # the answer that decides its directory (the pre-flight names it)
+    left_out_by: str = ""  # the answer that leaves it out ("": every copy writes it)
 
 
 def _in(directory: str, name: str) -> str:
@@ -62,40 +63,83 @@ def _flagged(v: View) -> bool:
     return v["restart_method"] == "systemd_flag"
 
 
+EEX_OFF = "eex_templates: false"
+PACKAGE_OFF = "packaging: false"
+SYSTEM_OFF = "system_files: false"
+FLAG_OFF = "restart_method other than systemd_flag"
+STRATEGY_OFF = "config_strategies without "
+SCRIPTS = "scripts_output_dir"
+
 # In the order the install plan lists (installs, enables, removes) them.
 FILES: tuple[File, ...] = (
-    File("eex_restart_path_unit", _eex("restart.path.eex"), False, "EEx template", "template_dir"),
-    File("eex_restart_service_unit", _eex("restart.service.eex"), False, "EEx template", "template_dir"),
-    File("eex_runtime_environment_unit", _eex("runtime-environment.service.eex"), False, "EEx template", "template_dir"),
-    File("eex_main_unit", _eex("systemd.service.eex"), False, "EEx template of the service unit", "template_dir"),
-    File("package_build", _package("build"), True, "builds the .deb and .rpm"),
-    File("package_copyright", _package("copyright"), False, "the package's copyright file"),
-    File("package_nfpm", _package("nfpm.yaml"), False, "the nfpm configuration"),
-    File("package_postinstall", _package("postinstall"), True, "maintainer script"),
-    File("package_postremove", _package("postremove"), True, "maintainer script"),
-    File("package_preremove", _package("preremove"), True, "maintainer script"),
-    File("cloud_init_script", _script("cloud-init-environment"), True, "configuration from cloud-init", "scripts_output_dir"),
-    File("deploy_script", _script("deploy"), True, "deploys a release", "scripts_output_dir"),
-    File("sync_s3_script", _script("sync-config-s3"), True, "configuration from S3", "scripts_output_dir"),
-    File("sync_ssm_script", _script("sync-config-ssm"), True, "configuration from SSM", "scripts_output_dir"),
-    File("node_script", _node_script, True, "runs a release command against the node", "scripts_output_dir"),
-    File("sysusers_conf", _system_file("sysusers_dir"), False, "sysusers.d: the service's user and group"),
-    File("tmpfiles_conf", _system_file("tmpfiles_dir"), False, "tmpfiles.d: the directories deployed into"),
+    File("eex_restart_path_unit", _eex("restart.path.eex"), False, "EEx template", "template_dir", EEX_OFF),
+    File("eex_restart_service_unit", _eex("restart.service.eex"), False, "EEx template", "template_dir", EEX_OFF),
+    File(
+        "eex_runtime_environment_unit", _eex("runtime-environment.service.eex"), False, "EEx template", "template_dir", EEX_OFF
+    ),
+    File("eex_main_unit", _eex("systemd.service.eex"), False, "EEx template of the service unit", "template_dir", EEX_OFF),
+    File("package_build", _package("build"), True, "builds the .deb and .rpm", left_out_by=PACKAGE_OFF),
+    File("package_copyright", _package("copyright"), False, "the package's copyright file", left_out_by=PACKAGE_OFF),
+    File("package_nfpm", _package("nfpm.yaml"), False, "the nfpm configuration", left_out_by=PACKAGE_OFF),
+    File("package_postinstall", _package("postinstall"), True, "maintainer script", left_out_by=PACKAGE_OFF),
+    File("package_postremove", _package("postremove"), True, "maintainer script", left_out_by=PACKAGE_OFF),
+    File("package_preremove", _package("preremove"), True, "maintainer script", left_out_by=PACKAGE_OFF),
+    File(
+        "cloud_init_script",
+        _script("cloud-init-environment"),
+        True,
+        "configuration from cloud-init",
+        "scripts_output_dir",
+        STRATEGY_OFF + "cloud_init",
+    ),
+    File("deploy_script", _script("deploy"), True, "deploys a release", "scripts_output_dir", "deploy_script: false"),
+    File("sync_s3_script", _script("sync-config-s3"), True, "configuration from S3", SCRIPTS, STRATEGY_OFF + "s3_sync"),
+    File("sync_ssm_script", _script("sync-config-ssm"), True, "configuration from SSM", SCRIPTS, STRATEGY_OFF + "ssm"),
+    File(
+        "node_script",
+        _node_script,
+        True,
+        "runs a release command against the node",
+        "scripts_output_dir",
+        "distribution: none or release",
+    ),
+    File("sysusers_conf", _system_file("sysusers_dir"), False, "sysusers.d: the user and group", left_out_by=SYSTEM_OFF),
+    File("tmpfiles_conf", _system_file("tmpfiles_dir"), False, "tmpfiles.d: the deploy directories", left_out_by=SYSTEM_OFF),
     File(
         "overlap_unit",
         _unit("-overlap.service", lambda v: v["overlap_unit"]),
         False,
         "the next VM beside the serving one (deploy, deploy restart)",
+        left_out_by="overlap: false",
     ),
-    File("restart_path_unit", _unit("-restart.path", _flagged), False, "watches the restart flag (systemd_flag)"),
-    File("restart_service_unit", _unit("-restart.service", _flagged), False, "restarts the service (systemd_flag)"),
+    File(
+        "restart_path_unit",
+        _unit("-restart.path", _flagged),
+        False,
+        "watches the restart flag (systemd_flag)",
+        left_out_by=FLAG_OFF,
+    ),
+    File(
+        "restart_service_unit",
+        _unit("-restart.service", _flagged),
+        False,
+        "restarts the service (systemd_flag)",
+        left_out_by=FLAG_OFF,
+    ),
     File(
         "runtime_environment_unit",
         _unit("-runtime-environment.service", lambda v: v["runtime_environment_unit"]),
         False,
         "writes the runtime environment before the service starts",
+        left_out_by="runtime_environment_service_script left empty",
     ),
-    File("socket_unit", _unit(".socket", lambda v: v["socket_unit"]), False, "the socket unit (listen_sockets)"),
+    File(
+        "socket_unit",
+        _unit(".socket", lambda v: v["socket_unit"]),
+        False,
+        "the socket unit (listen_sockets)",
+        left_out_by="listen_sockets: []",
+    ),
     File("main_unit", _unit(".service"), False, "the service unit"),
     File("install_script", lambda v: v["install_script"], True, "installs the files on a server"),
 )

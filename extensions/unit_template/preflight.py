@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pathspec import PathSpec
 
 from .systemd_syntax import NAME_MAX, PATH_MAX
 
@@ -127,3 +129,35 @@ def preflight_errors(
             if option not in owners:
                 owners.append(option)
     return [_named(owners, problem, answers_file) for problem, owners in found.values()]
+
+
+def _excluded(patterns: list[str]) -> Callable[[str], bool]:
+    """Whether copier's --exclude patterns match a path: its pathspec kind ("gitignore" from pathspec 1.0)."""
+    for kind in ("gitignore", "gitwildmatch"):
+        try:
+            return PathSpec.from_lines(kind, patterns).match_file
+        except (KeyError, LookupError):
+            continue
+    return lambda path: False
+
+
+def excluded_errors(project: Path, written: list[tuple[str, str]], patterns: Sequence[str]) -> list[str]:
+    """copier --exclude would leave out a file this copy writes and the project does not have yet:
+    the closing message lists it, the install script (or a unit) counts on it. `written` is each
+    file's path and the answer that leaves it out ("" for one every copy writes)."""
+    plain = [pattern for pattern in patterns if "{" not in pattern]  # one with Jinja, copier renders first: not read here
+    if not plain:
+        return []
+    matches = _excluded(plain)
+    errors = []
+    for path, left_out_by in written:
+        if not matches(path) or (project / path).exists():
+            continue
+        if left_out_by:
+            errors.append(
+                f"exclude: {path} is left out by --exclude, which the closing message and the install script do not"
+                f" follow: leave it out with {left_out_by} instead (an --exclude holds for one run only)"
+            )
+        else:
+            errors.append(f"exclude: {path} is left out by --exclude, but every copy writes it: drop that --exclude")
+    return errors
