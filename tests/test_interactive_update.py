@@ -37,7 +37,11 @@ def released_project(tmp_path: Path) -> Path:
 
 def type_update(project: Path, *extra: str) -> list[str]:
     """The README's update command plus `extra`, each prompt taken with Enter; the questions asked."""
-    args = shlex.split(README_UPDATE)[1:] + list(extra)
+    return type_in(project, shlex.split(README_UPDATE)[1:] + list(extra))
+
+
+def type_in(project: Path, args: list[str]) -> list[str]:
+    """copier with args in a terminal, each prompt taken with Enter; the questions asked."""
     log = project.parent / "terminal.log"
     child = spawn_copier(args, log, cwd=project)
     asked = []
@@ -67,3 +71,18 @@ def test_the_readme_update_with_a_new_service_name_typed_in_a_terminal_renames_t
     type_update(released_project, "--data", "service_name=shop")
     assert (released_project / OUTPUT_DIR / "shop.service").is_file()
     assert not (released_project / OUTPUT_DIR / "foo-bar.service").exists()
+
+
+def test_copier_recopy_typed_in_a_terminal_takes_every_recorded_answer_and_prints_the_update_steps(
+    released_project: Path,
+) -> None:
+    """copier recopy: the recorded answers are each prompt's default; a server runs the earlier copy's
+    service, so the message restarts it, as the install script does."""
+    before = yaml.safe_load((released_project / ANSWERS_FILE).read_text())
+    asked = type_in(released_project, ["recopy", "--trust", "--overwrite", "-a", ANSWERS_FILE])
+    assert asked and asked[0].startswith("app_name")
+    after = yaml.safe_load((released_project / ANSWERS_FILE).read_text())
+    assert {k: v for k, v in after.items() if k != "_commit"} == {k: v for k, v in before.items() if k != "_commit"}
+    screen = (released_project.parent / "terminal.log").read_text()
+    assert "over the earlier copy's:" in screen
+    assert "sudo systemctl try-restart foo-bar.service" in screen
