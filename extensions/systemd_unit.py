@@ -123,14 +123,14 @@ def unit(context: Context) -> dict[str, Any]:
 def lifecycle_message(context: Context, operation: str) -> str:
     """_message_after_copy/_update: the files, the commands to install them, the exposure score."""
     conf = _conf(context)
-    project = Path(str(conf["dst_path"])) if isinstance(conf, Mapping) else Path()
-    view = unit(context)
-    previous = _previous(context)
-    run = {"pretend": bool(conf["pretend"]), "answers_file": str(conf["answers_file"])} if isinstance(conf, Mapping) else {}
+    view, previous = unit(context), _previous(context)
+    if not isinstance(conf, Mapping):  # rendered outside copier
+        return api.after_update(view, Path(), previous) if operation == "update" else api.after_copy(view, Path(), previous)
+    project, answers_file, pretend = Path(str(conf["dst_path"])), str(conf["answers_file"]), bool(conf["pretend"])
     if operation == "update":
-        drift = api.config_drift(project, str(conf["answers_file"]), _mix_env(conf), _answers(context)) if run else []
-        return "\n".join([api.after_update(view, project, previous, **run), *drift])
-    return api.after_copy(view, project, previous, **run)
+        drift = api.config_drift(project, answers_file, _mix_env(conf), _answers(context))
+        return "\n".join([api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file), *drift])
+    return api.after_copy(view, project, previous, pretend=pretend, answers_file=answers_file)
 
 
 def _committed(context: Context) -> dict[str, Any]:
