@@ -315,19 +315,24 @@ def test_install_script_is_shellcheck_clean(tmp_path: Path, answers) -> None:
     assert done.returncode == 0, done.stdout
 
 
-@pytest.fixture(scope="module")
-def renamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A default copy, then an update to service_name baz: the project and what the update printed."""
-    tmp_path = tmp_path_factory.mktemp("renamed")
+def copied_then(tmp_path: Path, *again: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A default copy, committed, then the copier command `again` in the project: the project and what it printed."""
     template = snapshot_template(tmp_path / "template", "v1")
     project = new_project(tmp_path / "project")
     run = dict(capture_output=True, text=True, check=False, cwd=project)
     copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), "."], **run)
     assert copied.returncode == 0, copied.stderr
     commit_all(project, "copy")
-    updated = subprocess.run([COPIER, "update", "--trust", "--defaults", "--data", "service_name=baz", "-a", ANSWERS_FILE], **run)
-    assert updated.returncode == 0, updated.stderr
-    return project, updated
+    done = subprocess.run([COPIER, *again], **run)
+    assert done.returncode == 0, done.stderr
+    return project, done
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A default copy, then an update to service_name baz."""
+    update = ("update", "--trust", "--defaults", "--data", "service_name=baz", "-a", ANSWERS_FILE)
+    return copied_then(tmp_path_factory.mktemp("renamed"), *update)
 
 
 def test_install_script_after_a_rename_is_shellcheck_clean(renamed) -> None:
@@ -358,18 +363,9 @@ def test_update_message_after_a_rename_says_what_moves_where_and_stops_the_old_s
 
 @pytest.fixture(scope="module")
 def recopied(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A default copy, then `copier recopy` over it with service_name baz: the project and what it printed."""
-    tmp_path = tmp_path_factory.mktemp("recopied")
-    template = snapshot_template(tmp_path / "template", "v1")
-    project = new_project(tmp_path / "project")
-    run = dict(capture_output=True, text=True, check=False, cwd=project)
-    copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), "."], **run)
-    assert copied.returncode == 0, copied.stderr
-    commit_all(project, "copy")
-    again = [COPIER, "recopy", "--trust", "--defaults", "--overwrite", "--data", "service_name=baz", "-a", ANSWERS_FILE]
-    recopy = subprocess.run(again, **run)
-    assert recopy.returncode == 0, recopy.stderr
-    return project, recopy
+    """A default copy, then `copier recopy` over it with service_name baz."""
+    recopy = ("recopy", "--trust", "--defaults", "--overwrite", "--data", "service_name=baz", "-a", ANSWERS_FILE)
+    return copied_then(tmp_path_factory.mktemp("recopied"), *recopy)
 
 
 def test_a_recopy_that_renames_prints_the_steps_of_the_update_that_renames(renamed, recopied) -> None:

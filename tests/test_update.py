@@ -56,6 +56,13 @@ def answers(project: Path) -> dict:
     return yaml.safe_load((project / ANSWERS_FILE).read_text())
 
 
+def cli_update(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The README's copier update, without prompts, plus extra."""
+    copier = str(Path(sys.executable).parent / "copier")
+    args = [copier, "update", "--trust", "--defaults", "-a", ANSWERS_FILE, *extra]
+    return subprocess.run(args, cwd=project, capture_output=True, text=True, check=False)
+
+
 def test_local_edit_survives_an_update_that_changes_other_lines(template: Path, project: Path) -> None:
     copy_template(template, project)
     edit(project / UNIT, "LimitNOFILE=65535", "LimitNOFILE=100000")
@@ -142,13 +149,8 @@ def test_update_with_skip_tasks_renders_the_renamed_unit_plainly_and_keeps_the_e
     edit(project / UNIT, "Type=simple", "Type=exec")
     commit_all(project, "local edit")
 
-    copier_cli = Path(sys.executable).parent / "copier"
-    subprocess.run(
-        [str(copier_cli), "update", "--trust", "--skip-tasks", "--defaults", "-d", "service_name=shop", "-a", ANSWERS_FILE],
-        cwd=project,
-        check=True,
-        capture_output=True,
-    )
+    done = cli_update(project, "--skip-tasks", "-d", "service_name=shop")
+    assert done.returncode == 0, done.stderr
 
     assert values_of((project / OUTPUT_DIR / "shop.service").read_text(), "Type") == ["simple"]
     assert values_of(git(project, "show", f"HEAD:{UNIT}"), "Type") == ["exec"]
@@ -311,14 +313,7 @@ def test_an_update_given_a_name_no_question_asks_changes_nothing_and_names_it(te
     data_file = project.parent / "data.yml"
     data_file.write_text("hardening: strict\nhardenning_disable: [PrivateUsers]\n")
     before = (project / UNIT).read_text()
-    copier = str(Path(sys.executable).parent / "copier")
-    done = subprocess.run(
-        [copier, "update", "--trust", "--defaults", "-a", ANSWERS_FILE, "--data-file", str(data_file)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = cli_update(project, "--data-file", str(data_file))
     assert done.returncode != 0
     assert "hardenning_disable: not an option of this template (a typo of hardening_disable?)" in done.stderr
     assert (project / UNIT).read_text() == before
@@ -331,13 +326,7 @@ def test_an_update_across_a_renamed_question_is_not_refused_for_the_old_name(tem
     """copier renders the old version with the recorded answers, and v2's migration renames one: no
     name there is taken for one the user gave (test_renamed_question_keeps_the_v1_answer keeps its value)."""
     copy_template(template, project)
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "copier"), "update", "--trust", "--defaults", "-a", ANSWERS_FILE],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = cli_update(project)
     assert done.returncode == 0, done.stderr
     assert "asked by no question" not in done.stderr
 
@@ -349,13 +338,7 @@ def test_an_update_with_an_unknown_name_in_the_answers_file_is_not_refused_half_
     recorded = project / ANSWERS_FILE
     recorded.write_text(recorded.read_text() + "servce_type: notify\n")
     commit_all(project, "an answer added by hand")
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "copier"), "update", "--trust", "--defaults", "-a", ANSWERS_FILE],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = cli_update(project)
     assert done.returncode == 0, done.stderr
     assert V2_DIRECTIVE in (project / UNIT).read_text()
 
@@ -364,13 +347,6 @@ def test_an_update_that_excludes_a_file_the_project_has_keeps_it_as_it_is(templa
     """--exclude on an update keeps a file out of it: the project's own copy stays, so nothing is missing."""
     copy_template(template, project)
     before = (project / UNIT).read_text()
-    copier = str(Path(sys.executable).parent / "copier")
-    done = subprocess.run(
-        [copier, "update", "--trust", "--defaults", "-a", ANSWERS_FILE, "--exclude", "*.service"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = cli_update(project, "--exclude", "*.service")
     assert done.returncode == 0, done.stderr
     assert (project / UNIT).read_text() == before
