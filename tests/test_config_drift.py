@@ -84,3 +84,13 @@ def test_a_setting_equal_to_the_default_the_answers_resolve_to_is_no_drift() -> 
 def test_the_printed_update_quotes_each_value_for_the_shell() -> None:
     lines = drift_lines({"env_vars": ["A=b c"]}, DEFAULT_ANSWERS, ANSWERS_FILE)
     assert shlex.split(lines[-1])[-2:] == ["--data", 'env_vars=["A=b c"]']
+
+
+def test_a_config_change_elsewhere_reads_no_config(tmp_path: Path) -> None:
+    """A project whose config no longer names :mix_systemd: nothing to compare, no Elixir run."""
+    from unit_template.config_drift import mentions_mix_systemd
+
+    project = mix_project(tmp_path, "dirs: [:runtime]")
+    assert mentions_mix_systemd(project)
+    (project / "config/config.exs").write_text("import Config\nconfig :foo_bar, port: 4000\n")
+    assert not mentions_mix_systemd(project)

@@ -2,9 +2,9 @@
 
 copier update reads the recorded answers only: a setting changed in the config since would reach
 `mix systemd.generate` (the EEx templates read the config) but not these units, without a word.
-When mix.exs or config/ changed in a commit after the one that last recorded the answers, the
-update's message names each setting that would give the units another value than the answers
-do, and the copier update that takes them.
+When config/ still names :mix_systemd and changed in a commit after the one that last recorded
+the answers, the update's message names each setting that would give the units another value
+than the answers do, and the copier update that takes them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .mix_systemd_import import configured_options
 from .options import OPTIONS
 from .units import view
 
-WATCHED = ("mix.exs", "config")
+CONFIG_DIR = "config"
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,9 +29,15 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def changed_since_answers(project: Path, answers_file: str) -> bool:
-    """mix.exs or config/ changed in a commit after the last one that recorded the answers."""
+    """config/ changed in a commit after the last one that recorded the answers."""
     recorded = _git(project, "log", "-1", "--format=%H", "--", answers_file).stdout.strip()
-    return bool(recorded) and _git(project, "diff", "--quiet", recorded, "HEAD", "--", *WATCHED).returncode == 1
+    return bool(recorded) and _git(project, "diff", "--quiet", recorded, "HEAD", "--", CONFIG_DIR).returncode == 1
+
+
+def mentions_mix_systemd(project: Path) -> bool:
+    """Whether a config file names :mix_systemd at all: else there is nothing to read (and no Elixir to run)."""
+    config = project / CONFIG_DIR
+    return config.is_dir() and any(":mix_systemd" in path.read_text(errors="replace") for path in config.rglob("*.exs"))
 
 
 def _plain(value: Any) -> Any:
@@ -82,6 +88,6 @@ def drift_lines(drift: Mapping[str, Any], answers: Mapping[str, Any], answers_fi
 
 def config_drift(project: Path, answers_file: str, mix_env: str, answers: Mapping[str, Any]) -> list[str]:
     """The update message's lines about config :mix_systemd settings the answers do not follow; [] if none."""
-    if not changed_since_answers(project, answers_file):
+    if not (mentions_mix_systemd(project) and changed_since_answers(project, answers_file)):
         return []
     return drift_lines(drifted(configured_options(project, mix_env), answers), answers, answers_file)
