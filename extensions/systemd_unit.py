@@ -60,7 +60,10 @@ _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 
 
 # What the extension reads of `_copier_conf`.
-_CONF_KEYS = ("dst_path", "answers_file", "data", "user_defaults", "defaults", "quiet", "overwrite", "pretend", "exclude")
+_CONF_KEYS = (
+    *("dst_path", "answers_file", "data", "user_defaults", "defaults"),
+    *("quiet", "overwrite", "pretend", "exclude", "skip_if_exists"),
+)
 
 
 def _conf(context: Context) -> Mapping[str, Any] | None:
@@ -414,6 +417,7 @@ def _preflight_errors(context: Context, conf: Mapping[str, Any], view: Mapping[s
         str(conf["answers_file"]),
         overwrite=bool(conf["overwrite"]),
         interactive=sys.stdin.isatty(),
+        skipped=list(conf["skip_if_exists"] or ()),
     )
 
 

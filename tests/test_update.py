@@ -350,3 +350,17 @@ def test_an_update_that_excludes_a_file_the_project_has_keeps_it_as_it_is(templa
     done = cli_update(project, "--exclude", "*.service")
     assert done.returncode == 0, done.stderr
     assert (project / UNIT).read_text() == before
+
+
+def test_a_recopy_that_skips_existing_files_is_not_refused_for_their_content(template: Path, project: Path) -> None:
+    """copier --skip leaves a file that exists as it is, where it would otherwise stop to ask: the
+    pre-flight must not refuse it for its other content."""
+    copy_template(template, project)
+    edit(project / UNIT, "Type=simple", "Type=exec")
+    commit_all(project, "local edit")
+    copier = str(Path(sys.executable).parent / "copier")
+    recopy = [copier, "recopy", "--trust", "--defaults", "--skip", "rel/**", "-a", ANSWERS_FILE, "--data", "hardening=strict"]
+    done = subprocess.run(recopy, cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert values_of((project / UNIT).read_text(), "Type") == ["exec"]
+    assert answers(project)["hardening"] == "strict"

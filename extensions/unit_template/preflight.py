@@ -114,10 +114,15 @@ def preflight_errors(
     answers_file: str,
     overwrite: bool,
     interactive: bool,
+    skipped: Sequence[str] = (),
 ) -> list[str]:
-    """Every reason a write of the copy would fail, each naming the answer that places the file."""
+    """Every reason a write of the copy would fail, each naming the answer that places the file.
+    A file `skipped` (copier's --skip patterns) that exists is left as it is: nothing to check."""
     found: dict[str, tuple[str, list[str]]] = {}  # what blocks the writes -> (the first problem, the answers it hits)
+    kept = _matcher(skipped)
     for target in targets:
+        if os.path.lexists(project / target.path) and kept(target.path):
+            continue
         option = target.placed_by
         problems = [length_error(project, target.path)]
         problems += [directory_error(d, project, target.path) for d in _ancestors(project, target.path)]
@@ -131,11 +136,15 @@ def preflight_errors(
     return [_named(owners, problem, answers_file) for problem, owners in found.values()]
 
 
-def _excluded(patterns: list[str]) -> Callable[[str], bool]:
-    """Whether copier's --exclude patterns match a path: its pathspec kind ("gitignore" from pathspec 1.0)."""
+def _matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Whether copier's --exclude (or --skip) patterns match a path: its pathspec kind ("gitignore"
+    from pathspec 1.0). A pattern with Jinja, which copier renders first, is not read here."""
+    plain = [pattern for pattern in patterns if "{" not in pattern]
+    if not plain:
+        return lambda path: False
     for kind in ("gitignore", "gitwildmatch"):
         try:
-            return PathSpec.from_lines(kind, patterns).match_file
+            return PathSpec.from_lines(kind, plain).match_file
         except (KeyError, LookupError):
             continue
     return lambda path: False
@@ -145,10 +154,7 @@ def excluded_errors(project: Path, written: list[tuple[str, str]], patterns: Seq
     """copier --exclude would leave out a file this copy writes and the project does not have yet:
     the closing message lists it, the install script (or a unit) counts on it. `written` is each
     file's path and the answer that leaves it out ("" for one every copy writes)."""
-    plain = [pattern for pattern in patterns if "{" not in pattern]  # one with Jinja, copier renders first: not read here
-    if not plain:
-        return []
-    matches = _excluded(plain)
+    matches = _matcher(patterns)
     errors = []
     for path, left_out_by in written:
         if not matches(path) or (project / path).exists():
