@@ -10,7 +10,6 @@ to (reported at that option), or else left out with a notice.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from .checks import problems
 from .elixir_terms import Atom, ConfigRead, read_config
 from .mix_project import MixProject, app_or_release, release_to_build
 from .mix_project import read_project as read_mix_project
-from .options import DEFAULT_EXPAND_KEYS, DIR_NAMES, OPTIONS
+from .options import DEFAULT_EXPAND_KEYS, DIR_NAMES, OPTIONS, likely_meant
 from .validate import check
 
 CONFIG_FILES = ("config/config.exs", "config/prod.exs")
@@ -204,11 +203,11 @@ def unknown_key(result: Imported, name: str) -> None:
     shown at its question; any other is left out with a notice (mix_systemd hands unknown keys to
     its EEx templates only)."""
     source = result.values.pop(name, None)  # None: a value that could not be read
-    meant = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.8)
-    if meant and not {meant[0]} & (result.values.keys() | result.answers.keys() | result.problems.keys()):
+    meant = likely_meant(name, OPTIONS)
+    if meant and meant not in result.values.keys() | result.answers.keys() | result.problems.keys():
         if source is not None:
-            result.values[meant[0]] = source
-        result.problems[meant[0]] = f"given as `{name}`, which is not an option of this template (a typo of {meant[0]}?)"
+            result.values[meant] = source
+        result.problems[meant] = f"given as `{name}`, which is not an option of this template (a typo of {meant}?)"
     else:
         result.notes.append(f"{name}: not an option of this template, left out (these units do not read it)")
 

@@ -8,6 +8,9 @@ follow the answers they derive from, also after ``copier update``.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from .deploy import DEPLOY_OPTIONS
 from .distribution import DISTRIBUTION_OPTIONS
 from .kinds import CONFIG_STRATEGIES, DIR_NAMES, KINDS
@@ -331,3 +334,9 @@ COMMAND_OPTIONS = tuple(name for name, option in OPTIONS.items() if KINDS[option
 # `_migrations` (answers_migration.py) renames them in the answers file before
 # an update, so the old answer carries over. Never remove an entry.
 RENAMED: dict[str, str] = {}
+
+
+def likely_meant(name: str, names: Iterable[str]) -> str | None:
+    """The name a given one that is no option is most likely a typo of, if one is close enough
+    (a --data name, a config :mix_systemd key)."""
+    return next(iter(difflib.get_close_matches(name, list(names), n=1, cutoff=0.8)), None)

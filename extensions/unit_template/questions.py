@@ -6,7 +6,6 @@ changing options.py; a test checks that copier.yml is current.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 import textwrap
@@ -20,11 +19,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from unit_template.kinds import KINDS
     from unit_template.messages import DOCS_URL
-    from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option
+    from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option, likely_meant
 else:
     from .kinds import KINDS
     from .messages import DOCS_URL
-    from .options import DIR_NAMES, OPTIONS, RENAMED, Option
+    from .options import DIR_NAMES, OPTIONS, RENAMED, Option, likely_meant
 
 SETTINGS: dict[str, Any] = {
     "_min_copier_version": "9.19.0",
@@ -271,7 +270,7 @@ def unknown_data(given: Collection[str]) -> list[str]:
     asked = question_order()
     problems = []
     for name in sorted(name for name in given if name not in asked and not name.startswith("_")):
-        meant = RENAMED.get(name) or next(iter(difflib.get_close_matches(name, asked, n=1, cutoff=0.8)), None)
+        meant = RENAMED.get(name) or likely_meant(name, asked)
         hint = f" (renamed {meant})" if name in RENAMED else f" (a typo of {meant}?)" if meant else ""
         problems.append(f"{name}: not an option of this template{hint}; every option: {DOCS_URL}/options.md")
     return problems
