@@ -68,7 +68,7 @@ PACKAGE_OFF = "packaging: false"
 SYSTEM_OFF = "system_files: false"
 FLAG_OFF = "restart_method other than systemd_flag"
 STRATEGY_OFF = "config_strategies without "
-SCRIPTS = "scripts_output_dir"
+SCRIPTS = "scripts_output_dir"  # the answer that places the scripts
 
 # In the order the install plan lists (installs, enables, removes) them.
 FILES: tuple[File, ...] = (
@@ -89,10 +89,10 @@ FILES: tuple[File, ...] = (
         _script("cloud-init-environment"),
         True,
         "configuration from cloud-init",
-        "scripts_output_dir",
+        SCRIPTS,
         STRATEGY_OFF + "cloud_init",
     ),
-    File("deploy_script", _script("deploy"), True, "deploys a release", "scripts_output_dir", "deploy_script: false"),
+    File("deploy_script", _script("deploy"), True, "deploys a release", SCRIPTS, "deploy_script: false"),
     File("sync_s3_script", _script("sync-config-s3"), True, "configuration from S3", SCRIPTS, STRATEGY_OFF + "s3_sync"),
     File("sync_ssm_script", _script("sync-config-ssm"), True, "configuration from SSM", SCRIPTS, STRATEGY_OFF + "ssm"),
     File(
@@ -100,7 +100,7 @@ FILES: tuple[File, ...] = (
         _node_script,
         True,
         "runs a release command against the node",
-        "scripts_output_dir",
+        SCRIPTS,
         "distribution: none or release",
     ),
     File("sysusers_conf", _system_file("sysusers_dir"), False, "sysusers.d: the user and group", left_out_by=SYSTEM_OFF),
