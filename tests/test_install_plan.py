@@ -248,6 +248,26 @@ def test_install_script_dry_run_prints_exactly_the_printed_steps(tmp_path: Path)
     assert "no release yet" in dry.stdout
 
 
+def with_a_conflict(path: Path, before: str) -> None:
+    """The markers copier update leaves where a local edit meets a change of the template, before line `before`."""
+    text = path.read_text()
+    assert before in text, f"{before!r} not in {path}"
+    block = "<<<<<<< before updating\n# a local line\n=======\n# the template's new line\n>>>>>>> after updating\n"
+    path.write_text(text.replace(before, block + before, 1))
+
+
+def test_an_install_script_left_with_conflict_markers_runs_nothing(tmp_path: Path) -> None:
+    """sh runs a script line by line: before, every command above the markers ran, then a syntax error stopped it."""
+    dst = render_template(tmp_path / "p", V252)
+    with_a_conflict(dst / "rel/install-systemd", "# The units.\n")
+    dry = subprocess.run(["sh", "rel/install-systemd", "--dry-run"], cwd=dst, capture_output=True, text=True, check=False)
+    assert (dry.returncode, dry.stdout) == (65, "")
+    assert dry.stderr == (
+        "install-systemd: rel/install-systemd has conflict markers from copier update:"
+        " resolve them in the project (docs/updating.md), then run this again\n"
+    )
+
+
 def test_install_script_dry_run_says_it_installed_nothing(tmp_path: Path) -> None:
     dst = render_template(tmp_path / "p", {**V252, "config_strategies": ["credentials"], "credentials": ["k"]})
     dry = subprocess.run(["sh", str(dst / "rel/install-systemd"), "--dry-run"], capture_output=True, text=True, check=False)
@@ -430,6 +450,19 @@ def test_package_scripts_are_shellcheck_clean(tmp_path: Path, answers) -> None:
     scripts = [str(dst / "rel/package" / name) for name in PACKAGE_SCRIPTS]
     done = subprocess.run([str(SHELLCHECK), "-s", "sh", *scripts], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_package_build_packs_no_file_left_with_conflict_markers(tmp_path: Path) -> None:
+    """A maintainer script or a unit with them would reach every server the package is installed on."""
+    dst = render_template(tmp_path / "p", {**V252, "packaging": True})
+    with_a_conflict(dst / "rel/package/postinstall", "systemctl daemon-reload\n")
+    with_a_conflict(dst / "rel/systemd/lib/systemd/system/foo-bar.service", "[Service]\n")
+    done = subprocess.run(["sh", "rel/package/build"], cwd=dst, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "build: conflict markers from copier update in rel/package/postinstall rel/systemd/lib/systemd/system/foo-bar.service:"
+        " resolve them in the project (docs/updating.md), then run this again\n"
+    )
 
 
 def test_package_ships_nothing_in_srv_and_links_the_scripts_and_release_there() -> None:

@@ -94,6 +94,17 @@ def test_overlapping_edit_leaves_conflict_markers_that_git_diff_check_finds(temp
     assert "leftover conflict marker" in check.stdout
 
 
+def test_the_install_script_refuses_a_unit_left_with_conflict_markers_before_any_change(template: Path, project: Path) -> None:
+    """systemd skips the marker lines and reads both sides' directives: before, the script installed that unit."""
+    update_with_an_edit_next_to_v2s_new_line(template, project)
+    dry = subprocess.run(["sh", "rel/install-systemd", "--dry-run"], cwd=project, capture_output=True, text=True, check=False)
+    assert (dry.returncode, dry.stdout) == (65, "")
+    assert dry.stderr == (
+        f"install-systemd: {UNIT} has conflict markers from copier update:"
+        " resolve them in the project (docs/updating.md), then run this again\n"
+    )
+
+
 def test_update_with_data_re_renders_like_a_fresh_copy(template: Path, project: Path, tmp_path: Path) -> None:
     copy_template(template, project, vcs_ref="v2")
 

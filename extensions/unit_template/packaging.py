@@ -139,6 +139,7 @@ def package_view(view: View, plan: Plan) -> dict[str, Any]:
         "release_source": release_source(view),
         "release_target": f"{vendor_dir(view)}/release",
         "files": package_files(view, plan),
+        "sources": " ".join(q(item.source) for item in plan.items),
         "depends": DEPENDS,
         "setup": [shell_line(c) for c in setup_commands(view, plan)],
         "links": [shell_line(c) for c in link_commands(view, plan)],

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from rendering import OUTPUT_DIR
 from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
 from unit_template.resolve import resolve
 
@@ -300,6 +301,34 @@ def test_update_dropping_a_unit_and_a_script_restarts_the_running_service_and_re
     assert info["env"].get("GREETING") == "after-update"
     assert app_units(box, f"probe-{name}") == [service]
     assert not box.run(["test", "-e", node_script], check=False).ok()  # distribution none: no node script
+
+
+def test_an_update_left_with_conflict_markers_is_not_installed_and_the_service_runs_on(deploy, box, release, tmp_path):
+    # A local edit of a line the update changes too: copier leaves conflict markers. Before, the install
+    # script installed that unit and restarted onto it (systemd skips the marker lines, reads both sides).
+    port = next(PORTS)
+    name = "conflicted"
+    answers = scenario_answers(name, BASE, port)
+    project = copied_and_serving(box, release, tmp_path, answers, "script")
+    service = f"probe-{name}.service"
+    deploy.installed.append(InstalledUnits(box, [service]))
+    old_pid = str(served_info(box, port)["os_pid"])
+    installed = box.read_file(f"/etc/systemd/system/{service}")
+
+    unit = project / OUTPUT_DIR / service
+    unit.write_text(unit.read_text().replace("LimitNOFILE=65535", "LimitNOFILE=100000"))
+    commit_all(project, "a local edit")
+    updated = copier_cli("update", "--trust", "--defaults", "--data", "limit_nofile=4096", "-a", ANSWERS_FILE, cwd=project)
+    assert "<<<<<<< before updating" in unit.read_text()
+    commit_all(project, "update, conflict left in")  # the conflict check the message prints, skipped
+    script = printed_script(updated.stderr)
+    done = box.run(["sh", "-euc", f"cd {checkout(box, project)} && {script}"], check=False, timeout=120)
+
+    assert done.returncode == 65, done.stdout + done.stderr
+    assert f"{OUTPUT_DIR}/{service} has conflict markers from copier update" in done.stderr
+    assert done.stdout == ""  # no command ran
+    assert box.read_file(f"/etc/systemd/system/{service}") == installed
+    assert str(served_info(box, port)["os_pid"]) == old_pid
 
 
 def printed_steps_of_update(message: str) -> list[str]:
