@@ -62,7 +62,7 @@ _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 # What the extension reads of `_copier_conf`.
 _CONF_KEYS = (
     *("dst_path", "answers_file", "data", "user_defaults", "defaults"),
-    *("quiet", "overwrite", "pretend", "exclude", "skip_if_exists"),
+    *("quiet", "overwrite", "pretend", "exclude", "skip_if_exists", "skip_tasks"),
 )
 
 
@@ -130,10 +130,12 @@ def lifecycle_message(context: Context, operation: str) -> str:
     if not isinstance(conf, Mapping):  # rendered outside copier
         return api.after_update(view, Path(), previous) if operation == "update" else api.after_copy(view, Path(), previous)
     project, answers_file, pretend = Path(str(conf["dst_path"])), str(conf["answers_file"]), bool(conf["pretend"])
+    not_carried = api.not_carried(project, previous, view) if conf["skip_tasks"] and not pretend else []
     if operation == "update":
         drift = api.config_drift(project, answers_file, _mix_env(conf), _answers(context))
-        return "\n".join([api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file), *drift])
-    return api.after_copy(view, project, previous, pretend=pretend, answers_file=answers_file)
+        message = api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file)
+        return "\n".join([message, *not_carried, *drift])
+    return "\n".join([api.after_copy(view, project, previous, pretend=pretend, answers_file=answers_file), *not_carried])
 
 
 def _committed(context: Context) -> dict[str, Any]:

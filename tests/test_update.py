@@ -155,7 +155,8 @@ def test_service_name_change_during_a_version_update_keeps_edits_and_takes_v2(te
 def test_update_with_skip_tasks_renders_the_renamed_unit_plainly_and_keeps_the_edit_in_git(
     template: Path, project: Path
 ) -> None:
-    """docs/updating.md: --skip-tasks skips the carry; the edit stays in git's history."""
+    """docs/updating.md: --skip-tasks skips the carry; the edit stays in git's history, and the message
+    says so with the command that shows it (before, it said nothing: the edit was gone without a word)."""
     copy_template(template, project, vcs_ref="v2")
     edit(project / UNIT, "Type=simple", "Type=exec")
     commit_all(project, "local edit")
@@ -164,7 +165,16 @@ def test_update_with_skip_tasks_renders_the_renamed_unit_plainly_and_keeps_the_e
     assert done.returncode == 0, done.stderr
 
     assert values_of((project / OUTPUT_DIR / "shop.service").read_text(), "Type") == ["simple"]
-    assert values_of(git(project, "show", f"HEAD:{UNIT}"), "Type") == ["exec"]
+    printed = re.search(rf"^  (git show HEAD:{re.escape(UNIT)})   \(now {OUTPUT_DIR}/shop.service\)$", done.stderr, re.M)
+    assert printed, done.stderr
+    assert values_of(subprocess.check_output(printed[1].split(), cwd=project, text=True), "Type") == ["exec"]
+
+
+def test_update_with_skip_tasks_and_no_rename_says_nothing_of_the_carry(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    done = cli_update(project, "--skip-tasks", "-d", "limit_nofile=4096")
+    assert done.returncode == 0, done.stderr
+    assert "--skip-tasks" not in done.stderr
 
 
 def test_service_name_change_moves_edits_of_the_restart_path_unit(template: Path, project: Path) -> None:

@@ -71,3 +71,24 @@ def carry_plan(
         "answers": user_answers(previous_answers),
         "renames": renames,
     }
+
+
+def not_carried(project: Path, previous: Mapping[str, Any] | None, view: Mapping[str, Any]) -> list[str]:
+    """After a run with --skip-tasks: the message's lines for each renamed file that the last commit has,
+    whose local edits no task carried into the new file."""
+    pairs = renamed(previous, view) if previous else []
+    listed = subprocess.run(
+        ["git", "-C", str(project), "ls-tree", "--name-only", "HEAD", "--", *(old for old, _ in pairs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    committed = set(listed.stdout.splitlines()) if pairs and listed.returncode == 0 else set()
+    shown = [f"git show HEAD:{old}   (now {new})" for old, new in pairs if old in committed]
+    if not shown:
+        return []
+    return [
+        "--skip-tasks: the task that carries local edits into renamed files did not run, so each renamed file",
+        "is as this version renders it. Your edits of the old ones, if any, are in git:",
+        *(f"  {line}" for line in shown),
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .bindings import eex_constants, elixir_term, export_bindings
-from .carry_edits import carry_plan, committed_answers, user_answers, with_current_names
+from .carry_edits import carry_plan, committed_answers, not_carried, user_answers, with_current_names
 from .checks import checked
 from .config_drift import config_drift
 from .install import install_plan, script_view
@@ -76,6 +76,7 @@ __all__ = [
     "install_plan",
     "is_unset",
     "normalise",
+    "not_carried",
     "package_view",
     "preflight_errors",
     "previous_view",
