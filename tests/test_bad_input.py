@@ -89,6 +89,10 @@ BAD = [
         "add runtime to `dirs`",
     ),
     ("app_user-nobody", ["app_user=nobody"], "app_user", "shared by unrelated services"),
+    ("app_user-root", ["app_user=root"], "app_user", "root has every right on the server"),
+    ("app_group-root", ["app_group=root"], "app_group", "root has every right on the server"),
+    ("deploy_user-root", ["restart_method=systemd_flag", "deploy_user=root"], "deploy_user", "leave deploy_user empty"),
+    ("service_name-with-its-suffix", ["service_name=shop.service"], "service_name", "(shop.service, not shop.service.service)"),
     (
         "pid_file-read-only-under-standard",
         ["service_type=forking", "pid_file=/srv/foo-bar/foo-bar.pid"],

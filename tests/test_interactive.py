@@ -185,7 +185,12 @@ ADVANCED_STEPS = {
     "config_strategies": [Step("[environment_file, credentials]")],
     "credentials": [Step("[]", refused="the `credentials` option lists no names"), Step("[db_password]")],
     "advanced": [Step(keys="y", enter=False)],
-    "service_name": [Step("foo bar", refused="service_name: must be a systemd unit name"), Step("shop")],
+    "service_name": [
+        Step("foo bar", refused="service_name: must be a systemd unit name"),
+        Step("shop.service", refused="service_name: must be given without .service"),
+        Step("shop"),
+    ],
+    "app_user": [Step("root", refused="app_user: root has every right on the server"), Step("shop")],
     "deploy_user": [Step("Deploy", refused="deploy_user: must be a user or group name"), Step("deploy")],
     "deploy_dir": [Step("opt/shop", refused="deploy_dir: must be an absolute path"), Step("/opt/shop")],
     "state_directory": [Step("../x", refused="state_directory: must be a normalised relative path"), Step("shop-data")],

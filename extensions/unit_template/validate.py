@@ -43,11 +43,18 @@ def _choice(name: str) -> Validator:
 
 
 # The accounts shared by unrelated services (systemd warns "Special user nobody configured,
-# this is not safe!"): the app's files and rights would be theirs too.
+# this is not safe!"): the app's files and rights would be theirs too. root is refused for these too.
 SHARED_ACCOUNTS = {"app_user": ("nobody",), "app_group": ("nobody", "nogroup"), "deploy_user": ("nobody",)}
 
 
 def _shared_account(name: str, value: Any) -> str:
+    if name in SHARED_ACCOUNTS and value == "root":
+        if name == "deploy_user":
+            return "root restarts the service already: leave deploy_user empty, or name the user who deploys"
+        return (
+            "root has every right on the server, which no hardening directive takes back: a flaw in the app would be "
+            "the server's; the app needs an account of its own (the default is named after ext_name)"
+        )
     if value not in SHARED_ACCOUNTS.get(name, ()):
         return ""
     return (
