@@ -90,6 +90,17 @@ BAD = [
     ),
     ("app_user-nobody", ["app_user=nobody"], "app_user", "shared by unrelated services"),
     ("app_user-root", ["app_user=root"], "app_user", "root has every right on the server"),
+    (
+        "cluster-named-after-every-interface",
+        [
+            "distribution=cluster",
+            "distribution_interface=0.0.0.0",
+            "config_strategies=[credentials]",
+            "credentials=[erlang_cookie]",
+        ],
+        "distribution",
+        "distribution_interface 0.0.0.0 is no address other hosts reach",
+    ),
     ("app_group-root", ["app_group=root"], "app_group", "root has every right on the server"),
     ("deploy_user-root", ["restart_method=systemd_flag", "deploy_user=root"], "deploy_user", "leave deploy_user empty"),
     ("service_name-with-its-suffix", ["service_name=shop.service"], "service_name", "(shop.service, not shop.service.service)"),

@@ -40,6 +40,7 @@ MODES = ("local", "none", "cluster", "release")
 # -start_epmd false with -erl_epmd_port needs OTP 23.1; -dist_listen false (remote shells) OTP 23.0.
 MIN_OTP = "23.1"
 LOOPBACK = "127.0.0.1"
+EPMD_PORT = 4369
 PORT_BASE, PORT_SPAN = 4370, 630  # derived ports: 4370-4999, above epmd's 4369
 COOKIE_FILE = ".erlang.cookie"
 COOKIE_CREDENTIAL = "erlang_cookie"
@@ -243,6 +244,11 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
             f"env_vars must not hold {COOKIE_VARIABLE}: any user can read a unit's Environment= "
             f"(systemctl show); put it in {values['configuration_dir']}/environment"
         )
+    if mode in ("local", "cluster") and str(values["distribution_port"]) == str(EPMD_PORT):
+        errors.append(
+            f"distribution_port {EPMD_PORT} is epmd's, which a release with distribution release (or any Erlang "
+            f"node with epmd) on this host listens on: pick another (empty: one of {PORT_BASE}-{PORT_BASE + PORT_SPAN - 1})"
+        )
     if mode in ("local", "none") and "cloud_init" in picked:
         errors.append(f"the cloud_init strategy names the node for a cluster: with distribution {mode} use cluster (or release)")
     if mode == "cluster":
@@ -253,10 +259,16 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
                 f"{values['configuration_dir']}/{COOKIE_CREDENTIAL} on every node), or the environment_file "
                 f"strategy with {COOKIE_VARIABLE}=<cookie> in {values['configuration_dir']}/environment"
             )
-        if not values["distribution_interface"] and "cloud_init" not in picked:
+        interface = values["distribution_interface"]
+        if not interface and "cloud_init" not in picked:
             errors.append(
                 "cluster needs distribution_interface (this host's address other nodes reach), "
                 "or the cloud_init strategy to name the node at boot"
+            )
+        elif interface and (interface == "0.0.0.0" or interface.startswith("127.")):
+            errors.append(
+                f"distribution_interface {interface} is no address other hosts reach, and the node is named after it: "
+                "give this host's address on the network the nodes share (for one host only, use distribution local)"
             )
     elif values["distribution_interface"]:
         errors.append(f"distribution_interface is for distribution cluster only (distribution is {mode})")
