@@ -186,8 +186,9 @@ def _config_stamp(project: Path, mix_env: str) -> str:
 
 
 def _imported_for(context: Context) -> api.Imported:
+    """The first copy's defaults from the project's mix_systemd setup (over an earlier copy: none, see imported)."""
     conf = _conf(context)
-    if not isinstance(conf, Mapping):
+    if not isinstance(conf, Mapping) or not _first_copy(conf):
         return api.Imported()
     project = Path(str(conf["dst_path"]))
     # The config files do not change during one run: their stamp is read once.
@@ -202,8 +203,10 @@ def _imported_for(context: Context) -> api.Imported:
 
 @pass_context
 def imported(context: Context, name: str, fallback: Any) -> str:
-    """A question's default: the project's mix_systemd setting if it has a readable one, else fallback."""
-    value = _imported_for(context).answers.get(name, fallback)
+    """A question's default: over an earlier copy its recorded answer (copier copy reads none, unlike
+    recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else fallback."""
+    recorded = api.with_current_names(api.user_answers(_recorded(context)))
+    value = recorded[name] if name in recorded else _imported_for(context).answers.get(name, fallback)
     kind = api.question_type(api.OPTIONS[name])
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)

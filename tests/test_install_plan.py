@@ -335,17 +335,31 @@ def test_install_script_is_shellcheck_clean(tmp_path: Path, answers) -> None:
     assert done.returncode == 0, done.stdout
 
 
-def copied_then(tmp_path: Path, *again: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A default copy, committed, then the copier command `again` in the project: the project and what it printed."""
+def copied_then(tmp_path: Path, *again: str, first: tuple[str, ...] = ()) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A copy (default, or with the options `first`), committed, then the copier command `again` in the
+    project (the template is tmp_path/template): the project and what it printed."""
     template = snapshot_template(tmp_path / "template", "v1")
     project = new_project(tmp_path / "project")
     run = dict(capture_output=True, text=True, check=False, cwd=project)
-    copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), "."], **run)
+    copied = subprocess.run([COPIER, "copy", "--trust", "--defaults", *first, "--vcs-ref", "v1", str(template), "."], **run)
     assert copied.returncode == 0, copied.stderr
     commit_all(project, "copy")
     done = subprocess.run([COPIER, *again], **run)
     assert done.returncode == 0, done.stderr
     return project, done
+
+
+def test_a_second_copy_starts_from_the_recorded_answers_and_imports_nothing(tmp_path: Path) -> None:
+    """copier copy reads no recorded answers (recopy does). Before, a second `copier copy --defaults` went back
+    to the template's defaults (base_dir /srv: its steps moved the deploy dir on the server), and took the
+    EEx templates the first copy wrote for the user's own ("kept your EEx templates", eex_templates false)."""
+    again = ("copy", "--trust", "--defaults", "--overwrite", "--vcs-ref", "v1", str(tmp_path / "template"), ".")
+    project, done = copied_then(tmp_path, *again, first=("--data", "base_dir=/opt"))
+    recorded = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    assert (recorded["base_dir"], recorded["eex_templates"]) == ("/opt", True)
+    assert "mix_systemd" not in done.stderr
+    assert "moved" not in done.stderr and "git rm" not in done.stderr
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout == ""
 
 
 @pytest.fixture(scope="module")

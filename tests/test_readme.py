@@ -34,6 +34,16 @@ def test_the_options_table_has_a_row_for_every_option():
     assert missing == []
 
 
+def test_the_options_table_says_when_each_question_is_asked_as_copier_yml_asks_it():
+    """Options given only with --data read "on a problem", as copier.yml asks them, not "when `false`"."""
+    questions = yaml.safe_load((ROOT / "copier.yml").read_text())
+    table = OPTIONS_PAGE[OPTIONS_PAGE.index(BEGIN) : OPTIONS_PAGE.index(END)]
+    for name in OPTIONS:
+        ask = str(questions[name].get("when", questions[name].get("ask", "")))
+        if re.fullmatch(r"\{\{ \(false\) or asked_for_problem\('\w+'\) \}\}", ask):
+            assert f"| `{name}` | on a problem |" in table, name
+
+
 def test_ci_runs_the_test_command_the_readme_gives():
     command = ".venv/bin/pytest"
     assert f"\n    {command}\n" in README

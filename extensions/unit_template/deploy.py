@@ -13,12 +13,11 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from .option import Option
+from .option import NOT_ASKED, Option
 from .overlap import overlap_unit
 from .problems import Problem
 
 SCRIPT = "deploy"
-NOT_ASKED = "{{ false }}"
 
 DEPLOY_OPTIONS: dict[str, Option] = {
     "deploy_script": Option("bool", True, help="Also write the deploy/rollback script (scripts_dir/deploy)", ask=NOT_ASKED),

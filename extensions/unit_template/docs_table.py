@@ -12,9 +12,11 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from unit_template.option import NOT_ASKED
     from unit_template.options import OPTIONS, Option
     from unit_template.questions import GROUP_OF, ask_condition
 else:
+    from .option import NOT_ASKED
     from .options import OPTIONS, Option
     from .questions import GROUP_OF, ask_condition
 
@@ -43,7 +45,7 @@ def asked_text(name: str, option: Option) -> str:
     if ask_condition(name, option) is None:
         return "always"
     group = f"advanced: {GROUP_OF[name]}" if name in GROUP_OF else ""
-    if not option.ask:
+    if option.ask in (None, "", NOT_ASKED):
         return group or "on a problem"
     text = option.ask.removeprefix("{{").removesuffix("}}").strip().replace("|", "\\|")
     return f"{group}, when `{text}`" if group else f"when `{text}`"

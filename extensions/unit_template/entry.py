@@ -90,6 +90,8 @@ __all__ = [
     "shape",
     "template_name",
     "unknown_data",
+    "user_answers",
+    "with_current_names",
     "wrap_help",
     "written",
 ]

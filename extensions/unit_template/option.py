@@ -16,6 +16,10 @@ Resolved = Mapping[str, Any]
 Derivation = Callable[[Resolved], Any]
 
 
+# `ask` of an option given only with --data (or asked on a problem): never asked otherwise.
+NOT_ASKED = "{{ false }}"
+
+
 @dataclass(frozen=True)
 class Option:
     """One option: ``kind`` names its validator in validate.py."""

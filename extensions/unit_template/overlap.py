@@ -26,7 +26,7 @@ from typing import Any
 
 from .distribution import ERL_OPTIONS, release_environment, user_variable
 from .escape import environment
-from .option import Option
+from .option import NOT_ASKED, Option
 
 SUFFIX = "-overlap"
 OVERLAP_TYPES = ("simple", "exec", "notify")  # forking's PID file and daemon's fork have one VM per unit
@@ -37,7 +37,7 @@ OVERLAP_OPTIONS: dict[str, Option] = {
         True,
         help="With listen_sockets: deploy and `deploy restart` start the next VM beside the serving one "
         "(two VMs for a moment) and stop the old one once the new is ready (off: stop, then start)",
-        ask="{{ false }}",
+        ask=NOT_ASKED,
     ),
 }
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .install import Command, Plan, deploy_script_target, install_script_path, of_kind, shell_line, up_to_project
-from .option import Option, joined
+from .option import NOT_ASKED, Option, joined
 
 View = Mapping[str, Any]
 
@@ -31,7 +31,7 @@ PACKAGING_OPTIONS: dict[str, Option] = {
         "bool",
         False,
         help="Also write an nfpm configuration that builds a .deb and an .rpm (see docs/packages.md)",
-        ask="{{ False }}",
+        ask=NOT_ASKED,
     ),
     "package_maintainer": joined(
         "text",
