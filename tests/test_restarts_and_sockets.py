@@ -7,15 +7,19 @@ test_stop, test_deploy_script).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from copier.errors import UserMessageError
 
 from rendering import OUTPUT_DIR, sections, values_of
 from unit_template.validate import check
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SOCKETS_REFUSED = [
     ("localhost:4000", "is not an IPv4 address"),
@@ -54,6 +58,7 @@ def test_good_listen_sockets_are_accepted() -> None:
         ("restart_max_delay_sec", "later", "time span"),
         ("start_limit_interval_sec", "never", "time span"),
         ("deploy_keep_releases", "all", "whole number"),
+        ("deploy_timeout_sec", "infinity", "whole number"),
     ],
 )
 def test_lifecycle_and_deploy_values_are_checked(option: str, value: Any, allowed: str) -> None:
@@ -106,10 +111,19 @@ def test_file_descriptor_name_needs_systemd_227(render: Callable[..., Path]) -> 
     assert values_of(socket, "FileDescriptorName") == []
 
 
+@pytest.mark.parametrize("option", ["deploy_keep_releases", "deploy_timeout_sec"])
+def test_the_deploy_numbers_help_offers_only_what_is_taken(option: str) -> None:
+    """The help offered "a number or infinity", and infinity was refused."""
+    help_text = yaml.safe_load((ROOT / "copier.yml").read_text())[option]["help"]
+    assert "infinity" not in help_text
+    example = re.search(r"e\.g\. (\d+)", help_text)
+    assert example and check(option, int(example[1])) == ""
+
+
 def test_a_zero_deploy_keep_is_refused(render: Callable[..., Path]) -> None:
     with pytest.raises(UserMessageError) as error:
         render({"deploy_keep_releases": 0})
-    assert "deploy_keep_releases: must be a whole number of at least 1, not '0'" in str(error.value)
+    assert "deploy_keep_releases: must be a whole number of at least 1, not 0" in str(error.value)
 
 
 def test_a_health_url_that_is_not_http_is_refused(render: Callable[..., Path]) -> None:

@@ -28,10 +28,10 @@ DEPLOY_OPTIONS: dict[str, Option] = {
         ask=NOT_ASKED,
     ),
     "deploy_keep_releases": Option(
-        "limit", 5, help="Releases the deploy script keeps in releases_dir (the current one always)", ask=NOT_ASKED
+        "count", 5, help="Releases the deploy script keeps in releases_dir (the current one always)", ask=NOT_ASKED
     ),
     "deploy_timeout_sec": Option(
-        "limit", 60, help="Seconds the deploy script waits for a restarted release to be ready", ask=NOT_ASKED
+        "count", 60, help="Seconds the deploy script waits for a restarted release to be ready", ask=NOT_ASKED
     ),
 }
 
@@ -63,9 +63,6 @@ def problems(values: Mapping[str, Any]) -> list[Problem]:
     url = values["deploy_health_url"]
     if url and not url.startswith(("http://", "https://")):
         found.append(Problem("deploy_health_url", f"must be an http:// or https:// URL, not {url!r}"))
-    for name in ("deploy_keep_releases", "deploy_timeout_sec"):
-        if str(values[name]) == "infinity" or int(values[name]) < 1:
-            found.append(Problem(name, f"must be a whole number of at least 1, not {values[name]!r}"))
     return found
 
 

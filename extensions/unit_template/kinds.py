@@ -112,6 +112,13 @@ def _port(value: Any) -> str:
     return f"must be a whole number from 1024 to 65535 (ASCII digits), not {value!r}"
 
 
+def _count(value: Any) -> str:
+    """After normalise.py: an int from ASCII digits, at least 1."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return ""
+    return f"must be a whole number of at least 1, not {value!r}"
+
+
 def _is_reference(item: Any) -> bool:
     """`:name` stands for another option's value: checked once expanded."""
     return isinstance(item, str) and REFERENCE.fullmatch(item) is not None
@@ -292,6 +299,7 @@ KINDS: dict[str, Kind] = {
     "mode": Kind(_mode, reads="mode", syntax="octal, e.g. 750"),
     "version": Kind(_version, reads="integer", syntax="a number, e.g. 252", starts_empty=True),
     "port": Kind(_port, reads="integer"),
+    "count": Kind(_count, reads="integer", syntax="a whole number of at least 1, e.g. 5"),
     "node_name": Kind(_matches(NODE_NAME, "an Erlang node name before the @ (letters, digits, _ and -)")),
     "ipv4": Kind(_matches(IPV4, "an IPv4 address such as 10.0.0.5")),
     "limit": Kind(_limit, reads="number", syntax="a number or infinity, e.g. 65535", starts_empty=True),
