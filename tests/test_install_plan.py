@@ -362,6 +362,15 @@ def test_a_second_copy_starts_from_the_recorded_answers_and_imports_nothing(tmp_
     assert subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout == ""
 
 
+def test_install_script_after_a_moved_deploy_dir_is_shellcheck_clean(tmp_path: Path) -> None:
+    require_tool(str(SHELLCHECK))
+    project, _ = copied_then(tmp_path, "update", "--trust", "--defaults", "--data", "base_dir=/opt", "-a", ANSWERS_FILE)
+    script = project / "rel/install-systemd"
+    assert "The deploy dir moved" in script.read_text()
+    done = subprocess.run([str(SHELLCHECK), "-s", "sh", str(script)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
+
+
 @pytest.fixture(scope="module")
 def renamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """A default copy, then an update to service_name baz."""
