@@ -13,6 +13,7 @@ import yaml
 from rendering import unit_file, values_of, write_mix_exs
 from terminal import COPIER
 from unit_template.docs_table import BEGIN, END, PAGE, block
+from unit_template.entry import checked_view
 from unit_template.install import credential_placeholders, shell_line
 from unit_template.options import OPTIONS
 from unit_template.units import unit_view
@@ -42,6 +43,31 @@ def test_the_options_table_says_when_each_question_is_asked_as_copier_yml_asks_i
         ask = str(questions[name].get("when", questions[name].get("ask", "")))
         if re.fullmatch(r"\{\{ \(false\) or asked_for_problem\('\w+'\) \}\}", ask):
             assert f"| `{name}` | on a problem |" in table, name
+
+
+def test_the_options_page_yaml_example_is_accepted_as_written():
+    """Given as a --data-file it was refused: `:runtime_dir` needs runtime in dirs, which it left out."""
+    text = OPTIONS_PAGE.split("is written in YAML as", 1)[1].split("\n\n", 2)[1]
+    example = yaml.safe_load("\n".join(line.removeprefix("    ") for line in text.splitlines()))
+    assert {"env_vars", "env_files", "exec_start_pre"} <= set(example)
+    view, problems = checked_view({"app_name": "foo_bar", **example})
+    assert problems == [] and view is not None
+
+
+def test_every_full_copier_command_in_the_docs_has_trust():
+    """Without --trust copier stops: "Template uses potentially unsafe features" (docs/eex.md gave one such)."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    untrusted = []
+    for page in pages:
+        text = page.read_text()
+        commands = re.findall(r"`(copier (?:copy|update|recopy)\b[^`]*)`", text) + re.findall(
+            r"^\s*(copier (?:copy|update|recopy)\b.*)$", text, re.M
+        )
+        for command in (" ".join(c.split()) for c in commands):
+            given = " -a " in command or "--data" in command or "--defaults" in command
+            if given and not command.endswith("...") and "--trust" not in command:
+                untrusted.append(f"{page.name}: {command}")
+    assert untrusted == []
 
 
 def test_ci_runs_the_test_command_the_readme_gives():

@@ -183,10 +183,7 @@ OPTIONS: dict[str, Option] = {
             f" (empty: the lowest that has everything asked for: {FLOOR}, {summary()})"
         ),
         basic=True,
-        derived=(
-            "the lowest that has everything asked for, at least `239` "
-            "(`240` with service_type exec, `247` with hardening strict or credentials)"
-        ),
+        derived=f"the lowest that has everything asked for, at least `{FLOOR}` ({summary()})",
     ),
     # Process
     "service_type": Option(
