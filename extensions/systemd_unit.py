@@ -207,7 +207,10 @@ def imported(context: Context, name: str, fallback: Any) -> str:
     recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else fallback."""
     recorded = api.with_current_names(api.user_answers(_recorded(context)))
     value = recorded[name] if name in recorded else _imported_for(context).answers.get(name, fallback)
-    kind = api.question_type(api.OPTIONS[name])
+    option = api.OPTIONS[name]
+    kind = api.question_type(option)
+    if kind == "yaml" and answer_type(context, name, kind) == "str":
+        return api.as_text(option, value)  # the prompt's prefilled text: `state, logs`, not `["state", "logs"]`
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
 
@@ -250,12 +253,11 @@ def _given_names(context: Context) -> set[str]:
     return set(conf["data"] or {}) - set(_recorded(context))
 
 
-def _reads_as_yaml(text: str) -> bool:
+def _reads_as_yaml_list(text: str) -> bool:
     try:
-        yaml.safe_load(text)
+        return isinstance(yaml.safe_load(text), list)
     except yaml.YAMLError:
         return False
-    return True
 
 
 # The words copier reads as a boolean, that --data may give a bool question.
@@ -270,7 +272,10 @@ def _type_of_given(value: Any, typed: str) -> str:
         return "bool" if not isinstance(value, str) or value.strip().lower() in BOOLEAN_TEXT else "str"
     if not isinstance(value, str):
         return "yaml"
-    return "yaml" if typed == "yaml" and _reads_as_yaml(value) else "str"
+    # A list question's text stays text (normalise.py reads it), unless it is a YAML list: --data
+    # `dirs=[state, logs]` is recorded as the list. (As YAML, `state, logs` would come back to
+    # the prompt of the next update as `state, logs` and a line `...`.)
+    return "yaml" if typed == "yaml" and _reads_as_yaml_list(value) else "str"
 
 
 @pass_context
@@ -290,6 +295,10 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     last = _recorded(context)
     if name in last:
         return _type_of_given(last[name], typed)
+    if typed == "yaml" and not conf["defaults"]:
+        # Typed at the prompt: text, which normalise.py reads (a list as `a, b` or `[a, b]`), so a
+        # refusal names the option; as YAML, copier itself would answer "Invalid input".
+        return "str"
     # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
     if typed != "str":
         return typed

@@ -54,6 +54,6 @@ def test_typing_credentials_at_the_prompt_asks_for_names_and_loads_them(tmp_path
     assert child.exitstatus == 0, log.read_text()
     assert any(text.startswith(CREDENTIALS_HELP) for text in seen), seen
     answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
-    assert (answers["config_strategies"], answers["credentials"]) == ("environment_file, credentials", ["db_password"])
+    assert (answers["config_strategies"], answers["credentials"]) == ("environment_file, credentials", "[db_password]")
     assert "-/etc/foo-bar/environment" in values_of(unit_file(dst), "EnvironmentFile")
     assert values_of(unit_file(dst), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]

@@ -529,7 +529,7 @@ def test_a_package_upgrade_without_overlap_stops_then_starts_the_service(tmp_pat
 def test_packaging_is_not_asked() -> None:
     questions = yaml.safe_load((ROOT / "copier.yml").read_text())
     # Unless the import could not take it: then it is asked, as every such question.
-    assert questions["packaging"]["ask"] == "{{ (False) or asked_for_problem('packaging') }}"
+    assert questions["packaging"]["ask"] == "{{ (false) or asked_for_problem('packaging') }}"
     assert questions["package_maintainer"]["ask"] == "{{ (advanced and packaging) or asked_for_problem('package_maintainer') }}"
 
 

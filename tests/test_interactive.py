@@ -130,14 +130,14 @@ def test_the_plain_path_refuses_each_wrong_answer_at_its_question(tmp_path: Path
     print(f"plain path: {len(asked)} questions: {asked}")
     assert asked[-1] == "advanced"
     assert "credentials" not in asked
-    answers = answers_of(dst)
+    answers = answers_of(dst)  # a list as typed: normalise.py reads the text
     assert {name: answers[name] for name in ("base_dir", "dirs", "systemd_version", "service_type")} == {
         "base_dir": "/opt",
-        "dirs": ["state"],
+        "dirs": "[state]",
         "systemd_version": "239",
         "service_type": "notify",
     }
-    assert answers["env_files"] == [["-", ":configuration_dir", "/environment"]]
+    assert answers["env_files"] == '[["-", ":configuration_dir", "/environment"]]'
     assert answers["config_strategies"] == "environment_file, cloud_init"  # as typed, read as the two names
     unit = unit_file(dst)
     assert (dst / OUTPUT_DIR / "foo-bar-runtime-environment.service").is_file()  # cloud_init's oneshot
@@ -177,6 +177,34 @@ def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path)
     write_mix_exs(dst, "foo_bar")
     walk(dst, {"systemd_version": [Step(keys="252")]})  # typed after whatever is prefilled
     assert answers_of(dst)["systemd_version"] == "252"  # as typed: no prefilled quotes before it
+
+
+def test_a_list_typed_after_its_prefilled_default_is_taken_as_typed(tmp_path: Path) -> None:
+    """Keys typed as they come, nothing cleared first. Before, `dirs` was prefilled with `[]` and
+    `config_strategies` with `[environment_file]`: `[]state, logs` was refused with copier's bare
+    "Invalid input", and so was `[environment_file], credentials`."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    walk(
+        dst,
+        {
+            "dirs": [Step(keys="state, logs")],
+            "systemd_version": [Step("252")],
+            "config_strategies": [Step(keys=", credentials", shows="environment_file")],
+            "credentials": [Step(keys="db_password")],
+        },
+    )
+    unit = unit_file(dst)
+    assert values_of(unit, "StateDirectory") == ["foo-bar"] and values_of(unit, "LogsDirectory") == ["foo-bar"]
+    assert values_of(unit, "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
+
+
+def test_a_list_typed_without_its_closing_bracket_is_refused_at_its_prompt_naming_the_option(tmp_path: Path) -> None:
+    """Before, copier refused it with a bare "Invalid input", naming neither the option nor what it takes."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    walk(dst, {"dirs": [Step(keys="[state", refused="dirs: [state is not a YAML list"), Step("[state]")]})
+    assert values_of(unit_file(dst), "StateDirectory") == ["foo-bar"]
 
 
 ADVANCED_STEPS = {
@@ -264,8 +292,8 @@ def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its
         "state_directory": "shop-data",
         "restart_sec": "5s",
         "limit_nofile": "4096",
-        "credentials": ["db_password"],
-        "hardening_disable": ["MemoryDenyWriteExecute"],
+        "credentials": "[db_password]",
+        "hardening_disable": "[MemoryDenyWriteExecute]",
     }
     assert {name: answers[name] for name in expected} == expected
     unit = (dst / OUTPUT_DIR / "shop.service").read_text()

@@ -40,15 +40,24 @@ def type_update(project: Path, *extra: str) -> list[str]:
     return type_in(project, shlex.split(README_UPDATE)[1:] + list(extra))
 
 
-def type_in(project: Path, args: list[str]) -> list[str]:
-    """copier with args in a terminal, each prompt taken with Enter; the questions asked."""
+def type_in(project: Path, args: list[str], keys: dict[str, str] | None = None) -> list[str]:
+    """copier with args in a terminal, each prompt taken with Enter (after `keys[name]`, typed after
+    what the prompt holds, for question name); the questions asked."""
     log = project.parent / "terminal.log"
     child = spawn_copier(args, log, cwd=project)
     asked = []
+    keys = dict(keys or {})  # typed once: a prompt drawn again takes Enter only
     try:
         while child.expect([pexpect.EOF, PROMPT]) == 1:
-            asked.append(child.match.group(1).strip())
+            question = child.match.group(1).strip()
+            if asked and asked[-1] == question:
+                continue  # the same prompt, drawn again
+            asked.append(question)
             time.sleep(SETTLE)
+            name = question.split(":")[0].split("] ")[-1]
+            if name in keys:
+                child.send(keys.pop(name))
+                time.sleep(SETTLE)
             child.send(ENTER)
     except pexpect.TIMEOUT as error:
         raise AssertionError(log.read_text()) from error
@@ -86,3 +95,15 @@ def test_copier_recopy_typed_in_a_terminal_takes_every_recorded_answer_and_print
     screen = (released_project.parent / "terminal.log").read_text()
     assert "over the earlier copy's:" in screen
     assert "sudo systemctl try-restart foo-bar.service" in screen
+
+
+def test_a_list_answered_as_text_comes_back_to_the_update_prompt_as_text(tmp_path: Path) -> None:
+    """Before, copier gave it back as YAML, `state, logs` and a line `...`: keys typed after it were
+    refused with a bare "Invalid input"."""
+    template = snapshot_template(tmp_path / "template")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project, {"dirs": "state, logs"})
+    add_working_tree_version(template, "v2")
+    type_in(project, shlex.split(README_UPDATE)[1:], keys={"dirs": ", cache"})
+    unit = (project / OUTPUT_DIR / "foo-bar.service").read_text()
+    assert all(f"{kind}Directory=foo-bar" in unit.splitlines() for kind in ("State", "Cache", "Logs"))

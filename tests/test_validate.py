@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from unit_template.normalise import normalise
+from unit_template.kinds import KINDS
+from unit_template.normalise import NotAsMeant, as_text, normalise
 from unit_template.options import OPTIONS
 from unit_template.prompt_checks import refused_defaults
 from unit_template.validate import check, check_all
@@ -210,3 +211,41 @@ def test_a_refused_default_is_a_problem_naming_the_answers_it_is_computed_from()
     problem = refused_defaults({"app_name": "foo_bar", "ext_name": "my.app"})["app_user"]
     assert (problem.option, problem.sources) == ("app_user", ("ext_name",))
     assert str(problem).startswith("app_user: its default 'my.app', computed from ext_name 'my.app', ")
+
+
+LIST_SAMPLES = {
+    "dirs": [["state", "logs"], ["runtime"]],
+    "config_strategies": [["environment_file"], ["environment_file", "credentials"], []],
+    "env_vars": [["PORT=4000", "HOSTS=a,b"], ["PORT=4000", ["RELEASE_TMP=", ":runtime_dir"]]],
+    "env_files": [["/etc/foo/env"], ["/a", "/b"], [["-", ":configuration_dir", "/environment"]]],
+    "exec_start_pre": [["/bin/echo hi, /bin/true"], ["/bin/a", "/bin/b"]],
+    "listen_sockets": [["127.0.0.1:4000", "443"]],
+}
+
+
+@pytest.mark.parametrize("name", [name for name, option in OPTIONS.items() if KINDS[option.kind].is_list])
+def test_a_list_prefilled_as_text_reads_back_as_the_same_list(name: str) -> None:
+    """The prompt shows a list answer as text (normalise.as_text): Enter on it gives the list back."""
+    option = OPTIONS[name]
+    defaults = [option.default] if isinstance(option.default, list) else []
+    for value in [*defaults, *LIST_SAMPLES.get(name, [])]:
+        text = as_text(option, value)
+        assert isinstance(text, str)
+        if text == "":
+            assert value == option.default == []
+        else:
+            assert normalise(option, text) == normalise(option, value), (name, value, text)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("[state, logs]", ["state", "logs"]), ("state, logs", ["state", "logs"])])
+def test_a_list_typed_as_text_is_read_once_as_typed(typed: str, meant: list[str]) -> None:
+    assert normalise(OPTIONS["dirs"], typed) == meant
+
+
+def test_a_list_typed_without_its_closing_bracket_is_refused_with_how_to_write_it() -> None:
+    with pytest.raises(NotAsMeant, match=r"is not a YAML list .* separated by commas"):
+        normalise(OPTIONS["dirs"], "[state, logs")
+
+
+def test_a_command_typed_with_a_bracket_stays_one_command() -> None:
+    assert normalise(OPTIONS["exec_start_pre"], "[ -e /etc/foo ] && /bin/true") == ["[ -e /etc/foo ] && /bin/true"]

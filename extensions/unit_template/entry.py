@@ -23,7 +23,7 @@ from .manifest import files, template_name, written
 from .messages import after_copy, after_update
 from .mix_project import app_name_in
 from .mix_systemd_import import Imported, at_question, blocking, default_text, import_project, report
-from .normalise import NotAsMeant, normalise
+from .normalise import NotAsMeant, as_text, normalise
 from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
@@ -56,6 +56,7 @@ __all__ = [
     "after_update",
     "always_asked",
     "app_name_in",
+    "as_text",
     "ask_condition",
     "asked_on_problem",
     "at_question",

@@ -19,12 +19,20 @@ what was meant, or refuses it with a message saying how to write it:
   comma followed by ``NAME=``, a ``[parts]`` list or a ``:name`` reference
   (``PORT=4000, MIX_ENV=prod``); any other comma stays in its value
   (``HOSTS=a,b``);
+- a string given to a list option that is a YAML flow list (``[state, logs]``,
+  typed at a prompt, where the question takes text) is that list, read here
+  once; a string that starts a list and does not close it is refused, except
+  for ``env_vars``, whose entries may start with ``[parts]``;
 - a string is never parsed a second time (copier.yml's question types make
   sure copier does not either: see questions.question_type).
+
+``as_text`` goes the other way, for the prompt's prefilled text: a list as a
+person types it, which this module reads back as the same list.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -131,11 +139,31 @@ def split_env_vars(text: str) -> list[Any]:
     return items
 
 
+def _typed_list(text: str) -> list[Any] | None:
+    """Text typed as a YAML flow list, `[state, logs]`: that list; None if the text is no such list."""
+    if not text.lstrip().startswith("["):
+        return None
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return parsed if isinstance(parsed, list) else None
+
+
 def normalise(option: Option, value: Any) -> Any:
     """The value an answer stands for; raises NotAsMeant if it cannot be read as typed."""
     reads = KINDS[option.kind].reads
     if value is None or value == "" or reads == "bool":
         return value
+    if isinstance(value, str) and KINDS[option.kind].is_list:
+        typed = _typed_list(value)
+        if typed is not None:
+            return normalise(option, typed)
+        if reads in ("names", "addresses") and value.lstrip().startswith("["):
+            raise NotAsMeant(
+                f"{value} is not a YAML list (a [ without its ], or a quote left open): "
+                "write the names separated by commas, or a YAML list such as [a, b]"
+            )
     if isinstance(value, bool):
         return _boolean(option, value)
     if reads == "integer":
@@ -154,3 +182,24 @@ def normalise(option: Option, value: Any) -> Any:
     if isinstance(value, str) and reads == "env_vars":
         return split_env_vars(value)
     return value
+
+
+def _reads_back(option: Option, text: str, value: Any) -> bool:
+    try:
+        return normalise(option, text) == normalise(option, value)
+    except NotAsMeant:
+        return False
+
+
+def as_text(option: Option, value: Any) -> str:
+    """A list option's value as a person types it at the prompt, which normalise reads back as the
+    same list: names joined by commas where that reads back, else the YAML flow list; "" for the default."""
+    if value is None or value == "" or (value == [] and option.default == []):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        joined = ", ".join(value)
+        if _reads_back(option, joined, value):
+            return joined
+    return json.dumps(value)
