@@ -265,9 +265,10 @@ BOOLEAN_TEXT = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "f
 
 
 def _type_of_given(value: Any, typed: str) -> str:
-    """A string stays text for a str question; for a yaml one when it is not YAML at all
-    (copier would stop with a traceback); for a bool one when it is not a boolean word
-    (copier would take `maybe` as true). normalise.py then reads it, or the check refuses it."""
+    """A string stays text for a str question; for a yaml (list) one unless it is a YAML list
+    (copier would stop with a traceback on text that is no YAML at all); for a bool one when it
+    is not a boolean word (copier would take `maybe` as true). normalise.py then reads it, or the
+    check refuses it."""
     if typed == "bool":
         return "bool" if not isinstance(value, str) or value.strip().lower() in BOOLEAN_TEXT else "str"
     if not isinstance(value, str):
@@ -285,7 +286,8 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     What a YAML file (--data-file, the user's settings defaults, the answers file) gave as
     null, a boolean, a number or a list is "yaml", so copier keeps it as is and normalise.py
     reads it back or refuses it; a string is "str", or "yaml" for a list question when it
-    reads as YAML (--data text such as `[state, logs]`)."""
+    reads as a YAML list (--data text such as `[state, logs]`). A list question typed at the
+    prompt is "str": normalise.py reads the text."""
     conf = _conf(context)
     if not isinstance(conf, Mapping):
         return typed
