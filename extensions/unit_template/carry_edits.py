@@ -77,13 +77,15 @@ def not_carried(project: Path, previous: Mapping[str, Any] | None, view: Mapping
     """After a run with --skip-tasks: the message's lines for each renamed file that the last commit has,
     whose local edits no task carried into the new file."""
     pairs = renamed(previous, view) if previous else []
+    if not pairs:
+        return []
     listed = subprocess.run(
         ["git", "-C", str(project), "ls-tree", "--name-only", "HEAD", "--", *(old for old, _ in pairs)],
         capture_output=True,
         text=True,
         check=False,
     )
-    committed = set(listed.stdout.splitlines()) if pairs and listed.returncode == 0 else set()
+    committed = set(listed.stdout.splitlines()) if listed.returncode == 0 else set()
     shown = [f"git show HEAD:{old}   (now {new})" for old, new in pairs if old in committed]
     if not shown:
         return []
