@@ -205,7 +205,7 @@ def _imported_for(context: Context) -> api.Imported:
 def imported(context: Context, name: str, fallback: Any) -> str:
     """A question's default: over an earlier copy its recorded answer (copier copy reads none, unlike
     recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else fallback."""
-    recorded = api.with_current_names(api.user_answers(_recorded(context)))
+    recorded = _once(context, "recorded answers", None, lambda: api.with_current_names(api.user_answers(_recorded(context))))
     value = recorded[name] if name in recorded else _imported_for(context).answers.get(name, fallback)
     option = api.OPTIONS[name]
     kind = api.question_type(option)
@@ -253,13 +253,6 @@ def _given_names(context: Context) -> set[str]:
     return set(conf["data"] or {}) - set(_recorded(context))
 
 
-def _reads_as_yaml_list(text: str) -> bool:
-    try:
-        return isinstance(yaml.safe_load(text), list)
-    except yaml.YAMLError:
-        return False
-
-
 # The words copier reads as a boolean, that --data may give a bool question.
 BOOLEAN_TEXT = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
 
@@ -276,7 +269,7 @@ def _type_of_given(value: Any, typed: str) -> str:
     # A list question's text stays text (normalise.py reads it), unless it is a YAML list: --data
     # `dirs=[state, logs]` is recorded as the list. (As YAML, `state, logs` would come back to
     # the prompt of the next update as `state, logs` and a line `...`.)
-    return "yaml" if typed == "yaml" and _reads_as_yaml_list(value) else "str"
+    return "yaml" if typed == "yaml" and api.yaml_list(value) is not None else "str"
 
 
 @pass_context

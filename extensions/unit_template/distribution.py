@@ -265,7 +265,7 @@ def distribution_errors(values: Mapping[str, Any]) -> list[str]:
                 "cluster needs distribution_interface (this host's address other nodes reach), "
                 "or the cloud_init strategy to name the node at boot"
             )
-        elif interface in ("0.0.0.0", "127.0.0.1"):  # the typical slips: "every interface", "this host"
+        elif interface in ("0.0.0.0", LOOPBACK):  # the typical slips: "every interface", "this host"
             errors.append(
                 f"distribution_interface {interface} is no address other hosts reach, and the node is named after it: "
                 "give this host's address on the network the nodes share (for one host only, use distribution local)"

@@ -23,7 +23,7 @@ from .manifest import files, template_name, written
 from .messages import after_copy, after_update
 from .mix_project import app_name_in
 from .mix_systemd_import import Imported, at_question, blocking, default_text, import_project, report
-from .normalise import NotAsMeant, as_text, normalise
+from .normalise import NotAsMeant, as_text, normalise, yaml_list
 from .option import is_unset
 from .options import OPTIONS
 from .packaging import package_view
@@ -95,6 +95,7 @@ __all__ = [
     "with_current_names",
     "wrap_help",
     "written",
+    "yaml_list",
 ]
 
 

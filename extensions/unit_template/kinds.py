@@ -98,25 +98,17 @@ _user = _text_check(syntax.user_name_error, "a user or group name")
 _unit_name = _text_check(syntax.unit_prefix_error, "a systemd unit name")
 
 
-def _version(value: Any) -> str:
-    """After normalise.py: an int from ASCII digits; anything else was not one."""
-    if isinstance(value, int) and not isinstance(value, bool) and 200 <= value <= 999:
-        return ""
-    return f"must be a whole number from 200 to 999 (ASCII digits), not {value!r}"
+def _whole_number(least: int, most: int | None = None) -> Validator:
+    """After normalise.py: an int from ASCII digits (anything else was not one), within the bounds."""
+    allowed = f"from {least} to {most} (ASCII digits)" if most is not None else f"of at least {least}"
 
+    def check(value: Any) -> str:
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if number and value >= least and (most is None or value <= most):
+            return ""
+        return f"must be a whole number {allowed}, not {value!r}"
 
-def _port(value: Any) -> str:
-    """After normalise.py: an int from ASCII digits, a TCP port an unprivileged VM may bind."""
-    if isinstance(value, int) and not isinstance(value, bool) and 1024 <= value <= 65535:
-        return ""
-    return f"must be a whole number from 1024 to 65535 (ASCII digits), not {value!r}"
-
-
-def _count(value: Any) -> str:
-    """After normalise.py: an int from ASCII digits, at least 1."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return ""
-    return f"must be a whole number of at least 1, not {value!r}"
+    return check
 
 
 def _is_reference(item: Any) -> bool:
@@ -297,9 +289,9 @@ KINDS: dict[str, Kind] = {
     "abspath": Kind(_abspath),
     "relpath": Kind(_relpath),
     "mode": Kind(_mode, reads="mode", syntax="octal, e.g. 750"),
-    "version": Kind(_version, reads="integer", syntax="a number, e.g. 252", starts_empty=True),
-    "port": Kind(_port, reads="integer"),
-    "count": Kind(_count, reads="integer", syntax="a whole number of at least 1, e.g. 5"),
+    "version": Kind(_whole_number(200, 999), reads="integer", syntax="a number, e.g. 252", starts_empty=True),
+    "port": Kind(_whole_number(1024, 65535), reads="integer"),  # a TCP port an unprivileged VM may bind
+    "count": Kind(_whole_number(1), reads="integer", syntax="a whole number of at least 1, e.g. 5"),
     "node_name": Kind(_matches(NODE_NAME, "an Erlang node name before the @ (letters, digits, _ and -)")),
     "ipv4": Kind(_matches(IPV4, "an IPv4 address such as 10.0.0.5")),
     "limit": Kind(_limit, reads="number", syntax="a number or infinity, e.g. 65535", starts_empty=True),

@@ -139,15 +139,18 @@ def split_env_vars(text: str) -> list[Any]:
     return items
 
 
-def _typed_list(text: str) -> list[Any] | None:
-    """Text typed as a YAML flow list, `[state, logs]`: that list; None if the text is no such list."""
-    if not text.lstrip().startswith("["):
-        return None
+def yaml_list(text: str) -> list[Any] | None:
+    """The list text is as YAML; None if it is no YAML list."""
     try:
         parsed = yaml.safe_load(text)
     except yaml.YAMLError:
         return None
     return parsed if isinstance(parsed, list) else None
+
+
+def _typed_list(text: str) -> list[Any] | None:
+    """Text typed as a YAML flow list, `[state, logs]`: that list; None if the text is no such list."""
+    return yaml_list(text) if text.lstrip().startswith("[") else None
 
 
 def normalise(option: Option, value: Any) -> Any:

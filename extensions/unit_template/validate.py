@@ -47,7 +47,7 @@ def _choice(name: str) -> Validator:
 SHARED_ACCOUNTS = {"app_user": ("nobody",), "app_group": ("nobody", "nogroup"), "deploy_user": ("nobody",)}
 
 
-def _shared_account(name: str, value: Any) -> str:
+def _refused_account(name: str, value: Any) -> str:
     if name in SHARED_ACCOUNTS and value == "root":
         if name == "deploy_user":
             return "root restarts the service already: leave deploy_user empty, or name the user who deploys"
@@ -94,7 +94,7 @@ def value_error(name: str, value: Any) -> str:
     error = _control_chars(value) or _whole_quoted_command(name, value)
     if not error:
         validator = kind_check(name)
-        error = validator(value) or _shared_account(name, value)
+        error = validator(value) or _refused_account(name, value)
     return error
 
 
