@@ -103,6 +103,12 @@ BAD = [
     ),
     ("app_group-root", ["app_group=root"], "app_group", "root has every right on the server"),
     ("deploy_user-root", ["restart_method=systemd_flag", "deploy_user=root"], "deploy_user", "leave deploy_user empty"),
+    (
+        "deploy_user-without-a-flag",
+        ["deploy_user=deployer"],
+        "deploy_user",
+        "deployer would have no role with restart_method systemctl: a deploy user may only touch `restart.flag`",
+    ),
     ("service_name-with-its-suffix", ["service_name=shop.service"], "service_name", "(shop.service, not shop.service.service)"),
     (
         "pid_file-read-only-under-standard",

@@ -46,7 +46,8 @@ def dir_overrides(name: str) -> Answers:
 EXTRAS: list[tuple[str, Answers]] = [
     ("identity", {"app_name": "shop_web", "module_name": "Shop", "release_name": "shop", "mix_env": "staging"}),
     ("names", {"ext_name": "shop", "service_name": "shop-api", "syslog_identifier": "shopid"}),
-    ("users", {"app_user": "deploy", "app_group": "www-data", "deploy_user": "deployer"}),
+    ("users", {"app_user": "deploy", "app_group": "www-data"}),
+    ("deploy-user", {"restart_method": "systemd_flag", "deploy_user": "deployer"}),
     ("lang-empty", {"env_lang": ""}),
     ("lang", {"env_lang": "C.UTF-8"}),
     ("layout", {"base_dir": "/opt", "releases_dir": "/opt/foo-bar/rel", "flags_dir": "/var/flags"}),

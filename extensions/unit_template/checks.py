@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import deploy, distribution, lifecycle, strategies
+from . import deploy, distribution, lifecycle, strategies, system_files
 from .options import DIR_NAMES, OPTIONS
 from .problems import OptionError, Problem
 from .resolve import expand, expand_keys, normalised, reference_name, resolve_sources
-from .system_files import DEPLOY_TREE
 from .units import applied, effective_dirs, in_private_tmp, made_writable, managed_directory, profile_lines
 from .validate import (
     answers_problems,
@@ -47,7 +46,7 @@ Values = Mapping[str, Any]
 
 def directory_problems(values: Values) -> list[Problem]:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
-    names = [f"{n}_dir" for n in effective_dirs(values)] + [name for name, _ in DEPLOY_TREE]
+    names = [f"{n}_dir" for n in effective_dirs(values)] + [name for name, _ in system_files.DEPLOY_TREE]
     return system_dir_problems(values, names)
 
 
@@ -130,6 +129,7 @@ CHECKS: tuple[tuple[Check, tuple[Stage, ...]], ...] = (
     (chroot_problems, ("applied",)),
     (lifecycle.problems, ("applied",)),
     (deploy.problems, ("applied",)),
+    (system_files.problems, ("options",)),
     (directory_problems, ("applied",)),
     (dir_reference_problems, ("given", "applied")),
 )

@@ -133,7 +133,7 @@ OPTIONS: dict[str, Option] = {
     "deploy_user": Option(
         "user",
         None,
-        help="User who may restart the service by touching restart.flag (systemd_flag), nothing more (empty: none)",
+        help="User who may restart the service by touching restart.flag (systemd_flag only), nothing more (empty: none)",
         # systemd_flag: the deploy user owns restart.flag alone; the deploy tree stays root's.
         ask="{{ advanced or restart_method == 'systemd_flag' }}",
     ),

@@ -18,6 +18,8 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
+from .problems import Problem
+
 UNIT_SUFFIX = "systemd/system"
 
 # The deploy tree: owned by root, group app_group, so the app can read (and traverse to) its
@@ -79,6 +81,19 @@ def tmpfiles_line(path: str, mode: str, owner: str, group: str, kind: str = "d")
 def flag_user(values: Mapping[str, Any]) -> str | None:
     """The deploy user who touches restart.flag, if the restart method has one."""
     return values.get("deploy_user") if values["restart_method"] == "systemd_flag" else None
+
+
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A deploy_user has one right, touching restart.flag: with another restart_method it would have none."""
+    deployer, method = values.get("deploy_user"), values["restart_method"]
+    if not deployer or method == "systemd_flag":
+        return []
+    message = (
+        f"{deployer} would have no role with restart_method {method}: a deploy user may only touch "
+        f"`restart.flag`, which systemd_flag alone watches; pick restart_method systemd_flag, or leave "
+        f"deploy_user empty (with {method}, only root restarts the service)"
+    )
+    return [Problem("deploy_user", message)]
 
 
 def on_the_way(path: str, target: str) -> bool:
