@@ -385,3 +385,21 @@ def test_a_recopy_that_skips_existing_files_is_not_refused_for_their_content(tem
     assert done.returncode == 0, done.stderr
     assert values_of((project / UNIT).read_text(), "Type") == ["exec"]
     assert answers(project)["hardening"] == "strict"
+
+
+def test_an_update_that_changes_no_file_asks_for_no_reinstall_or_restart(template: Path, project: Path) -> None:
+    """Before, it printed the reinstall steps, ending in a restart of the service, for nothing."""
+    copy_template(template, project, vcs_ref="v2")
+    done = cli_update(project)
+    assert done.returncode == 0, done.stderr
+    assert "changed none of the files of foo_bar: the server needs nothing, no reinstall, no restart" in done.stderr
+    assert "try-restart" not in done.stderr and "install-systemd" not in done.stderr
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_update_that_changes_a_file_gives_the_reinstall_steps(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    done = cli_update(project, "-d", "limit_nofile=4096")
+    assert done.returncode == 0, done.stderr
+    assert "changed none of the files" not in done.stderr
+    assert "Then reinstall them on the server and restart the service with them:" in done.stderr

@@ -52,6 +52,23 @@ def exposure(unit: Path, tool: str = "systemd-analyze") -> str:
     return parse_exposure(result.stdout + result.stderr)
 
 
+def as_committed(project: Path, paths: tuple[str, ...]) -> bool:
+    """Whether git has each of these files committed and unchanged; False when git cannot tell."""
+    if not paths or not all((project / path).is_file() for path in paths):
+        return False
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project), "status", "--porcelain", "--ignored", "--untracked-files=all", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0 and not result.stdout.strip()
+
+
 def exposure_line(view: Mapping[str, Any], project: Path, pretend: bool = False) -> str:
     if pretend:
         return "Exposure: not scored (--pretend wrote no unit to score)."
@@ -270,6 +287,9 @@ def after_update(
     answers_file: str = ANSWERS_FILE,
 ) -> str:
     plan = install_plan(view, previous, answers_file)
+    if not (pretend or over_copy) and as_committed(project, plan.written):
+        # Following the usual steps would restart the service for nothing.
+        return f"This update changed none of the files of {view['app_name']}: the server needs nothing, no reinstall, no restart."
     if over_copy and previous is not None:
         head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
         review = left_behind_lines(view, project, previous)
