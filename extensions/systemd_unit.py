@@ -205,7 +205,7 @@ def _imported_for(context: Context) -> api.Imported:
 def imported(context: Context, name: str, fallback: Any) -> str:
     """A question's default: over an earlier copy its recorded answer (copier copy reads none, unlike
     recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else fallback."""
-    recorded = _once(context, "recorded answers", None, lambda: api.with_current_names(api.user_answers(_recorded(context))))
+    recorded = _recorded_answers(context)
     value = recorded[name] if name in recorded else _imported_for(context).answers.get(name, fallback)
     option = api.OPTIONS[name]
     kind = api.question_type(option)
@@ -213,6 +213,23 @@ def imported(context: Context, name: str, fallback: Any) -> str:
         return api.as_text(option, value)  # the prompt's prefilled text: `state, logs`, not `["state", "logs"]`
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
+
+
+def _recorded_answers(context: Context) -> dict[str, Any]:
+    """The user's answers in the project's answers file, under the names of this version."""
+    return _once(context, "recorded answers", None, lambda: api.with_current_names(api.user_answers(_recorded(context))))
+
+
+def _prompt_default(context: Context, name: str) -> Any:
+    """What question `name` offers at its prompt, as copier picks it: the recorded answer, a default
+    of the user's copier settings, else the question's own default (the import's, or the option's)."""
+    recorded, conf = _recorded_answers(context), _conf(context)
+    user_defaults = (conf["user_defaults"] or {}) if isinstance(conf, Mapping) else {}
+    if name in recorded:
+        return recorded[name]
+    if name in user_defaults:
+        return user_defaults[name]
+    return _imported_for(context).answers.get(name, api.OPTIONS[name].default)
 
 
 def _answers_file_data(path: Path) -> dict[str, Any]:
@@ -315,14 +332,15 @@ def picked(context: Context, name: str, word: str) -> bool:
 
 @pass_context
 def import_problem(context: Context, name: str) -> str:
-    """What the import could not take for this option, or its computed default that is refused:
-    shown in its question's help, and asks it on every path."""
-    return api.wrap_help(api.at_question(_imported_for(context), name) or default_problem(context, name))
+    """What the import could not take for this option, its computed default that is refused, or its
+    recorded answer that the answers so far refuse: shown in its question's help, and asks it on every path."""
+    found = api.at_question(_imported_for(context), name) or default_problem(context, name) or recorded_problem(context, name)
+    return api.wrap_help(found)
 
 
 @pass_context
 def asked_for_problem(context: Context, name: str) -> bool:
-    """The `ask:` of a question asked only when its import or its computed default has a problem.
+    """The `ask:` of a question asked only when its import, its computed default or its recorded answer has a problem.
     Under --defaults nothing is asked either way (the last question refuses the whole set):
     not computed then."""
     conf = _conf(context)
@@ -332,6 +350,21 @@ def asked_for_problem(context: Context, name: str) -> bool:
 def _refused_defaults(context: Context, answers: Mapping[str, Any]) -> dict[str, Any]:
     """api.refused_defaults once per run and answers: every `ask:` condition after a prompt reads it."""
     return _once(context, "refused defaults", answers, lambda: api.refused_defaults(answers))
+
+
+def _refused_answers(context: Context, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """api.refused_answers of the recorded answers, once per run and answers."""
+    recorded = sorted(_recorded_answers(context))
+    if not recorded or api.is_unset(answers.get("app_name")):
+        return {}
+    return _once(context, "refused answers", answers, lambda: api.refused_answers(answers, recorded))
+
+
+def recorded_problem(context: Context, name: str) -> str:
+    """An update's recorded answer that the answers so far refuse: its help says so, and it is asked
+    (else a question not asked, such as deploy_user, would leave the update no way through)."""
+    error = _refused_answers(context, _answers(context)).get(name)
+    return f"\n  YOUR RECORDED ANSWER IS REFUSED: {error.message}" if error else ""
 
 
 def default_problem(context: Context, name: str) -> str:
@@ -501,7 +534,7 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     values.update({key: value for key, value in answers.items() if not api.is_unset(value)})
     values["advanced"] = context.get("advanced", False) is True
     values["_copier_conf"] = context.get("_copier_conf")  # the conditions read it as copier gives it
-    refused = _refused_defaults(context, answers)
+    refused = {**_refused_defaults(context, answers), **_refused_answers(context, answers)}
     imported = _imported_for(context)
     # The conditions' asked_for_problem(), from what is known here (the global would recompute it per question).
     values["asked_for_problem"] = lambda question: question in refused or bool(api.at_question(imported, question))
@@ -539,11 +572,23 @@ def choices_for(context: Context, name: str) -> str:
     if _at_prompt(context, name):
         # A select prompt runs no validator: a choice the answers so far refuse is shown disabled instead, with why.
         refused = {choice: _refusal(context, name, choice) for choice in choices}
-        return json.dumps([[c, {"value": c, "validator": refused[c]}] if refused[c] else c for c in choices])
+        default = _prompt_default(context, name)
+        return json.dumps([_choice(c, refused[c], c in (default if isinstance(default, list) else [default])) for c in choices])
     if name in data:
         given = data[name]
         choices += [item for item in (given if isinstance(given, list) else [given]) if item not in choices]
     return json.dumps(choices)
+
+
+def _choice(value: str, refusal: str, is_default: bool) -> Any:
+    """One choice of a select or checkbox prompt: a refused one is disabled, with why. copier checks
+    the default against the choices before the prompt, and a disabled default would stop it with a
+    traceback: a refused default stays selectable, its title saying why (the last question refuses it)."""
+    if not refusal:
+        return value
+    if is_default:
+        return [f"{value} (refused: {refusal})", value]
+    return [value, {"value": value, "validator": refusal}]
 
 
 @pass_context

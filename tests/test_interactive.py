@@ -22,7 +22,7 @@ from rendering import OUTPUT_DIR, ROOT, mix_project, unit_file, values_of, write
 from terminal import CLEAR_LINE, PROMPT, expect_on_screen, screen_lines, spawn_copy
 from unit_template.options import DIR_NAMES, OPTIONS
 
-DOWN, ENTER = "\x1b[B", "\r"
+DOWN, UP, ENTER = "\x1b[B", "\x1b[A", "\r"
 SETTLE = 0.2  # seconds
 QUESTION = re.compile(r"(?:\[[a-z ]+\] )?([a-z_]+): ")
 
@@ -363,3 +363,15 @@ def test_imported_settings_fine_alone_but_refused_together_are_asked_at_their_qu
     assert asked[asked.index("advanced") + 1 :] == ["pid_file", "chroot"]
     answers = answers_of(dst)
     assert (answers["pid_file"], answers["chroot"]) == ("/run/foo-bar/foo.pid", False)
+
+
+def test_an_imported_choice_a_typed_answer_refuses_is_offered_saying_why_not_a_traceback(tmp_path: Path):
+    """copier checks a select's default against its choices before the prompt: the imported `exec`,
+    disabled once 239 is typed, stopped the copy with a traceback. It stays selectable, saying why."""
+    dst = mix_project(tmp_path, "service_type: :exec")
+    steps = {
+        "systemd_version": [Step("239")],
+        "service_type": [Step(keys=UP, shows="exec (refused: service_type: exec needs systemd_version 240 or later")],
+    }
+    walk(dst, steps)
+    assert values_of(unit_file(dst), "Type") == ["simple"]

@@ -18,9 +18,9 @@ import yaml
 
 from rendering import OUTPUT_DIR
 from template_repo import ANSWERS_FILE, add_working_tree_version, copy_template, new_project, snapshot_template
-from terminal import PROMPT, spawn_copier
+from terminal import CLEAR_LINE, PROMPT, spawn_copier
 
-ENTER = "\r"
+ENTER, UP = "\r", "\x1b[A"
 SETTLE = 0.2  # seconds: keys come after the prompt is drawn, as a person's do
 README_UPDATE = "copier update --trust -a .copier-answers.systemd.yml"
 
@@ -107,3 +107,32 @@ def test_a_list_answered_as_text_comes_back_to_the_update_prompt_as_text(tmp_pat
     type_in(project, shlex.split(README_UPDATE)[1:], keys={"dirs": ", cache"})
     unit = (project / OUTPUT_DIR / "foo-bar.service").read_text()
     assert all(f"{kind}Directory=foo-bar" in unit.splitlines() for kind in ("State", "Cache", "Logs"))
+
+
+def test_a_recorded_choice_the_given_answers_refuse_is_offered_saying_why_and_the_update_goes_through(tmp_path: Path) -> None:
+    """Before, the update stopped at its first prompt, app_name, refusing it for a problem of
+    service_type (no answer typed there could help), and service_type's disabled recorded answer
+    stopped copier with a traceback."""
+    template = snapshot_template(tmp_path / "template")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project, {"service_type": "exec"})
+    add_working_tree_version(template, "v2")
+    type_in(project, [*shlex.split(README_UPDATE)[1:], "--data", "systemd_version=239"], keys={"service_type": UP})
+    assert "exec (refused: service_type: exec needs systemd_version 240 or later" in (tmp_path / "terminal.log").read_text()
+    unit = (project / OUTPUT_DIR / "foo-bar.service").read_text()
+    assert "Type=simple" in unit.splitlines()
+
+
+def test_a_recorded_answer_the_given_answers_refuse_is_asked_even_off_its_path(tmp_path: Path) -> None:
+    """deploy_user is asked with systemd_flag only: refused once restart_method is systemctl, it had no
+    prompt where it could be changed, and the update could only be refused at the end."""
+    template = snapshot_template(tmp_path / "template")
+    project = new_project(tmp_path / "project")
+    copy_template(template, project, {"restart_method": "systemd_flag", "deploy_user": "deployer"})
+    add_working_tree_version(template, "v2")
+    args = [*shlex.split(README_UPDATE)[1:], "--data", "restart_method=systemctl"]
+    asked = type_in(project, args, keys={"deploy_user": CLEAR_LINE})
+    assert any("deploy_user: " in question for question in asked), asked
+    assert "YOUR RECORDED ANSWER IS REFUSED: deployer would have no role" in (tmp_path / "terminal.log").read_text()
+    sysusers = (project / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text()
+    assert "deployer" not in sysusers

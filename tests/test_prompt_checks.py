@@ -70,6 +70,14 @@ def test_a_version_gate_is_refused_at_the_question_that_completes_it():
     assert "credentials uses LoadCredential=, which needs systemd_version >= 247" in message
 
 
+def test_an_error_about_a_later_question_waits_for_that_question():
+    """An update's recorded service_type exec with systemd_version 239 given: app_name, the first
+    prompt, refused every answer for it (the problem's message does not name its own option)."""
+    answers = {"service_type": "exec", "systemd_version": 239}
+    assert refusal("app_name", "foo_bar", answers, lambda: {"service_type"}) == ""
+    assert refusal("app_name", "foo_bar", answers, lambda: NOTHING_LATER) == ""  # no prompt of app_name can fix it
+
+
 def test_an_error_that_is_not_this_answers_doing_is_left_to_the_final_check():
     """A bad --data value must not block every later prompt: only the final check names it."""
     answers = {**SO_FAR, "env_vars": [":nope"]}

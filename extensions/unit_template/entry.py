@@ -29,7 +29,7 @@ from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, excluded_errors, preflight_errors
 from .problems import Problem
-from .prompt_checks import refusal, refused_defaults, refused_message
+from .prompt_checks import refusal, refused_answers, refused_defaults, refused_message
 from .questions import (
     SETTINGS,
     always_asked,
@@ -84,6 +84,7 @@ __all__ = [
     "question_order",
     "question_type",
     "refusal",
+    "refused_answers",
     "refused_defaults",
     "refused_message",
     "report",

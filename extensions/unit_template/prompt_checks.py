@@ -4,12 +4,13 @@ At a question, the answer is checked on its own (validate.check) and then
 with the answers so far and the defaults of the rest, as the whole set is
 (checks.problems: references, paths after expansion, version gates,
 strategies, every problem as data). A whole-set error is refused at this question unless a question
-the user is still going to be asked can settle it (the message names that
-option), or it does not come from this answer (the same error without it, and
+the user is still going to be asked can settle it (the problem is about that
+option, or its message names it), or it does not come from this answer (the same error without it, and
 it names another option). So an error is refused as soon as every answer it
 depends on is in. "Going to be asked": the question's condition holds for the
 answers so far, `advanced` counting as no until it is answered; and a question
-whose computed default is refused (``refused_defaults``) is asked on every path.
+whose computed default is refused (``refused_defaults``), or whose recorded answer
+the answers so far refuse (an update's, ``refused_answers``), is asked on every path.
 
 A computed default this answer makes wrong (ext_name `my.app` gives app_user
 `my.app`) is refused here, naming both (``from_this_answer``), even when the
@@ -45,6 +46,8 @@ def mentions(problem: Problem, names: Collection[str]) -> bool:
     not one of the values of the option it is about (config_strategies' `credentials`
     is a strategy; a `:name` reference is a value too)."""
     about, text = problem.option, problem.message
+    if about in names:
+        return True  # the problem is about that option: its question can settle it
     values = set(OPTIONS[about].choices) if about in OPTIONS else set()
     for name in names:
         if f"`{name}`" in text:
@@ -68,6 +71,16 @@ def refused_defaults(answers: Mapping[str, Any]) -> dict[str, Problem]:
             problem = default_problem(name, values[name], [(s, values[s]) for s in sources.get(name, [])])
             if problem:
                 refused[name] = problem
+    return refused
+
+
+def refused_answers(answers: Mapping[str, Any], names: Collection[str]) -> dict[str, Problem]:
+    """Each of these options (an update's recorded answers) that is set and that the whole set of
+    answers refuses, with the first problem about it."""
+    refused: dict[str, Problem] = {}
+    for problem in checks.problems(answers):
+        if problem.option in names and not is_unset(answers.get(problem.option)):
+            refused.setdefault(problem.option, problem)
     return refused
 
 
@@ -110,13 +123,14 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Call
     without = checks.problems({**answers, name: None})
     later = still_asked()
     for problem in with_value:
-        caused = problem not in without
+        # Without app_name nothing resolves, so every problem would look like its doing.
+        caused = name != "app_name" and problem not in without
         derived = from_this_answer(name, value, problem, answers) if name != "app_name" else None
         if derived:
             return str(derived)
         if mentions(problem, later):
             continue
-        if caused or mentions(problem, {name}) or problem.option == name:
+        if caused or mentions(problem, {name}):
             return str(problem)
     return ""
 
