@@ -405,6 +405,9 @@ def _whole_copy_refusal(context: Context) -> str:
         if message:
             return message
     view, errors = _view_of(context, answers)
+    data = (conf["data"] or {}) if isinstance(conf, Mapping) else {}
+    if view is None and "_commit" in data:  # copier update's render of the recorded answers (_copiers_own_worker)
+        return api.recorded_refused_message(errors, str(conf["answers_file"]), str(data["_commit"]))
     title = "Invalid answers:"
     if view is not None and isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.

@@ -403,3 +403,18 @@ def test_an_update_that_changes_a_file_gives_the_reinstall_steps(template: Path,
     assert done.returncode == 0, done.stderr
     assert "changed none of the files" not in done.stderr
     assert "Then reinstall them on the server and restart the service with them:" in done.stderr
+
+
+def test_an_update_over_answers_edited_by_hand_that_their_version_refuses_says_so(template: Path, project: Path) -> None:
+    """copier update renders the recorded answers with their own version first. Refused there, the
+    message sent the user to a data file in copier's temp dir, as if a --data answer were wrong."""
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / ANSWERS_FILE, "deploy_user: ''", "deploy_user: deployer")
+    commit_all(project, "hand edit")
+    before = git(project, "status", "--porcelain")
+    done = cli_update(project)
+    assert done.returncode != 0
+    assert "The answers recorded in .copier-answers.systemd.yml are refused by the template version that recorded them" in done.stderr
+    assert "deploy_user: deployer would have no role" in done.stderr
+    assert "copier._main" not in done.stderr and "Traceback" not in done.stderr
+    assert git(project, "status", "--porcelain") == before

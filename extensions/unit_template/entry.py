@@ -29,7 +29,7 @@ from .options import OPTIONS
 from .packaging import package_view
 from .preflight import Target, excluded_errors, preflight_errors
 from .problems import Problem
-from .prompt_checks import refusal, refused_answers, refused_defaults, refused_message
+from .prompt_checks import recorded_refused_message, refusal, refused_answers, refused_defaults, refused_message
 from .questions import (
     SETTINGS,
     always_asked,
@@ -83,6 +83,7 @@ __all__ = [
     "previous_view",
     "question_order",
     "question_type",
+    "recorded_refused_message",
     "refusal",
     "refused_answers",
     "refused_defaults",

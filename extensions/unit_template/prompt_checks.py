@@ -155,6 +155,20 @@ def data_file_text(answers: Mapping[str, Any]) -> str:
     return header + yaml.safe_dump(given_answers(answers), sort_keys=False, allow_unicode=True, width=1000)
 
 
+def recorded_refused_message(errors: list[str], answers_file: str, version: str) -> str:
+    """copier update renders the recorded answers with the version that recorded them first: when
+    that version refuses them (the file was edited by hand), no answer given now can help."""
+    return "\n".join(
+        [
+            f"The answers recorded in {answers_file} are refused by the template version that recorded them"
+            f" ({version}), so copier update cannot render that version to compare with:",
+            *(f"  {error}" for error in errors),
+            f"If {answers_file} was edited by hand, put it back as copier wrote it (git log -p -- {answers_file}),",
+            "then change answers with copier update --data name=value. Nothing was written.",
+        ]
+    )
+
+
 def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None, title: str = "Invalid answers:") -> str:
     """The final check's message: what is wrong, and the answers given as a ready --data-file."""
     lines = [title, *(f"  {error}" for error in errors), "Nothing was written."]
