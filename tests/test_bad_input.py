@@ -109,6 +109,10 @@ BAD = [
         "deploy_user",
         "deployer would have no role with restart_method systemctl: a deploy user may only touch `restart.flag`",
     ),
+    # systemd would hand these to the app's user, and remove /run/systemd when the service stops.
+    ("runtime_directory-of-systemd", ["dirs=[runtime]", "runtime_directory=systemd"], "runtime_dir", "/run/systemd is"),
+    ("state_directory-of-apt", ["dirs=[state]", "state_directory=apt"], "state_dir", "name the dir after the app instead"),
+    ("logs_directory-in-the-journal", ["dirs=[logs]", "logs_directory=journal/app"], "logs_dir", "is in /var/log/journal"),
     ("service_name-with-its-suffix", ["service_name=shop.service"], "service_name", "(shop.service, not shop.service.service)"),
     (
         "pid_file-read-only-under-standard",

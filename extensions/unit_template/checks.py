@@ -46,8 +46,8 @@ Values = Mapping[str, Any]
 
 def directory_problems(values: Values) -> list[Problem]:
     """A dir the unit or tmpfiles.d creates and chowns must be the app's own (validate.system_dir_problems)."""
-    names = [f"{n}_dir" for n in effective_dirs(values)] + [name for name, _ in system_files.DEPLOY_TREE]
-    return system_dir_problems(values, names)
+    app_dirs = [f"{n}_dir" for n in effective_dirs(values)]
+    return system_dir_problems(values, app_dirs + [name for name, _ in system_files.DEPLOY_TREE], app_dirs)
 
 
 # Where a profile's directives leave nothing the service can write, or PID 1 can read.

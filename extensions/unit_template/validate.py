@@ -224,17 +224,46 @@ SYSTEM_DIRS = frozenset(
 )
 
 
-def system_dir_problems(values: Mapping[str, Any], names: Collection[str]) -> list[Problem]:
-    """Each dir the app gets (created, owned and moded for it) is its own, not one of the system's."""
-    return [
-        Problem(
-            name,
-            f"{values[name]} is a directory of the system, which would be given to the app's user: "
-            f"use a directory of the app's own below it (such as {values[name].rstrip('/')}/{values['ext_name']})",
-        )
-        for name in names
-        if values[name] in SYSTEM_DIRS
-    ]
+# Names systemd and the distributions' base packages keep under those bases (not every one: the
+# common ones): a dir of that name would be handed to the app's user, and a RuntimeDirectory=
+# removed when the service stops (/run/systemd, /var/lib/apt, /var/log/journal...).
+SYSTEM_NAMES = frozenset(
+    {"systemd", "journal", "private", "user", "lock", "log", "udev", "dbus", "shm", "mount", "credentials"}
+    | {"apt", "dpkg", "ucf", "rpm", "dnf", "yum", "alternatives", "initramfs-tools", "misc", "pam", "polkit-1"}
+    | {"sudo", "ssh", "sshd", "machines", "portables", "cloud", "NetworkManager", "dhcp", "selinux", "security"}
+    | {"default", "network", "netplan", "ldconfig", "snapd", "containers", "sysctl.d", "tmpfiles.d", "sysusers.d"}
+)
+
+
+def _system_name(path: str) -> tuple[str, str]:
+    """(base, name) when a path is, or is below, one of the system's own names under a base of the
+    app's dirs; else ("", "")."""
+    for base in DIR_BASES.values():
+        first = path.removeprefix(base + "/").split("/")[0] if path.startswith(base + "/") else ""
+        if first in SYSTEM_NAMES:
+            return base, first
+    return "", ""
+
+
+def system_dir_problem(name: str, values: Mapping[str, Any], given_to_app: bool = True) -> Problem | None:
+    path = values[name]
+    if path in SYSTEM_DIRS:
+        own = f"{path.rstrip('/')}/{values['ext_name']}"
+        message = f"{path} is a directory of the system, which would be given to the app's user: "
+        return Problem(name, message + f"use a directory of the app's own below it (such as {own})")
+    base, system = _system_name(path) if given_to_app else ("", "")
+    if system:
+        where = "is" if path == f"{base}/{system}" else f"is in {base}/{system},"
+        message = f"{path} {where} the system's own, which would be given to the app's user: "
+        return Problem(name, message + f"name the dir after the app instead (such as {base}/{values['ext_name']})")
+    return None
+
+
+def system_dir_problems(values: Mapping[str, Any], names: Collection[str], app_dirs: Collection[str] = ()) -> list[Problem]:
+    """Each dir the app gets (created, owned and moded for it) is its own, not one of the system's;
+    and `app_dirs`, which the app's user gets, are not below a name the system keeps (SYSTEM_NAMES)."""
+    found = (system_dir_problem(name, values, name in app_dirs) for name in names)
+    return [problem for problem in found if problem]
 
 
 # Path options and the prefixes systemd allows before their absolute paths.
