@@ -219,11 +219,6 @@ ADVANCED_STEPS = {
         Step("shop"),
     ],
     "app_user": [Step("root", refused="app_user: root has every right on the server"), Step("shop")],
-    "deploy_user": [
-        Step("Deploy", refused="deploy_user: must be a user or group name"),
-        Step("deploy", refused="deploy_user: deploy would have no role with restart_method systemctl"),
-        Step(""),
-    ],
     "deploy_dir": [Step("opt/shop", refused="deploy_dir: must be an absolute path"), Step("/opt/shop")],
     "state_directory": [Step("../x", refused="state_directory: must be a normalised relative path"), Step("shop-data")],
     "restart_sec": [Step("soon", refused="restart_sec: must be a time span"), Step("5s")],
@@ -245,7 +240,6 @@ ADVANCED_ASKED = [
     "release_name",
     "service_name",
     "app_user",
-    "deploy_user",
     "deploy_dir",
     "state_directory",
     "restart",
@@ -291,7 +285,6 @@ def test_the_advanced_path_is_short_grouped_and_refuses_each_wrong_answer_at_its
     answers = answers_of(dst)
     expected = {
         "service_name": "shop",
-        "deploy_user": "",
         "deploy_dir": "/opt/shop",
         "state_directory": "shop-data",
         "restart_sec": "5s",

@@ -59,6 +59,7 @@ def test_every_question_has_help(name):
 FOLLOW_UPS = {
     "credentials": {"config_strategies": ["credentials"]},
     **{name: {"distribution": "cluster"} for name in ("node_name", "distribution_port", "distribution_interface")},
+    "deploy_user": {"restart_method": "systemd_flag"},  # its one right is restart.flag
 }
 
 

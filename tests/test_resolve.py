@@ -62,6 +62,13 @@ def test_default_of_each_option_for_app_foo_bar(option, expected):
     assert resolved()[option] == expected
 
 
+def test_base_dir_root_gives_the_deploy_tree_with_single_slashes():
+    """Before, `/` gave deploy_dir `//foo-bar`, which the template's own check refused as not normalised."""
+    values = resolved(base_dir="/")
+    assert (values["deploy_dir"], values["releases_dir"]) == ("/foo-bar", "/foo-bar/releases")
+    assert problems({"app_name": "foo_bar", "base_dir": "/"}) == []
+
+
 def test_module_name_is_app_name_in_camel_case():
     assert resolved(app_name="my_app2_web")["module_name"] == "MyApp2Web"
 

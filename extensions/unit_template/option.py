@@ -48,7 +48,11 @@ _NAMED = re.compile(r"<(\w+)>")
 
 def joined(kind: str, pattern: str, **fields: Any) -> Option:
     """An option whose default joins other options' values: each ``<name>`` in ``pattern``
-    is that option's value. The same pattern describes the default in docs/options.md."""
-    return Option(
-        kind, lambda r: _NAMED.sub(lambda match: str(r[match.group(1)]), pattern), derived=f"`{pattern}`", **fields
-    )
+    is that option's value. The same pattern describes the default in docs/options.md.
+    A path's `/` between two values is one even after `/` (base_dir `/` gives `/foo-bar`)."""
+
+    def default(r: Any) -> str:
+        value = _NAMED.sub(lambda match: str(r[match.group(1)]), pattern)
+        return re.sub(r"/{2,}", "/", value) if kind == "abspath" else value
+
+    return Option(kind, default, derived=f"`{pattern}`", **fields)

@@ -135,7 +135,7 @@ OPTIONS: dict[str, Option] = {
         None,
         help="User who may restart the service by touching restart.flag (systemd_flag only), nothing more (empty: none)",
         # systemd_flag: the deploy user owns restart.flag alone; the deploy tree stays root's.
-        ask="{{ advanced or restart_method == 'systemd_flag' }}",
+        ask="{{ restart_method == 'systemd_flag' }}",
     ),
     "syslog_identifier": Option(
         "identifier", lambda r: r["service_name"], help="SyslogIdentifier= in the journal", derived="service_name"

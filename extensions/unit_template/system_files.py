@@ -86,6 +86,12 @@ def flag_user(values: Mapping[str, Any]) -> str | None:
 def problems(values: Mapping[str, Any]) -> list[Problem]:
     """A deploy_user has one right, touching restart.flag: with another restart_method it would have none."""
     deployer, method = values.get("deploy_user"), values["restart_method"]
+    if deployer and deployer == values["app_user"]:
+        message = (
+            f"{deployer} is app_user: the deploy user is another user, who may touch `restart.flag` and nothing else; "
+            "name another user, or leave deploy_user empty (then the app group's members may touch it)"
+        )
+        return [Problem("deploy_user", message)]
     if not deployer or method == "systemd_flag":
         return []
     message = (

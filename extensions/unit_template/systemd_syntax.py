@@ -240,6 +240,8 @@ def unit_prefix_error(stem: str, longest_suffix: str = ".service") -> str:
     """A unit name without its suffix (service_name), given the longest suffix the template adds."""
     if not stem or not UNIT_CHARS.fullmatch(stem) or "\\" in stem:
         return "must be a systemd unit name (letters, digits, _, ., : and -; no @)"
+    if stem.startswith("-"):
+        return "must not start with - (systemctl would read the unit's name as an option)"
     base, dot, suffix = stem.rpartition(".")
     if dot and base and suffix in UNIT_SUFFIXES:
         return f"must be given without .{suffix}: the template adds the unit suffixes ({base}.{suffix}, not {stem}.{suffix})"
