@@ -419,3 +419,17 @@ def test_an_update_over_answers_edited_by_hand_that_their_version_refuses_says_s
     assert "deploy_user: deployer would have no role" in done.stderr
     assert "copier._main" not in done.stderr and "Traceback" not in done.stderr
     assert git(project, "status", "--porcelain") == before
+
+
+def test_a_new_version_that_changes_no_rendered_file_asks_for_no_reinstall(tmp_path: Path, project: Path) -> None:
+    """Only the answers file's _commit changes: before, that counted as a change, and the steps
+    ending in a restart were printed."""
+    template = snapshot_template(tmp_path / "template", "v1")
+    (template / "README.md").write_text((template / "README.md").read_text() + "\nA note.\n")
+    commit_all(template, "docs only")
+    git(template, "tag", "v1.0.1")
+    copy_template(template, project, vcs_ref="v1")
+    done = cli_update(project)
+    assert done.returncode == 0, done.stderr
+    assert answers(project)["_commit"] == "v1.0.1"
+    assert "changed none of the files of foo_bar: the server needs nothing" in done.stderr

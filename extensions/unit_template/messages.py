@@ -287,7 +287,8 @@ def after_update(
     answers_file: str = ANSWERS_FILE,
 ) -> str:
     plan = install_plan(view, previous, answers_file)
-    if not (pretend or over_copy) and as_committed(project, plan.written):
+    # The answers file changes with each version (_commit): only the files the server gets count.
+    if not (pretend or over_copy) and as_committed(project, tuple(p for p in plan.written if p != answers_file)):
         # Following the usual steps would restart the service for nothing.
         return f"This update changed none of the files of {view['app_name']}: the server needs nothing, no reinstall, no restart."
     if over_copy and previous is not None:
