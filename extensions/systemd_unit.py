@@ -399,7 +399,10 @@ def _whole_copy_refusal(context: Context) -> str:
     kept_beside = None if isinstance(conf, Mapping) and conf["pretend"] else _project(context)  # --pretend writes nothing
     unknown = api.unknown_data(_given_names(context))
     if unknown:
-        return api.refused_message(unknown, answers, kept_beside, "Given with --data or --data-file, and asked by no question:")
+        # Kept in the data file too, for the user to correct the name there.
+        given = {name: value for name, value in (conf["data"] or {}).items() if name not in answers and not name.startswith("_")}
+        title = "Given with --data or --data-file, and asked by no question:"
+        return api.refused_message(unknown, {**answers, **given}, kept_beside, title)
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rendering import OUTPUT_DIR, ROOT, unit_file, values_of, write_mix_exs
 
@@ -238,7 +239,17 @@ def test_a_copy_again_with_the_kept_answers_still_refuses_a_typo_and_an_exclude(
     second = subprocess.run([*copy, "--data-file", str(kept), "--data", "servce_type=notify", str(ROOT), "."], **run)
     assert second.returncode != 0
     assert "servce_type: not an option of this template" in second.stderr
+    kept.write_text(kept.read_text().replace("servce_type", "service_type"))  # fixed there, as the refusal says
     third = subprocess.run([*copy, "--data-file", str(kept), "--exclude", "rel/templates", str(ROOT), "."], **run)
     assert third.returncode != 0
     assert "is left out by --exclude" in third.stderr
     assert snapshot(project) == before
+
+
+def test_a_mistyped_name_is_kept_in_the_answers_file_beside_the_project(project: Path, settings: Path):
+    """The refusal says to fix the answer named in the kept file: before, a name no question asks
+    was left out of it, and the copy again with that file took the default without a word."""
+    done = copier_copy(project, "servce_type=notify", "base_dir=/opt", settings=settings)
+    assert done.returncode != 0
+    kept = yaml.safe_load((project.parent / f"{project.name}.systemd-answers.yml").read_text())
+    assert kept["servce_type"] == "notify" and kept["base_dir"] == "/opt"

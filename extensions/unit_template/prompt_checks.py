@@ -136,11 +136,12 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Call
 
 
 def given_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers worth keeping: set, and not the option's plain default."""
+    """The answers worth keeping: set, and not the option's plain default; a name no question asks
+    (a typo given with --data) is kept as given, for the user to correct there."""
     return {
         name: value
         for name, value in answers.items()
-        if name in OPTIONS and not is_unset(value) and value != OPTIONS[name].default
+        if name not in OPTIONS or (not is_unset(value) and value != OPTIONS[name].default)
     }
 
 
