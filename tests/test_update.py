@@ -433,3 +433,19 @@ def test_a_new_version_that_changes_no_rendered_file_asks_for_no_reinstall(tmp_p
     assert done.returncode == 0, done.stderr
     assert answers(project)["_commit"] == "v1.0.1"
     assert "changed none of the files of foo_bar: the server needs nothing" in done.stderr
+
+
+def test_a_recopy_that_renames_the_unit_renders_it_afresh_without_merging_edits(template: Path, project: Path) -> None:
+    """docs/updating.md: a recopy renders every file afresh. Before, the carry task still ran on a
+    rename, merged the edit into the new unit and left conflict markers no message mentioned."""
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "LimitNOFILE=65535", "LimitNOFILE=4096")
+    commit_all(project, "local edit")
+    copier = str(Path(sys.executable).parent / "copier")
+    recopy = [copier, "recopy", "--trust", "--overwrite", "--defaults", "-a", ANSWERS_FILE, "--data", "service_name=shop"]
+    done = subprocess.run(recopy, cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    renamed = (project / OUTPUT_DIR / "shop.service").read_text()
+    assert "LimitNOFILE=65535" in renamed.splitlines()
+    assert "<<<<<<<" not in renamed
+    assert f"git rm -- {UNIT}" in done.stderr

@@ -38,11 +38,12 @@ SETTINGS: dict[str, Any] = {
     "_skip_if_exists": [],
     "_message_after_copy": "{{ lifecycle_message('copy') }}",
     "_message_after_update": "{{ lifecycle_message('update') }}",
-    # An answer that renames a file (service_name, ext_name...): the edits of the old file go into the new one.
+    # An update's answer that renames a file (service_name, ext_name...): the edits of the old file go
+    # into the new one. A recopy or a copy over an earlier one renders afresh, merging nothing.
     "_tasks": [
         {
             "command": ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/tasks/carry_edits.py", "{{ carry_plan() }}"],
-            "when": "{{ carry_plan() != '' }}",
+            "when": "{{ _copier_operation == 'update' and carry_plan() != '' }}",
         }
     ],
 }
