@@ -62,7 +62,7 @@ _SUBDIRECTORY = str(api.SETTINGS["_subdirectory"])
 # What the extension reads of `_copier_conf`.
 _CONF_KEYS = (
     *("dst_path", "answers_file", "data", "user_defaults", "defaults"),
-    *("quiet", "overwrite", "pretend", "exclude", "skip_if_exists", "skip_tasks"),
+    *("quiet", "overwrite", "pretend", "exclude", "skip_if_exists", "skip_tasks", "conflict"),
 )
 
 
@@ -612,7 +612,7 @@ def carry_plan(context: Context) -> str:
     if not isinstance(conf, Mapping) or previous is None:
         return ""
     plan = api.carry_plan(Path(str(conf["dst_path"])), _committed(context), previous, unit(context))
-    return json.dumps(plan) if plan else ""
+    return json.dumps({**plan, "conflict": str(conf["conflict"])}) if plan else ""
 
 
 def _from_string_by_shape(environment: Environment) -> Callable[..., Template]:

@@ -9,15 +9,17 @@ base = the previous template version rendered pristine with the previous answers
 (copier's public API, in this separate process), ours = the project's old file,
 theirs = the new file copier just wrote. ``git merge-file`` writes theirs with
 our edits into the new file; overlapping edits give copier's own inline
-conflict markers.
+conflict markers, or, with ``copier update --conflict rej``, leave the new file
+as rendered and write the edits as a patch of the old file to ``<new>.rej``.
 
 Not under template/ (copier's _subdirectory), so copier never renders it.
 
-    python carry_edits.py PLAN_JSON   # {"template", "commit", "answers", "renames": [[old, new], ...]}
+    python carry_edits.py PLAN_JSON   # {"template", "commit", "answers", "renames": [[old, new], ...], "conflict"}
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 import sys
@@ -28,8 +30,9 @@ from typing import Any
 LABELS = ("before updating", "last update", "after updating")
 
 
-def merge(ours: str, base: str, theirs: str) -> str:
-    """git merge-file: theirs with the ours-vs-base changes applied, conflicts marked inline."""
+def merge(ours: str, base: str, theirs: str) -> tuple[str, int]:
+    """git merge-file: theirs with the ours-vs-base changes applied, conflicts marked inline; and
+    the number of conflicts."""
     with tempfile.TemporaryDirectory(prefix="carry-edits.") as tmp:
         paths = []
         for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -40,14 +43,36 @@ def merge(ours: str, base: str, theirs: str) -> str:
         result = subprocess.run(["git", "merge-file", "-p", *labels, *paths], capture_output=True, text=True, check=False)
     if result.returncode < 0 or result.returncode > 127:
         raise RuntimeError(f"git merge-file failed: {result.stderr}")
-    return result.stdout
+    return result.stdout, result.returncode
 
 
 def carried(content: str, ours: str | None, base: str | None) -> str:
-    """The new file's content with the project's edits of the old file carried over."""
+    """The new file's content with the project's edits of the old file carried over (conflicts inline)."""
     if ours is None or base is None or ours == base:
         return content
-    return merge(ours, base, content)
+    return merge(ours, base, content)[0]
+
+
+def edits_patch(old: str, ours: str, base: str) -> str:
+    """The project's edits of the old file, as a unified diff against the file as rendered."""
+    return "".join(difflib.unified_diff(base.splitlines(True), ours.splitlines(True), f"a/{old}", f"b/{old}"))
+
+
+def carry(plan: dict[str, Any], project: Path, base_root: Path) -> list[str]:
+    """Merge each renamed file's edits into its new file; the new paths written (a .rej with rej)."""
+    changed = []
+    for old, new in plan["renames"]:
+        theirs, ours, base = read(project / new), read(project / old), read(base_root / old)
+        if theirs is None or ours is None or base is None or ours == base:
+            continue
+        content, conflicts = merge(ours, base, theirs)
+        if conflicts and plan.get("conflict") == "rej":
+            (project / f"{new}.rej").write_text(edits_patch(old, ours, base), encoding="utf-8")
+            changed.append(f"{new}.rej")
+        elif content != theirs:
+            (project / new).write_text(content, encoding="utf-8")
+            changed.append(new)
+    return changed
 
 
 def pristine(plan: dict[str, Any], dst: Path) -> None:
@@ -68,20 +93,6 @@ def pristine(plan: dict[str, Any], dst: Path) -> None:
 
 def read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-def carry(plan: dict[str, Any], project: Path, base_root: Path) -> list[str]:
-    """Merge each renamed file's edits into its new file; the new paths written."""
-    changed = []
-    for old, new in plan["renames"]:
-        theirs = read(project / new)
-        if theirs is None:
-            continue
-        content = carried(theirs, read(project / old), read(base_root / old))
-        if content != theirs:
-            (project / new).write_text(content, encoding="utf-8")
-            changed.append(new)
-    return changed
 
 
 def main(argv: list[str]) -> int:

@@ -449,3 +449,18 @@ def test_a_recopy_that_renames_the_unit_renders_it_afresh_without_merging_edits(
     assert "LimitNOFILE=65535" in renamed.splitlines()
     assert "<<<<<<<" not in renamed
     assert f"git rm -- {UNIT}" in done.stderr
+
+
+def test_a_rename_with_conflict_rej_leaves_the_clashing_edit_in_a_rej_file_not_markers(template: Path, project: Path) -> None:
+    """docs/updating.md: with --conflict rej the rejected hunks are in *.rej files. Before, the carry
+    task wrote inline markers into the renamed unit anyway, which that check does not find."""
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "Description=foo-bar service", "Description=Foo shop")  # the rename changes this line too
+    commit_all(project, "local edit")
+    done = cli_update(project, "--conflict", "rej", "-d", "service_name=shop")
+    assert done.returncode == 0, done.stderr
+    renamed = (project / OUTPUT_DIR / "shop.service").read_text()
+    assert "<<<<<<<" not in renamed and values_of(renamed, "Description") == ["shop service"]
+    rejected = git(project, "status", "--porcelain").splitlines()
+    assert f"?? {OUTPUT_DIR}/shop.service.rej" in rejected, rejected
+    assert "+Description=Foo shop" in (project / OUTPUT_DIR / "shop.service.rej").read_text()
