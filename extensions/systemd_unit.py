@@ -21,6 +21,7 @@ from copier.errors import UserMessageError
 from jinja2 import Environment, Template, TemplateSyntaxError, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
+from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.application.current import get_app_or_none
 
 _HERE = Path(__file__).resolve().parent
@@ -491,7 +492,16 @@ def check_option(context: Context, name: str) -> str:
     value = context.get(name)
     if not _typed_at_a_prompt():
         return api.check(name, value)  # the whole set is checked once the person answers
-    return _refusal(context, name, value)
+    return _shown_whole(_refusal(context, name, value))
+
+
+def _shown_whole(message: str) -> str:
+    """The refusal, for the prompt's one-line error toolbar; one wider than the terminal (the
+    remedy comes last) is printed whole above the prompt too, where the terminal wraps it."""
+    app = get_app_or_none()
+    if message and app is not None and len(message) + 40 > app.output.get_size().columns:
+        run_in_terminal(lambda: print(message, file=sys.stderr))
+    return message
 
 
 def _typed_at_a_prompt() -> bool:

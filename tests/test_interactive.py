@@ -368,3 +368,12 @@ def test_an_imported_choice_a_typed_answer_refuses_is_offered_saying_why_not_a_t
     }
     walk(dst, steps)
     assert values_of(unit_file(dst), "Type") == ["simple"]
+
+
+def test_a_refusal_wider_than_the_terminal_is_shown_whole(tmp_path: Path) -> None:
+    """The prompt's error toolbar is one line: at 80 columns it cut a refusal before its remedy."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    remedy = "add runtime to `dirs`, or leave the reference out"
+    steps = {"env_vars": [Step('[["RELEASE_TMP=", ":runtime_dir"]]', refused=remedy), Step("[]")]}
+    walk(dst, steps, columns=80)
