@@ -108,6 +108,7 @@ CASES: dict[str, dict[str, Any]] = {
     "hardening-disable": {"hardening_disable": ["MemoryDenyWriteExecute", "SystemCallFilter=~@privileged"]},
     "chroot-with-paths": {"chroot": True, "root_directory": "/srv/jail", **SANDBOX_PATHS},
     "paths-without-chroot": SANDBOX_PATHS,
+    "paths-before-systemd-231": {"systemd_version": 230, **SANDBOX_PATHS},
     **{
         f"systemd-{version}": {"systemd_version": version, "dirs": ALL_DIRS, "service_type": "forking"}
         for version in (229, 235, 239, 252)

@@ -533,3 +533,12 @@ def test_crash_dump_adds_no_logs_dir_without_hardening(render):
     text = unit_file(render({"hardening": "none"}))
     assert values_of(text, "LogsDirectory") == []
     assert not [v for v in values_of(text, "Environment") if v.startswith("ERL_CRASH_DUMP=")]
+
+
+def test_sandbox_paths_take_their_older_names_before_systemd_231(render) -> None:
+    """ReadWritePaths= and friends are systemd 231's; before, they were written for 230 all the same."""
+    paths = {"read_write_paths": ["/data"], "read_only_paths": ["/etc/ssl"], "inaccessible_paths": ["/home"]}
+    unit = unit_file(render({"systemd_version": 230, **paths}))
+    assert values_of(unit, "ReadWriteDirectories") == ["-/data"]
+    assert (values_of(unit, "ReadOnlyDirectories"), values_of(unit, "InaccessibleDirectories")) == (["/etc/ssl"], ["/home"])
+    assert "ReadWritePaths=" not in unit

@@ -206,14 +206,16 @@ def made_writable(values: Mapping[str, Any], dirs: list[str], lines: list[tuple[
 def sandbox_paths(values: Mapping[str, Any], dirs: list[str], lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """ReadWritePaths= and friends, with or without chroot."""
     read_write = [ignored_if_missing(path) for path in values["read_write_paths"]] + made_writable(values, dirs, lines)
+    # Their names before systemd 231: ReadWriteDirectories= and so on.
+    suffix = "Paths" if values["systemd_version"] >= SINCE["ReadWritePaths="] else "Directories"
     found = []
     for key, paths in (
-        ("ReadWritePaths", read_write),
-        ("ReadOnlyPaths", values["read_only_paths"]),
-        ("InaccessiblePaths", values["inaccessible_paths"]),
+        ("ReadWrite", read_write),
+        ("ReadOnly", values["read_only_paths"]),
+        ("Inaccessible", values["inaccessible_paths"]),
     ):
         if paths:
-            found.append((key, specifiers(" ".join(paths))))
+            found.append((key + suffix, specifiers(" ".join(paths))))
     return found
 
 

@@ -78,6 +78,8 @@ SINCE: dict[str, int] = {
     "SystemCallArchitectures=": 209,
     "SystemCallFilter=@system-service": 239,
     "RestrictAddressFamilies=": 211,
+    # ReadWriteDirectories=, ReadOnlyDirectories=, InaccessibleDirectories= before
+    "ReadWritePaths=": 231,
 }
 
 # Rows whose version is not the reference's "introduced" column, and where it comes from instead.
