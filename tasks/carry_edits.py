@@ -116,5 +116,20 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def run(argv: list[str]) -> int:
+    """main, and Ctrl-C said plainly: copier has written the new files already, so the project is
+    half-updated; git has the rest."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print(
+            "Interrupted while carrying your edits into the renamed files: the update is incomplete. "
+            "To go back to the last commit, run git checkout -- . and remove the new files git status "
+            "lists as untracked.",
+            file=sys.stderr,
+        )
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv))

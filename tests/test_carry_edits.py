@@ -95,3 +95,16 @@ def test_the_task_completes_and_names_each_old_file_when_the_previous_version_ca
     assert task.main(["carry_edits.py", json.dumps(plan)]) == 0
     assert "git show HEAD:a.service (now b.service)" in capsys.readouterr().err
     assert (tmp_path / "b.service").read_text() == "new\n"
+
+
+def test_ctrl_c_while_carrying_says_the_update_is_incomplete_without_a_traceback(monkeypatch, capsys, tmp_path: Path) -> None:
+    """Before, Ctrl-C in the task printed a KeyboardInterrupt traceback, and nothing said the project was half-updated."""
+
+    def interrupted(plan, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(task, "pristine", interrupted)
+    monkeypatch.chdir(tmp_path)
+    plan = {"template": "x", "commit": "v1", "answers": {}, "renames": [["a.service", "b.service"]]}
+    assert task.run(["carry_edits.py", json.dumps(plan)]) == 130
+    assert "the update is incomplete. To go back to the last commit, run git checkout -- ." in capsys.readouterr().err
