@@ -114,6 +114,8 @@ BAD = [
     ("runtime_directory-of-systemd", ["dirs=[runtime]", "runtime_directory=systemd"], "runtime_dir", "/run/systemd is"),
     ("state_directory-of-apt", ["dirs=[state]", "state_directory=apt"], "state_dir", "name the dir after the app instead"),
     ("logs_directory-in-the-journal", ["dirs=[logs]", "logs_directory=journal/app"], "logs_dir", "is in /var/log/journal"),
+    ("limit_nofile-zero", ["limit_nofile=0"], "limit_nofile", "0 lets the VM open no file at all"),
+    ("watchdog_sec-infinity", ["service_type=notify", "watchdog_sec=infinity"], "watchdog_sec", "infinity sets no watchdog"),
     ("service_name-with-a-leading-dash", ["service_name=-svc"], "service_name", "must not start with -"),
     ("deploy_user-is-app_user", ["restart_method=systemd_flag", "deploy_user=foo-bar"], "deploy_user", "foo-bar is app_user"),
     ("service_name-with-its-suffix", ["service_name=shop.service"], "service_name", "(shop.service, not shop.service.service)"),

@@ -78,6 +78,17 @@ def _whole_quoted_command(name: str, value: Any) -> str:
     )
 
 
+def _pointless_value(name: str, value: Any) -> str:
+    """A value its kind allows that cannot do what the option is for."""
+    text = "" if is_unset(value) else str(value)
+    if name == "limit_nofile" and text.split(":")[0] == "0":
+        return "0 lets the VM open no file at all, so it could not start: give how many it may open (65535 by default)"
+    disabled = name == "watchdog_sec" and text and not syntax.timespan_error(text)
+    if disabled and syntax.timespan_usec(text) in (0, syntax.USEC_INFINITY):
+        return f"{text} sets no watchdog: leave watchdog_sec empty for none, or give the time within which the app pings"
+    return ""
+
+
 # The kinds whose allowed values are another table's: the option's choices, the options.
 TABLE_CHECKS = {"choice": _choice, "option_names": lambda _: _option_names}
 
@@ -94,7 +105,7 @@ def value_error(name: str, value: Any) -> str:
     error = _control_chars(value) or _whole_quoted_command(name, value)
     if not error:
         validator = kind_check(name)
-        error = validator(value) or _refused_account(name, value)
+        error = validator(value) or _refused_account(name, value) or _pointless_value(name, value)
     return error
 
 
