@@ -249,3 +249,10 @@ def test_a_list_typed_without_its_closing_bracket_is_refused_with_how_to_write_i
 
 def test_a_command_typed_with_a_bracket_stays_one_command() -> None:
     assert normalise(OPTIONS["exec_start_pre"], "[ -e /etc/foo ] && /bin/true") == ["[ -e /etc/foo ] && /bin/true"]
+
+
+def test_a_name_listed_twice_is_named_not_the_whole_list_as_python_prints_it() -> None:
+    """Before: "names a strategy twice: ['environment_file', 'ssm', 'environment_file']"."""
+    strategies = ["environment_file", "ssm", "environment_file"]
+    assert check("config_strategies", strategies) == "config_strategies: names a strategy twice: 'environment_file'"
+    assert check("credentials", ["a", "b", "a"]) == "credentials: names the credential 'a' twice"

@@ -207,9 +207,13 @@ def _credential_names(value: Any) -> str:
                 f"{item!r} is not a credential name (a file name: letters, digits, _, . and -, "
                 "not starting with . or -, at most 64 characters)"
             )
-    if len(set(value)) != len(value):
-        return f"names a credential twice: {value!r}"
-    return ""
+    repeated = _repeated(value)
+    return f"names the credential {repeated!r} twice" if repeated else ""
+
+
+def _repeated(items: list[Any]) -> Any:
+    """The first item listed more than once, or None."""
+    return next((item for index, item in enumerate(items) if item in items[:index]), None)
 
 
 def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member: str, twice: str = "") -> Validator:
@@ -223,9 +227,8 @@ def _members(known: Callable[[], Collection[str]], not_a_list: str, not_a_member
         for item in value:
             if item not in allowed:
                 return f"{item!r} " + not_a_member.format(allowed=", ".join(sorted(allowed)))
-        if twice and len(set(value)) != len(value):
-            return f"{twice}: {value!r}"
-        return ""
+        repeated = _repeated(value) if twice else None
+        return f"{twice}: {repeated!r}" if repeated is not None else ""
 
     return check
 
@@ -237,7 +240,7 @@ _strategies = _members(
     lambda: CONFIG_STRATEGIES,
     f"must be a list drawn from {', '.join(CONFIG_STRATEGIES)}",
     f"is not a configuration strategy (pick from {', '.join(CONFIG_STRATEGIES)})",
-    twice="names a strategy twice",
+    twice="names a strategy twice",  # the repeated name follows
 )
 _directive_names = _members(
     directive_names,
