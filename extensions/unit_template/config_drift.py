@@ -76,7 +76,7 @@ def drift_lines(drift: Mapping[str, Any], answers: Mapping[str, Any], answers_fi
     data = " ".join(f"--data {shlex.quote(f'{name}={as_data(value)}')}" for name, value in drift.items())
     return [
         "config :mix_systemd changed since your answers were recorded. copier update reads only the answers,",
-        "so these settings reach mix systemd.generate (the EEx templates) but not the units above:",
+        "so these settings reach mix systemd.generate (the EEx templates) but not the units copier renders:",
         *(
             f"  {name}: {as_data(value) or 'nil'} in config :mix_systemd, {as_data(answers.get(name)) or 'empty'} in your answers"
             for name, value in drift.items()
