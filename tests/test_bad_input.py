@@ -114,6 +114,7 @@ BAD = [
     ("runtime_directory-of-systemd", ["dirs=[runtime]", "runtime_directory=systemd"], "runtime_dir", "/run/systemd is"),
     ("state_directory-of-apt", ["dirs=[state]", "state_directory=apt"], "state_dir", "name the dir after the app instead"),
     ("logs_directory-in-the-journal", ["dirs=[logs]", "logs_directory=journal/app"], "logs_dir", "is in /var/log/journal"),
+    ("env_vars-setting-mix_env", ["env_vars=[MIX_ENV=staging]"], "env_vars", "sets MIX_ENV, which mix_env sets (prod)"),
     ("limit_nofile-zero", ["limit_nofile=0"], "limit_nofile", "0 lets the VM open no file at all"),
     ("watchdog_sec-infinity", ["service_type=notify", "watchdog_sec=infinity"], "watchdog_sec", "infinity sets no watchdog"),
     ("service_name-with-a-leading-dash", ["service_name=-svc"], "service_name", "must not start with -"),
@@ -187,9 +188,9 @@ def test_environment_values_with_spaces_quotes_and_backslashes_are_quoted(projec
 
 def test_env_vars_typed_with_commas_are_one_entry_each(project: Path, settings: Path):
     """`a, b` as the other lists take it; a comma not followed by NAME= stays in its value (docs/values.md)."""
-    result = copier_copy(project, "env_vars=PORT=4000, HOSTS=a,b, MIX_ENV=staging", settings=settings)
+    result = copier_copy(project, "env_vars=PORT=4000, HOSTS=a,b, POOL=10", settings=settings)
     assert result.returncode == 0, result.stderr
-    assert values_of(unit_file(project), "Environment")[-3:] == ["PORT=4000", "HOSTS=a,b", "MIX_ENV=staging"]
+    assert values_of(unit_file(project), "Environment")[-3:] == ["PORT=4000", "HOSTS=a,b", "POOL=10"]
 
 
 def test_a_refused_derived_default_names_the_answer_it_comes_from(project: Path, settings: Path):

@@ -35,6 +35,7 @@ from .validate import (
     derived_problems,
     env_var_problems,
     expanded_problems,
+    own_variable_problems,
     path_problems,
     service_type_problems,
     system_dir_problems,
@@ -121,6 +122,7 @@ Check = Callable[..., list[Problem]]
 CHECKS: tuple[tuple[Check, tuple[Stage, ...]], ...] = (
     (distribution.problems, ("options",)),
     (strategies.problems, ("options",)),
+    (own_variable_problems, ("options",)),
     (env_var_problems, ("applied",)),
     (daemon_start_problems, ("applied",)),
     (path_problems, ("applied",)),

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from . import systemd_syntax as syntax
+from .distribution import user_variable
 from .kinds import KINDS, Validator, _abspath, _control_chars, _env_var, _members, _shown
 from .normalise import NotAsMeant, normalise
 from .options import DIR_BASES, OPTIONS, is_unset
@@ -279,6 +280,20 @@ def system_dir_problems(values: Mapping[str, Any], names: Collection[str], app_d
 
 # Path options and the prefixes systemd allows before their absolute paths.
 PATH_PREFIXES = {"env_files": "-", "read_write_paths": "-+", "read_only_paths": "-+", "inaccessible_paths": "-+"}
+
+
+# Variables the unit sets from an option of its own: an env_vars entry for one would come after it and win, unsaid.
+SET_BY_OPTION = {"MIX_ENV": "mix_env", "LANG": "env_lang"}
+
+
+def own_variable_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """env_vars setting what another option sets (MIX_ENV, LANG when env_lang is given)."""
+    found = []
+    for variable, option in SET_BY_OPTION.items():
+        if values[option] and user_variable(values["env_vars"], variable) is not None:
+            message = f"sets {variable}, which {option} sets ({values[option]}): give it as {option} instead"
+            found.append(Problem("env_vars", message))
+    return found
 
 
 def env_var_problems(values: Mapping[str, Any]) -> list[Problem]:
