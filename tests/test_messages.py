@@ -87,7 +87,8 @@ def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> No
     git(template, "commit", "-q", "--allow-empty", "-m", "v2")
     git(template, "tag", "v2")
 
-    result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project)
+    # An update that changes a file (one that changes none says so, and gives no steps).
+    result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, "-d", "limit_nofile=4096", cwd=project)
 
     assert result.returncode == 0, result.stderr
     assert "  git grep -l --untracked -e '^<<<<<<< '" in result.stderr.splitlines()
@@ -266,7 +267,19 @@ def test_a_copy_with_its_own_answers_file_names_it_and_its_update_command_works(
     commit_all(project, "copy")
     git(template, "commit", "-q", "--allow-empty", "-m", "v2")
     git(template, "tag", "v2")
-    as_printed = [*update.replace("copier", COPIER, 1).split(), "--defaults"]
+    as_printed = [*update.replace("copier", COPIER, 1).split(), "--defaults", "-d", "limit_nofile=4096"]
     updated = subprocess.run(as_printed, cwd=project, capture_output=True, text=True, check=False)
     assert updated.returncode == 0, updated.stderr
     assert "  .copier/systemd.yml" in updated.stderr.splitlines()
+
+
+def test_the_message_names_the_hardening_lines_an_old_systemd_version_leaves_out(tmp_path: Path) -> None:
+    """Before, systemd_version 230 with strict hardening dropped 21 of its lines, ProtectSystem=strict
+    among them, and the message still said "strict hardening" with no word of it."""
+    done = copy_cli(tmp_path / "old", "systemd_version=230", "hardening=strict")
+    assert done.returncode == 0, done.stderr
+    note = next(line for line in done.stderr.splitlines() if line.startswith("At systemd_version 230"))
+    assert "strict hardening leaves out 21 newer lines:" in note and "ProtectSystem=strict (232)" in note
+    done = copy_cli(tmp_path / "new", "systemd_version=255", "hardening=strict")
+    assert done.returncode == 0, done.stderr
+    assert "leaves out" not in done.stderr

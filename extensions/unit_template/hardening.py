@@ -97,3 +97,22 @@ def directives(
         if systemd_version >= SINCE["AmbientCapabilities="]:
             lines.append(("AmbientCapabilities", BIND_CAPABILITY))
     return lines
+
+
+def left_out_notes(profile: str, systemd_version: int, allow_privileged_ports: bool, disabled: frozenset[str]) -> list[str]:
+    """The closing message's note on the profile's directives newer than systemd_version, which the unit leaves out."""
+    rows = [
+        row
+        for row in DIRECTIVES
+        if profile in row.profiles
+        and systemd_version < row.since
+        and not is_disabled(row, disabled)
+        and not (allow_privileged_ports and row.key == "PrivateUsers")
+    ]
+    if not rows:
+        return []
+    names = [f"{row.key}={row.value} ({row.since})" for row in rows]
+    return [
+        f"At systemd_version {systemd_version}, {profile} hardening leaves out {len(names)} newer lines: {', '.join(names)}. "
+        "If every server runs a newer systemd, give systemd_version its version to have them."
+    ]

@@ -275,6 +275,12 @@ def view(resolved: Mapping[str, Any]) -> dict[str, Any]:
         "directory_notes": directory_notes(values, dirs),
         "sandbox_paths": sandbox_paths(values, dirs, lines),
         "hardening_lines": lines,
+        "hardening_notes": hardening.left_out_notes(
+            values["hardening"],
+            values["systemd_version"],
+            values["allow_privileged_ports"],
+            frozenset(values["hardening_disable"]),
+        ),
         "notify_access": "main" if values["service_type"] == "notify" else None,
         "runtime_environment_unit": runtime_env_unit,
         "runtime_environment_exec": specifiers(command_path(values["runtime_environment_service_script"], values["scripts_dir"]))
