@@ -302,20 +302,32 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     conf = _conf(context)
     if not isinstance(conf, Mapping):
         return typed
+    if typed == "yaml" and not conf["defaults"] and name not in (conf["data"] or {}):
+        # Typed at the prompt (a recorded answer too, as the answers file holds it: text): text, which
+        # normalise.py reads (a list as `a, b` or `[a, b]`), so a refusal names the option, and keys
+        # typed after the prefill add to it; as YAML, copier itself would answer "Invalid input".
+        return "str"
     for given_in in (conf["data"] or {}, conf["user_defaults"] or {}):
         if name in given_in:
             return _type_of_given(given_in[name], typed)
     last = _recorded(context)
     if name in last:
         return _type_of_given(last[name], typed)
-    if typed == "yaml" and not conf["defaults"]:
-        # Typed at the prompt: text, which normalise.py reads (a list as `a, b` or `[a, b]`), so a
-        # refusal names the option; as YAML, copier itself would answer "Invalid input".
-        return "str"
     # A mix_systemd setting written as parts, e.g. exec_start: [:current_dir, "/bin/x start"]
     if typed != "str":
         return typed
     return "yaml" if isinstance(_imported_for(context).answers.get(name), list) else "str"
+
+
+def as_recorded(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers file's content: a list question's list as a person types it (`state, logs`), so
+    the next update's prompt offers that text, and keys typed after it add to the list."""
+    return {
+        name: api.as_text(api.OPTIONS[name], value)
+        if name in api.OPTIONS and isinstance(value, list) and api.question_type(api.OPTIONS[name]) == "yaml"
+        else value
+        for name, value in answers.items()
+    }
 
 
 @pass_context
@@ -694,4 +706,5 @@ class SystemdUnitExtension(Extension):
             picked=picked,
             choices_for=choices_for,
             default_of=default_of,
+            as_recorded=as_recorded,
         )

@@ -52,7 +52,7 @@ def test_a_config_setting_changed_after_the_copy_is_named_with_the_update_that_t
     lines = update(copied).stderr.splitlines()
     start = lines.index(HEADER)
     assert lines[start + 2 : start + 4] == [
-        '  dirs: ["runtime", "state"] in config :mix_systemd, ["runtime"] in your answers',
+        '  dirs: ["runtime", "state"] in config :mix_systemd, runtime in your answers',
         "  service_type: notify in config :mix_systemd, simple in your answers",
     ]
     assert lines[start + 4] == "To take them into the units, commit, then:"

@@ -17,6 +17,7 @@ from rendering import ROOT, render_template, sections, unit_file, values_of
 from template_repo import (
     ANSWERS_FILE,
     add_working_tree_version,
+    commit_all,
     copy_template,
     git,
     make_v2,
@@ -82,7 +83,7 @@ def refusal(render: Callable[..., Path], answers: dict[str, Any]) -> str:
 
 def test_default_strategy_is_environment_file(rendered: Callable[[str], Path]) -> None:
     answers = yaml.safe_load((rendered("default") / ".copier-answers.systemd.yml").read_text())
-    assert answers["config_strategies"] == ["environment_file"]
+    assert answers["config_strategies"] == "environment_file"  # recorded as a person types it
 
 
 def test_environment_file_adds_an_optional_environment_file_in_the_configuration_dir(rendered) -> None:
@@ -295,7 +296,8 @@ def test_picked_strategies_and_credentials_survive_copier_update(tmp_path: Path)
     update_project(project)
 
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
-    assert {name: answers[name] for name in PICKED} == PICKED
+    recorded = {"config_strategies": "ssm, credentials", "credentials": "db_password", "systemd_version": 252}
+    assert {name: answers[name] for name in PICKED} == recorded  # lists as a person types them
     assert values_of(unit_file(project), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
 
 
@@ -311,7 +313,7 @@ def multiselect_commit() -> str | None:
 def test_an_answers_file_of_the_multiselect_version_is_read_by_copier_update(tmp_path: Path) -> None:
     """A project made by the version that asked config_strategies with a multiselect holds a YAML list:
     `copier update` to the typed list version reads it as the same strategies. In a clone without that
-    history (a shallow one), the working tree's own copy gives the same answers file, a YAML list."""
+    history (a shallow one), the working tree's copy with that answers file written as YAML lists."""
     commit = multiselect_commit()
     if commit:
         template = template_at_commit(tmp_path / "template", commit, "v1")
@@ -320,6 +322,11 @@ def test_an_answers_file_of_the_multiselect_version_is_read_by_copier_update(tmp
     add_working_tree_version(template, "v2")
     project = new_project(tmp_path / "project")
     copy_template(template, project, PICKED)
+    if not commit:  # the working tree records lists as text: write them as the multiselect version did
+        recorded = yaml.safe_load((project / ANSWERS_FILE).read_text())
+        recorded.update(config_strategies=["ssm", "credentials"], credentials=["db_password"])
+        (project / ANSWERS_FILE).write_text(yaml.safe_dump(recorded))
+        commit_all(project, "the multiselect version's answers")
     assert yaml.safe_load((project / ANSWERS_FILE).read_text())["config_strategies"] == ["ssm", "credentials"]
 
     command = [str(COPIER), "update", "--trust", "--defaults", "--vcs-ref", "v2", "-a", ANSWERS_FILE]
@@ -329,8 +336,8 @@ def test_an_answers_file_of_the_multiselect_version_is_read_by_copier_update(tmp
     answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
     assert (answers["_commit"], answers["config_strategies"], answers["credentials"]) == (
         "v2",
-        ["ssm", "credentials"],
-        ["db_password"],
+        "ssm, credentials",  # now recorded as a person types it
+        "db_password",
     )
     assert values_of(unit_file(project), "LoadCredential") == ["db_password:/etc/foo-bar/db_password"]
     assert (project / SCRIPTS_DIR / "sync-config-ssm").is_file()

@@ -109,7 +109,7 @@ def test_a_refused_copy_keeps_the_answers_as_a_ready_data_file(tmp_path: Path):
     kept.write_text(kept.read_text().replace("etc/shop/env", "/etc/shop/env"))
     subprocess.run(copy_command(dst, "--data-file", str(kept)), capture_output=True, text=True, check=True)
     answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
-    assert (answers["base_dir"], answers["env_files"], answers["limit_nofile"]) == ("/opt", ["/etc/shop/env"], "4096")
+    assert (answers["base_dir"], answers["env_files"], answers["limit_nofile"]) == ("/opt", "/etc/shop/env", "4096")
 
 
 def test_a_refused_update_keeps_the_answers_for_the_same_update_command(tmp_path: Path):

@@ -29,6 +29,8 @@ from template_repo import (
     snapshot_template,
     update_project,
 )
+from unit_template.normalise import normalise
+from unit_template.options import OPTIONS
 
 UNIT = f"{OUTPUT_DIR}/foo-bar.service"
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,14 +259,17 @@ SET_AT_COPY = {
 
 
 def test_every_answer_set_at_copy_is_still_set_after_update(template: Path, project: Path) -> None:
+    """Each as the answers file records it: a list question's list as text (`runtime, state`), read back the same."""
     copy_template(template, project, SET_AT_COPY)
+    expected = {name: normalise(OPTIONS[name], value) for name, value in SET_AT_COPY.items()}
     before = answers(project)
-    assert {name: before[name] for name in SET_AT_COPY} == SET_AT_COPY
+    assert {name: normalise(OPTIONS[name], before[name]) for name in SET_AT_COPY} == expected
 
     update_project(project)
 
     after = answers(project)
-    assert {name: after[name] for name in SET_AT_COPY} == SET_AT_COPY
+    assert {name: normalise(OPTIONS[name], after[name]) for name in SET_AT_COPY} == expected
+    assert after["dirs"] == "runtime, state"
 
 
 def test_update_leaves_other_files_and_other_answers_files_alone(template: Path, project: Path) -> None:
