@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from rendering import OUTPUT_DIR
-from template_repo import ANSWERS_FILE, add_working_tree_version, copy_template, new_project, snapshot_template
+from template_repo import ANSWERS_FILE, add_working_tree_version, commit_all, copy_template, git, new_project, snapshot_template
 from terminal import CLEAR_LINE, PROMPT, spawn_copier
 
 ENTER, UP = "\r", "\x1b[A"
@@ -136,3 +136,27 @@ def test_a_recorded_answer_the_given_answers_refuse_is_asked_even_off_its_path(t
     assert "YOUR RECORDED ANSWER IS REFUSED: deployer would have no role" in (tmp_path / "terminal.log").read_text()
     sysusers = (project / "rel/systemd/lib/sysusers.d/foo-bar.conf").read_text()
     assert "deployer" not in sysusers
+
+
+def test_names_typed_after_a_list_an_earlier_version_recorded_as_yaml_add_to_it(tmp_path: Path) -> None:
+    """Answers files written before lists were recorded as text hold YAML lists: the prompt showed
+    `[db_password]` as YAML, and `, api_key` typed after it gave copier's bare "Invalid input"."""
+    template = snapshot_template(tmp_path / "template")
+    answers_template = template / "template" / "{{ _copier_conf.answers_file }}.jinja"
+    earlier = answers_template.read_text().replace("as_recorded(_copier_answers)", "_copier_answers")
+    answers_template.write_text(earlier)  # v1 writes the answers as the earlier versions did
+    commit_all(template, "an earlier version's answers file")
+    git(template, "tag", "-f", "v1")
+    project = new_project(tmp_path / "project")
+    picked = {"config_strategies": ["credentials"], "credentials": ["db_password"], "systemd_version": 252}
+    copy_template(template, project, picked)
+    assert yaml.safe_load((project / ANSWERS_FILE).read_text())["credentials"] == ["db_password"]
+    add_working_tree_version(template, "v2")
+    type_in(project, shlex.split(README_UPDATE)[1:], keys={"credentials": ", api_key"})
+    unit = (project / OUTPUT_DIR / "foo-bar.service").read_text()
+    assert [line for line in unit.splitlines() if line.startswith("LoadCredential=")] == [
+        "LoadCredential=db_password:/etc/foo-bar/db_password",
+        "LoadCredential=api_key:/etc/foo-bar/api_key",
+    ]
+    recorded = yaml.safe_load((project / ANSWERS_FILE).read_text())["credentials"]
+    assert recorded in ("db_password, api_key", "['db_password'], api_key")

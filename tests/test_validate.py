@@ -256,3 +256,11 @@ def test_a_name_listed_twice_is_named_not_the_whole_list_as_python_prints_it() -
     strategies = ["environment_file", "ssm", "environment_file"]
     assert check("config_strategies", strategies) == "config_strategies: names a strategy twice: 'environment_file'"
     assert check("credentials", ["a", "b", "a"]) == "credentials: names the credential 'a' twice"
+
+
+def test_names_typed_after_a_prefilled_list_add_to_it() -> None:
+    """An update's prompt may hold a list as YAML (`[state]`): before, `, logs` typed after it was refused."""
+    assert normalise(OPTIONS["dirs"], "[state], logs") == ["state", "logs"]
+    assert normalise(OPTIONS["credentials"], "['db_password'], api_key") == ["db_password", "api_key"]
+    with pytest.raises(NotAsMeant):
+        normalise(OPTIONS["dirs"], "[state] logs")

@@ -153,6 +153,17 @@ def _typed_list(text: str) -> list[Any] | None:
     return yaml_list(text) if text.lstrip().startswith("[") else None
 
 
+def _list_then_names(text: str) -> list[Any] | None:
+    """`[a, b], c, d` (names typed after a prefilled list) as [a, b, c, d]; None if it is not that."""
+    text = text.strip()
+    end = _closing_bracket(text)
+    listed = yaml_list(text[: end + 1]) if end > 0 else None
+    rest = text[end + 1 :].lstrip()
+    if listed is None or not rest.startswith(","):
+        return None
+    return listed + _split_names(rest[1:])
+
+
 def normalise(option: Option, value: Any) -> Any:
     """The value an answer stands for; raises NotAsMeant if it cannot be read as typed."""
     reads = KINDS[option.kind].reads
@@ -163,6 +174,9 @@ def normalise(option: Option, value: Any) -> Any:
         if typed is not None:
             return normalise(option, typed)
         if reads in ("names", "addresses") and value.lstrip().startswith("["):
+            extended = _list_then_names(value)
+            if extended is not None:  # names typed after a prefilled list: `[state], logs`
+                return normalise(option, extended)
             raise NotAsMeant(
                 f"{value} is not a YAML list (a [ without its ], or a quote left open): "
                 "write the names separated by commas, or a YAML list such as [a, b]"
