@@ -227,57 +227,61 @@ def remote_command(values: Mapping[str, Any], *args: str) -> str | None:
     return " ".join(["sudo", "-u", values["app_user"], path, *(shlex.quote(a) for a in args)])
 
 
-def distribution_errors(values: Mapping[str, Any]) -> list[str]:
-    """What stops this distribution from working with the other answers (before it is applied)."""
+def problems(values: Mapping[str, Any]) -> list[Problem]:
+    """What stops this distribution from working with the other answers (before it is applied), each
+    about the option that settles it: a check of the check step (checks.py), on the resolved options."""
     mode = values["distribution"]
     picked = set(values["config_strategies"])
-    errors = []
+    found = []
     if mode in ("local", "cluster", "none"):
         for name in OWN_VARIABLES:
             if user_variable(values["env_vars"], name) is not None:
-                errors.append(
-                    f"env_vars sets {name}, which distribution {mode} sets itself "
+                message = (
+                    f"sets {name}, which distribution {mode} sets itself "
                     "(use node_name for the node's name; distribution release leaves these to you)"
                 )
+                found.append(Problem("env_vars", message))
     if user_variable(values["env_vars"], COOKIE_VARIABLE) is not None:
-        errors.append(
-            f"env_vars must not hold {COOKIE_VARIABLE}: any user can read a unit's Environment= "
+        message = (
+            f"must not hold {COOKIE_VARIABLE}: any user can read a unit's Environment= "
             f"(systemctl show); put it in {values['configuration_dir']}/environment"
         )
+        found.append(Problem("env_vars", message))
     if mode in ("local", "cluster") and str(values["distribution_port"]) == str(EPMD_PORT):
-        errors.append(
-            f"distribution_port {EPMD_PORT} is epmd's, which a release with distribution release (or any Erlang "
-            f"node with epmd) on this host listens on: pick another (empty: one of {PORT_BASE}-{PORT_BASE + PORT_SPAN - 1})"
+        message = (
+            f"{EPMD_PORT} is epmd's, which a release with distribution release (or any Erlang node with epmd) "
+            f"on this host listens on: pick another (empty: one of {PORT_BASE}-{PORT_BASE + PORT_SPAN - 1})"
         )
+        found.append(Problem("distribution_port", message))
     if mode in ("local", "none") and "cloud_init" in picked:
-        errors.append(f"the cloud_init strategy names the node for a cluster: with distribution {mode} use cluster (or release)")
+        message = f"the cloud_init strategy names the node for a cluster: with distribution {mode} use cluster (or release)"
+        found.append(Problem("distribution", message))
     if mode == "cluster":
         if cluster_cookie_source(values) is None:
-            errors.append(
+            message = (
                 "cluster needs the cookie as a secret: add credentials to config_strategies and "
                 f"{COOKIE_CREDENTIAL} to credentials (the same cookie in "
                 f"{values['configuration_dir']}/{COOKIE_CREDENTIAL} on every node), or the environment_file "
                 f"strategy with {COOKIE_VARIABLE}=<cookie> in {values['configuration_dir']}/environment"
             )
+            found.append(Problem("distribution", message))
         interface = values["distribution_interface"]
         if not interface and "cloud_init" not in picked:
-            errors.append(
+            message = (
                 "cluster needs distribution_interface (this host's address other nodes reach), "
                 "or the cloud_init strategy to name the node at boot"
             )
+            found.append(Problem("distribution_interface", message))
         elif interface in ("0.0.0.0", LOOPBACK):  # the typical slips: "every interface", "this host"
-            errors.append(
-                f"distribution_interface {interface} is no address other hosts reach, and the node is named after it: "
-                "give this host's address on the network the nodes share (for one host only, use distribution local)"
+            message = (
+                f"{interface} is no address other hosts reach, and the node is named after it: give this host's "
+                "address on the network the nodes share (for one host only, use distribution local)"
             )
+            found.append(Problem("distribution_interface", message))
     elif values["distribution_interface"]:
-        errors.append(f"distribution_interface is for distribution cluster only (distribution is {mode})")
-    return errors
-
-
-def problems(values: Mapping[str, Any]) -> list[Problem]:
-    """A check of the check step (checks.py), on the resolved options: one problem per distribution_errors entry."""
-    return [Problem("distribution", error) for error in distribution_errors(values)]
+        message = f"is for distribution cluster only (distribution is {mode}): leave it empty"
+        found.append(Problem("distribution_interface", message))
+    return found
 
 
 def apply_distribution(values: Mapping[str, Any]) -> dict[str, Any]:
