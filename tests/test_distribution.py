@@ -205,7 +205,7 @@ def test_cluster_with_cloud_init_binds_every_interface_and_takes_the_node_from_i
         ({**CLUSTER_FROM_ENV_FILE, "env_vars": ["ERLANG_COOKIE=secret"]}, "env_vars: must not hold ERLANG_COOKIE"),
         ({"distribution": "none", "env_vars": ["RELEASE_DISTRIBUTION=sname"]}, "env_vars: sets RELEASE_DISTRIBUTION"),
         ({"distribution": "local", "config_strategies": ["cloud_init"]}, "distribution: the cloud_init strategy names the node"),
-        ({"distribution_interface": "10.0.0.5"}, "distribution_interface: is for distribution cluster only"),
+        ({"distribution_interface": "10.0.0.5"}, "distribution_interface: 10.0.0.5 is for distribution cluster only"),
     ],
 )
 def test_refused_at_copy_time_naming_the_option_that_settles_it(answers, refusal) -> None:

@@ -20,7 +20,7 @@ from rendering import OUTPUT_DIR
 from template_repo import ANSWERS_FILE, add_working_tree_version, commit_all, copy_template, git, new_project, snapshot_template
 from terminal import CLEAR_LINE, PROMPT, spawn_copier
 
-ENTER, UP = "\r", "\x1b[A"
+ENTER, UP, DOWN = "\r", "\x1b[A", "\x1b[B"
 SETTLE = 0.2  # seconds: keys come after the prompt is drawn, as a person's do
 README_UPDATE = "copier update --trust -a .copier-answers.systemd.yml"
 
@@ -160,3 +160,24 @@ def test_names_typed_after_a_list_an_earlier_version_recorded_as_yaml_add_to_it(
     ]
     recorded = yaml.safe_load((project / ANSWERS_FILE).read_text())["credentials"]
     assert recorded in ("db_password, api_key", "['db_password'], api_key")
+
+
+def test_a_choice_refused_for_a_recorded_answer_off_its_path_can_be_picked_and_that_answer_is_asked(tmp_path: Path) -> None:
+    """Adding cloud_init over a recorded cluster: `release` was disabled at `distribution` for the
+    recorded distribution_interface, a question asked for cluster only."""
+    template = snapshot_template(tmp_path / "template")
+    project = new_project(tmp_path / "project")
+    cluster = {
+        "distribution": "cluster",
+        "distribution_interface": "10.0.0.5",
+        "config_strategies": ["credentials"],
+        "credentials": ["erlang_cookie"],
+        "systemd_version": 252,
+    }
+    copy_template(template, project, cluster)
+    add_working_tree_version(template, "v2")
+    keys = {"config_strategies": ", cloud_init", "distribution": DOWN, "distribution_interface": CLEAR_LINE}
+    type_in(project, shlex.split(README_UPDATE)[1:], keys=keys)
+    assert "YOUR RECORDED ANSWER IS REFUSED: 10.0.0.5 is for distribution cluster only" in (tmp_path / "terminal.log").read_text()
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    assert (answers["distribution"], answers["distribution_interface"]) == ("release", "")

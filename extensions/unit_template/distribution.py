@@ -279,7 +279,7 @@ def problems(values: Mapping[str, Any]) -> list[Problem]:
             )
             found.append(Problem("distribution_interface", message))
     elif values["distribution_interface"]:
-        message = f"is for distribution cluster only (distribution is {mode}): leave it empty"
+        message = f"{values['distribution_interface']} is for distribution cluster only (distribution is {mode}): leave it empty"
         found.append(Problem("distribution_interface", message))
     return found
 
