@@ -23,14 +23,14 @@ def test_two_independent_problems_are_both_returned_as_data_in_the_checks_order(
 def test_each_distribution_error_is_a_problem_of_its_own_in_the_order_it_was_told() -> None:
     found = problems({**BASE, "env_vars": ["RELEASE_NODE=x@h", "RELEASE_COOKIE=secret"]})
     assert [(problem.option, problem.message.split(",")[0]) for problem in found] == [
-        ("distribution", "env_vars sets RELEASE_NODE"),
-        ("distribution", "env_vars sets RELEASE_COOKIE"),
+        ("env_vars", "sets RELEASE_NODE"),
+        ("env_vars", "sets RELEASE_COOKIE"),
     ]
 
 
 def test_the_distributions_problem_comes_before_the_strategies_as_it_was_shown_first() -> None:
     found = problems({**BASE, "distribution_interface": "10.0.0.5", "credentials": ["db_password"]})
-    assert [problem.option for problem in found] == ["distribution", "config_strategies"]
+    assert [problem.option for problem in found] == ["distribution_interface", "config_strategies"]
 
 
 def test_a_reference_cycle_is_returned_as_a_problem_not_raised() -> None:
