@@ -154,6 +154,27 @@ def _previous(context: Context) -> dict[str, Any] | None:
     return _once(context, "previous", committed, lambda: api.previous_view(committed))
 
 
+@pass_context
+def record_earlier_answers(context: Context) -> str:
+    """The default of the hidden question earlier_answers (unit_template/earlier.py), as JSON: {}
+    without committed answers. copier's render of the recorded answers is given the record as data."""
+    committed = _committed(context)
+    if not committed:
+        return "{}"
+    answers = _answers(context)
+    return _once(context, "earlier answers", [committed, answers], lambda: json.dumps(api.earlier_record(committed, answers)))
+
+
+def _switched_from(context: Context) -> dict[str, Any] | None:
+    """The view the install script's switch steps start from: the answers with their recorded earlier
+    values, so that copier's render of the recorded answers writes the same script."""
+    record = context.get(api.EARLIER_ANSWERS)
+    if not isinstance(record, Mapping) or not record:
+        return None
+    answers = _answers(context)
+    return _once(context, "switched from", [record, answers], lambda: api.switched_from_view(answers, record))
+
+
 def _install_plan(context: Context, view: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Any:
     return _once(context, "install plan", [view, previous], lambda: api.install_plan(view, previous))
 
@@ -162,7 +183,7 @@ def _install_plan(context: Context, view: Mapping[str, Any], previous: Mapping[s
 def install_script_view(context: Context) -> dict[str, Any]:
     """The install plan, laid out for the install script template."""
     view = unit(context)
-    return api.script_view(view, _install_plan(context, view, _previous(context)))
+    return api.script_view(view, _install_plan(context, view, _switched_from(context)))
 
 
 @pass_context
@@ -319,15 +340,17 @@ def answer_type(context: Context, name: str, typed: str = "str") -> str:
     return "yaml" if isinstance(_imported_for(context).answers.get(name), list) else "str"
 
 
-def as_recorded(answers: Mapping[str, Any]) -> dict[str, Any]:
+def as_recorded(answers: Mapping[str, Any], earlier: Any = None) -> dict[str, Any]:
     """The answers file's content: a list question's list as a person types it (`state, logs`), so
-    the next update's prompt offers that text, and keys typed after it add to the list."""
-    return {
+    the next update's prompt offers that text, and keys typed after it add to the list; and the
+    earlier answers (unit_template/earlier.py), if any: copier records no hidden question."""
+    recorded = {
         name: api.as_text(api.OPTIONS[name], value)
         if name in api.OPTIONS and isinstance(value, list) and api.question_type(api.OPTIONS[name]) == "yaml"
         else value
         for name, value in answers.items()
     }
+    return {**recorded, api.EARLIER_ANSWERS: dict(earlier)} if isinstance(earlier, Mapping) and earlier else recorded
 
 
 @pass_context
@@ -707,4 +730,5 @@ class SystemdUnitExtension(Extension):
             choices_for=choices_for,
             default_of=default_of,
             as_recorded=as_recorded,
+            record_earlier_answers=record_earlier_answers,
         )

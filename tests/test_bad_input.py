@@ -133,6 +133,7 @@ BAD = [
     ("data-typo", ["servce_type=notify"], "servce_type", "not an option of this template (a typo of service_type?)"),
     ("data-unknown", ["frobnicate=1"], "frobnicate", "not an option of this template; every option: https://"),
     ("data-computed", ['files={"main_unit": "x"}'], "files", "not an option of this template"),
+    ("data-earlier-answers", ['earlier_answers={"service_name": "x"}'], "earlier_answers", "not an option of this"),
 ]
 
 

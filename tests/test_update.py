@@ -33,6 +33,7 @@ from unit_template.normalise import normalise
 from unit_template.options import OPTIONS
 
 UNIT = f"{OUTPUT_DIR}/foo-bar.service"
+INSTALL_SCRIPT = "rel/install-systemd"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -139,6 +140,53 @@ def test_service_name_change_moves_local_edits_to_the_renamed_unit(template: Pat
     assert not (project / UNIT).exists()
     assert values_of(renamed, "Type") == ["exec"]
     assert values_of(renamed, "Description") == ["shop service"]
+
+
+def conflict_markers(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(("<<<<<<< ", ">>>>>>> "))]
+
+
+def test_a_second_rename_switches_from_the_first_new_name_without_conflict_markers(template: Path, project: Path) -> None:
+    """Before, copier's render of the recorded answers had no switch steps, so the first rename's looked
+    like a local edit of rel/install-systemd, and clashed with the second rename's: conflict markers."""
+    copy_template(template, project, vcs_ref="v2")
+    for name in ("shop", "store"):
+        done = cli_update(project, "-d", f"service_name={name}")
+        assert done.returncode == 0, done.stderr
+        commit_all(project, f"service_name {name}")
+    script = (project / INSTALL_SCRIPT).read_text()
+    assert not conflict_markers(script)
+    assert "if [ -e /etc/systemd/system/shop.service ]; then" in script
+    assert "foo-bar.service" not in script
+    assert answers(project)["earlier_answers"] == {"service_name": "shop"}
+
+
+def test_an_update_after_a_rename_keeps_its_switch_steps_and_changes_nothing(template: Path, project: Path) -> None:
+    """A server still on foo-bar.service switches with the script of any later update; the steps are guarded."""
+    copy_template(template, project, vcs_ref="v2")
+    assert "earlier_answers" not in answers(project)
+    assert cli_update(project, "-d", "service_name=shop").returncode == 0
+    commit_all(project, "service_name shop")
+    assert answers(project)["earlier_answers"] == {"service_name": ""}  # empty: derived from app_name
+    switch = "if [ -e /etc/systemd/system/foo-bar.service ]; then"
+    assert switch in (project / INSTALL_SCRIPT).read_text()
+
+    done = cli_update(project)
+    assert done.returncode == 0, done.stderr
+    assert git(project, "status", "--porcelain") == ""
+    assert switch in (project / INSTALL_SCRIPT).read_text()
+
+
+def test_an_update_that_changes_another_answer_after_a_rename_keeps_both_earlier_values(template: Path, project: Path) -> None:
+    copy_template(template, project, vcs_ref="v2")
+    assert cli_update(project, "-d", "service_name=shop").returncode == 0
+    commit_all(project, "service_name shop")
+    done = cli_update(project, "-d", "limit_nofile=4096")
+    assert done.returncode == 0, done.stderr
+    assert answers(project)["earlier_answers"] == {"service_name": "", "limit_nofile": ""}
+    script = (project / INSTALL_SCRIPT).read_text()
+    assert "if [ -e /etc/systemd/system/foo-bar.service ]; then" in script
+    assert not conflict_markers(script)
 
 
 def test_service_name_change_during_a_version_update_keeps_edits_and_takes_v2(template: Path, project: Path) -> None:

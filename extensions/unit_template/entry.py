@@ -18,6 +18,8 @@ from .bindings import eex_constants, elixir_term, export_bindings
 from .carry_edits import carry_plan, committed_answers, not_carried, user_answers, with_current_names
 from .checks import checked
 from .config_drift import config_drift
+from .earlier import RECORD as EARLIER_ANSWERS
+from .earlier import earlier_answers, switched_from
 from .install import install_plan, script_view
 from .manifest import files, template_name, written
 from .messages import after_copy, after_update
@@ -46,6 +48,7 @@ from .units import view
 from .validate import check
 
 __all__ = [
+    "EARLIER_ANSWERS",
     "LITERALS",
     "OPTIONS",
     "SETTINGS",
@@ -68,6 +71,7 @@ __all__ = [
     "config_drift",
     "default_text",
     "defaults_or_none",
+    "earlier_record",
     "eex_constants",
     "elixir_term",
     "excluded_errors",
@@ -91,6 +95,7 @@ __all__ = [
     "report",
     "script_view",
     "shape",
+    "switched_from_view",
     "template_name",
     "unknown_data",
     "user_answers",
@@ -112,3 +117,13 @@ def previous_view(previous: Mapping[str, Any]) -> dict[str, Any] | None:
     if not previous:
         return None
     return checked_view(with_current_names(user_answers(previous)))[0]
+
+
+def earlier_record(committed: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What the answers file records as earlier_answers (earlier.py), from the answers file as committed."""
+    return earlier_answers(committed, answers, lambda answers: previous_view(answers) is not None)
+
+
+def switched_from_view(answers: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The view the install script's switch steps start from; None without a record (nothing to switch)."""
+    return previous_view(switched_from(answers, record)) if record else None

@@ -284,6 +284,8 @@ def questionnaire() -> dict[str, Any]:
         **SETTINGS,
         **migrations(RENAMED),
         **questions,
+        # The answers this project had before the updates that changed them (earlier.py), for the install script.
+        "earlier_answers": {"type": "json", "when": False, "ask": False, "default": "{{ record_earlier_answers() }}"},
         # Last: checks every answer together, before any file is written.
         "answers_are_valid": {"type": "str", "when": False, "ask": False, "default": "{{ validate_all() }}"},
         # The path of each file the answers write ("" for one they leave out): template/'s file names read it.
