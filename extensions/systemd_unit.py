@@ -622,13 +622,30 @@ def choices_for(context: Context, name: str) -> str:
     data = _given(context)
     if _at_prompt(context, name):
         # A select prompt runs no validator: a choice the answers so far refuse is shown disabled instead, with why.
-        refused = {choice: _refusal(context, name, choice) for choice in choices}
+        refused = _choice_refusals(context, name)
         default = _prompt_default(context, name)
         return json.dumps([_choice(c, refused[c], c in (default if isinstance(default, list) else [default])) for c in choices])
     if name in data:
         given = data[name]
         choices += [item for item in (given if isinstance(given, list) else [given]) if item not in choices]
     return json.dumps(choices)
+
+
+def _choice_refusals(context: Context, name: str) -> dict[str, str]:
+    """Why the answers so far refuse each choice of select question `name` ("" for a choice they take)."""
+    answers = {key: context.get(key) for key in api.OPTIONS if key != name}
+    choices = api.OPTIONS[name].choices
+    return _once(context, "choice refusals", [name, answers], lambda: {c: _refusal(context, name, c) for c in choices})
+
+
+@pass_context
+def refused_choices(context: Context, name: str) -> str:
+    """The end of a select question's help: each refused choice with why, whole. The prompt shows a
+    refused choice disabled, its reason cut at the terminal's edge."""
+    if not _at_prompt(context, name):
+        return ""
+    refused = [f"{choice}: {why}" for choice, why in _choice_refusals(context, name).items() if why]
+    return api.wrap_help("\nRefused by the answers so far:\n" + "\n".join(f"  {line}" for line in refused)) if refused else ""
 
 
 def _choice(value: str, refusal: str, is_default: bool) -> Any:
@@ -731,4 +748,5 @@ class SystemdUnitExtension(Extension):
             default_of=default_of,
             as_recorded=as_recorded,
             record_earlier_answers=record_earlier_answers,
+            refused_choices=refused_choices,
         )

@@ -370,6 +370,17 @@ def test_an_imported_choice_a_typed_answer_refuses_is_offered_saying_why_not_a_t
     assert values_of(unit_file(dst), "Type") == ["simple"]
 
 
+def test_a_refused_choice_is_explained_whole_above_the_list_at_80_columns(tmp_path: Path) -> None:
+    """A refused choice is shown disabled, its reason cut at the terminal's edge (`... use sim`):
+    the question's help lists it whole."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    walk(dst, {"systemd_version": [Step("239")]}, columns=80)
+    shown = " ".join(" ".join(screen_lines(dst.parent / "terminal.log", 80)).split())
+    assert "Refused by the answers so far: exec: service_type: exec needs systemd_version 240 or later, not 239: " in shown
+    assert "use simple, or raise systemd_version" in shown
+
+
 def test_a_refusal_wider_than_the_terminal_is_shown_whole(tmp_path: Path) -> None:
     """The prompt's error toolbar is one line: at 80 columns it cut a refusal before its remedy."""
     dst = tmp_path / "project"

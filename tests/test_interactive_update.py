@@ -143,7 +143,9 @@ def test_names_typed_after_a_list_an_earlier_version_recorded_as_yaml_add_to_it(
     `[db_password]` as YAML, and `, api_key` typed after it gave copier's bare "Invalid input"."""
     template = snapshot_template(tmp_path / "template")
     answers_template = template / "template" / "{{ _copier_conf.answers_file }}.jinja"
-    earlier = answers_template.read_text().replace("as_recorded(_copier_answers)", "_copier_answers")
+    recorded_as_text = "as_recorded(_copier_answers, earlier_answers)"
+    assert recorded_as_text in answers_template.read_text()
+    earlier = answers_template.read_text().replace(recorded_as_text, "_copier_answers")
     answers_template.write_text(earlier)  # v1 writes the answers as the earlier versions did
     commit_all(template, "an earlier version's answers file")
     git(template, "tag", "-f", "v1")

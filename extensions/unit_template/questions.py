@@ -196,7 +196,8 @@ def help_text(name: str, option: Option) -> str:
             lines[-1] += f" (empty: {option.default})"
     # What the mix_systemd import could not take for this option (see mix_systemd_import.py):
     # empty, or lines of its own.
-    return wrap_help("\n".join(lines)) + f"{{{{ import_problem('{name}') }}}}"
+    refused = f"{{{{ refused_choices('{name}') }}}}" if is_single_choice(option) else ""
+    return wrap_help("\n".join(lines)) + f"{{{{ import_problem('{name}') }}}}" + refused
 
 
 def asked_on_problem(option: Option) -> bool:
