@@ -133,6 +133,9 @@ BAD = [
     ("data-typo", ["servce_type=notify"], "servce_type", "not an option of this template (a typo of service_type?)"),
     ("data-unknown", ["frobnicate=1"], "frobnicate", "not an option of this template; every option: https://"),
     ("data-computed", ['files={"main_unit": "x"}'], "files", "not an option of this template"),
+    # Typed as the other lists are: the second command was an argument of the first, without a word.
+    ("commands-with-commas", ["exec_start_pre=/bin/true, +/bin/sync"], "exec_start_pre", 'e.g. ["/bin/true", "+/bin/sync"]'),
+    ("paths-with-commas", ["read_write_paths=/srv/a, /srv/b"], "read_write_paths", "reads as one item, not 2"),
     ("data-earlier-answers", ['earlier_answers={"service_name": "x"}'], "earlier_answers", "not an option of this"),
 ]
 

@@ -95,6 +95,8 @@ ACCEPTED = [
     ("env_vars", ["PORT=4000", "EMPTY=", ["RELEASE_TMP=", ":runtime_dir"]]),
     ("env_files", [["-", ":configuration_dir", "/environment"]]),
     ("exec_start_pre", [["!", ":deploy_dir", "/bin/sync"], "/bin/true"]),
+    ("exec_start_pre", "/bin/echo a, b"),  # a comma in one command's arguments
+    ("exec_start_pre", ['/bin/sh -c "cp a, /b"']),  # a comma then a path, in a YAML list: one command
     ("exec_start", ["/usr/bin/env ", 4000]),
     ("unit_after_targets", ["cloud-init.target", "postgresql.service"]),
     ("service_type", "forking"),

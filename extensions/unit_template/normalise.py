@@ -48,6 +48,8 @@ BOOLEAN_WORDS = {False: ("no", "false", "off"), True: ("yes", "true", "on")}
 ASCII_NUMBER = re.compile(r"[0-9]{1,4}")
 # Where a typed env_vars text starts its next entry: a comma, then NAME=, a [parts] list,
 # or a :name reference that is the whole entry.
+# In one command or path typed as text: a comma, then what starts another (`/bin/a, +/bin/b`).
+NEXT_ITEM = re.compile(r",\s+(?=[-+!@:]*/)")
 NEXT_ENV_ENTRY = re.compile(r"\s*,\s*(?=[A-Za-z_][A-Za-z0-9_]*=|\[|:[a-z][a-z0-9_]*\s*(?:,|$))")
 
 
@@ -195,10 +197,19 @@ def normalise(option: Option, value: Any) -> Any:
         # [4000] is port 4000, as "4000" is: a YAML number is the digits it was typed as.
         return [str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
     if isinstance(value, str) and reads == "item":
-        return [value] if value else []
+        return [_one_item(value)] if value else []
     if isinstance(value, str) and reads == "env_vars":
         return split_env_vars(value)
     return value
+
+
+def _one_item(text: str) -> str:
+    """A command or a path typed as text is one item: text that reads as several, written as the
+    other lists are (commas between), is refused, so that none is dropped into the first's arguments."""
+    items = [item.strip() for item in NEXT_ITEM.split(text)]
+    if len(items) > 1:
+        raise NotAsMeant(f"{text} reads as one item, not {len(items)}: write a YAML list, e.g. {json.dumps(items)}")
+    return text
 
 
 def _reads_back(option: Option, text: str, value: Any) -> bool:
