@@ -84,8 +84,8 @@ def _pointless_value(name: str, value: Any) -> str:
     text = "" if is_unset(value) else str(value)
     if name == "limit_nofile" and text.split(":")[0] == "0":
         return "0 lets the VM open no file at all, so it could not start: give how many it may open (65535 by default)"
-    disabled = name == "watchdog_sec" and text and not syntax.timespan_error(text)
-    if disabled and syntax.timespan_usec(text) in (0, syntax.USEC_INFINITY):
+    watchdog_span = name == "watchdog_sec" and text and not syntax.timespan_error(text)
+    if watchdog_span and syntax.timespan_usec(text) in (0, syntax.USEC_INFINITY):
         return f"{text} sets no watchdog: leave watchdog_sec empty for none, or give the time within which the app pings"
     return ""
 
