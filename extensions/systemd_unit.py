@@ -224,17 +224,52 @@ def _imported_for(context: Context) -> api.Imported:
 
 
 @pass_context
-def imported(context: Context, name: str, fallback: Any) -> str:
+def imported(context: Context, name: str) -> str:
     """A question's default: over an earlier copy its recorded answer (copier copy reads none, unlike
-    recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else fallback."""
+    recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else
+    the option's own (questions.question_default), computed from the answers so far where it is an expression."""
     recorded = _recorded_answers(context)
-    value = recorded[name] if name in recorded else _imported_for(context).answers.get(name, fallback)
+    if name in recorded:
+        value = recorded[name]
+    else:
+        value = _imported_for(context).answers.get(name, _MISSING)
+        if value is _MISSING:
+            value = _own_default(context, name)
     option = api.OPTIONS[name]
     kind = api.question_type(option)
     if kind == "yaml" and answer_type(context, name, kind) == "str":
         return api.as_text(option, value)  # the prompt's prefilled text: `state, logs`, not `["state", "logs"]`
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
+
+
+_MISSING = object()
+
+
+def _answers_so_far(context: Context) -> dict[str, Any]:
+    """What a condition or a default of the option table is rendered with: the context, without the
+    string literals of the copier.yml value being rendered (template_shapes.py), which would stand
+    for the condition's own."""
+    return {key: value for key, value in context.get_all().items() if key != api.LITERALS}
+
+
+def _own_default(context: Context, name: str) -> Any:
+    option = api.OPTIONS[name]
+    expression = api.default_expression(option)
+    if expression is None:
+        return api.question_default(option)
+    return context.environment.compile_expression(expression)(**_answers_so_far(context))
+
+
+@pass_context
+def asked(context: Context, name: str) -> bool:
+    """A question's `ask:`: its condition (questions.ask_condition, from the option table), read
+    with the answers so far. Under --defaults a question gets the same answer asked or not (the
+    recorded one, else the default): not computed then."""
+    conf = _conf(context)
+    if isinstance(conf, Mapping) and conf["defaults"]:
+        return False
+    return _may_ask(context.environment, name, _answers_so_far(context), unsure=False)
 
 
 def _recorded_answers(context: Context) -> dict[str, Any]:
@@ -600,13 +635,17 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     return asked
 
 
-def _may_ask(environment: Environment, question: str, values: Mapping[str, Any]) -> bool:
+def _may_ask(environment: Environment, question: str, values: Mapping[str, Any], unsure: bool = True) -> bool:
+    """Whether the ask condition of `question` holds for these values; `unsure` when an answer
+    it reads is not in yet (or not valid yet)."""
     condition = api.ask_condition(question, api.OPTIONS[question])
     if condition is None:
         return True
     try:
         return environment.from_string(condition).render(values).strip() == "True"
-    except Exception:  # an answer it reads is not in yet (or not valid yet): it may be asked
+    except Exception:
+        if not unsure:
+            raise
         return True
 
 
@@ -731,6 +770,7 @@ class SystemdUnitExtension(Extension):
             install_script_view=install_script_view,
             package_view=package_view,
             imported=imported,
+            asked=asked,
             import_problem=import_problem,
             asked_for_problem=asked_for_problem,
             mix_app_name=mix_app_name,

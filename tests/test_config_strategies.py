@@ -26,6 +26,8 @@ from template_repo import (
     template_at_commit,
     update_project,
 )
+from unit_template.options import OPTIONS
+from unit_template.questions import ask_condition
 
 COPIER = Path(sys.executable).parent / "copier"
 SCRIPTS_DIR = "rel/systemd/srv/foo-bar/bin"
@@ -279,7 +281,8 @@ def test_config_strategies_is_a_typed_list_asked_in_a_plain_copy_whose_help_list
 
 def test_credentials_question_is_asked_when_the_credentials_strategy_is_picked() -> None:
     ask = "{{ (picked('config_strategies', 'credentials')) or asked_for_problem('credentials') }}"
-    assert copier_questions()["credentials"]["ask"] == ask
+    assert copier_questions()["credentials"]["ask"] == "{{ asked('credentials') }}"
+    assert ask_condition("credentials", OPTIONS["credentials"]) == ask
 
 
 # --- copier update -----------------------------------------------------------------------------

@@ -29,7 +29,9 @@ from unit_template.install import (
     shell_line,
     units_to_enable,
 )
+from unit_template.options import OPTIONS
 from unit_template.packaging import links, package_files
+from unit_template.questions import ask_condition
 from unit_template.units import unit_view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,8 +173,8 @@ def test_the_package_starts_the_restart_path_unit_before_it_checks_the_secrets(t
 
 
 def test_deploy_user_is_asked_in_a_plain_copy_when_restart_method_is_systemd_flag() -> None:
-    ask = yaml.safe_load((ROOT / "copier.yml").read_text())["deploy_user"]["ask"]
-    render = Environment().from_string(ask).render
+    assert yaml.safe_load((ROOT / "copier.yml").read_text())["deploy_user"]["ask"] == "{{ asked('deploy_user') }}"
+    render = Environment().from_string(ask_condition("deploy_user", OPTIONS["deploy_user"])).render
     no_problem = {"asked_for_problem": lambda name: False}
     assert render(advanced=False, restart_method="systemd_flag", **no_problem) == "True"
     assert render(advanced=False, restart_method="systemctl", **no_problem) == "False"
@@ -527,10 +529,10 @@ def test_a_package_upgrade_without_overlap_stops_then_starts_the_service(tmp_pat
 
 
 def test_packaging_is_not_asked() -> None:
-    questions = yaml.safe_load((ROOT / "copier.yml").read_text())
     # Unless the import could not take it: then it is asked, as every such question.
-    assert questions["packaging"]["ask"] == "{{ (false) or asked_for_problem('packaging') }}"
-    assert questions["package_maintainer"]["ask"] == "{{ (advanced and packaging) or asked_for_problem('package_maintainer') }}"
+    assert ask_condition("packaging", OPTIONS["packaging"]) == "{{ (false) or asked_for_problem('packaging') }}"
+    maintainer = ask_condition("package_maintainer", OPTIONS["package_maintainer"])
+    assert maintainer == "{{ (advanced and packaging) or asked_for_problem('package_maintainer') }}"
 
 
 # --- an interactive copy that picks systemd_flag is asked for the deploy user ----------------------

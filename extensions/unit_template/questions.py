@@ -126,14 +126,13 @@ def question_default(option: Option) -> Any:
     return option.default
 
 
-def imported_default(name: str, option: Option) -> str:
-    """The default, unless the project's `config :mix_systemd` sets this option (see mix_systemd_import.py)."""
+def default_expression(option: Option) -> str | None:
+    """The Jinja expression an option's prefilled default is computed with (`mix_app_name()`), or
+    None for a plain value (question_default)."""
     default = question_default(option)
     if isinstance(default, str) and default.startswith("{{") and default.endswith("}}"):
-        fallback = default[2:-2].strip()
-    else:
-        fallback = repr(default)
-    return f"{{{{ imported({name!r}, {fallback}) }}}}"
+        return default[2:-2].strip()
+    return None
 
 
 # copier's prompt cuts a line at the terminal's edge: the help is wrapped to fit 80
@@ -228,12 +227,12 @@ def question(name: str, option: Option) -> dict[str, Any]:
         # Rendered by the extension: copier would refuse a bad --data choice
         # with a traceback; the last question refuses it cleanly instead.
         entry["choices"] = f"{{{{ choices_for('{name}') }}}}"
-    entry["default"] = imported_default(name, option)
+    # The default and the ask condition are the table's (options.py): the extension computes them.
+    entry["default"] = f"{{{{ imported('{name}') }}}}"
     # Only a prompt needs it: every answer is checked together by the last question.
     entry["validator"] = f"{{{{ check_option('{name}') }}}}"
-    ask = ask_condition(name, option)
-    if ask is not None:
-        entry["ask"] = ask
+    if ask_condition(name, option) is not None:
+        entry["ask"] = f"{{{{ asked('{name}') }}}}"
     return entry
 
 
