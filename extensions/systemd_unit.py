@@ -254,6 +254,7 @@ def _answers_so_far(context: Context) -> dict[str, Any]:
 
 
 def _own_default(context: Context, name: str) -> Any:
+    """The option's prefilled default (questions.question_default), an expression read with the answers so far."""
     option = api.OPTIONS[name]
     expression = api.default_expression(option)
     if expression is None:
@@ -269,7 +270,7 @@ def asked(context: Context, name: str) -> bool:
     conf = _conf(context)
     if isinstance(conf, Mapping) and conf["defaults"]:
         return False
-    return _may_ask(context.environment, name, _answers_so_far(context), unsure=False)
+    return _may_ask(context.environment, name, _answers_so_far(context), strict=True)
 
 
 def _recorded_answers(context: Context) -> dict[str, Any]:
@@ -635,16 +636,17 @@ def _still_asked(context: Context, name: str, answers: Mapping[str, Any], data: 
     return asked
 
 
-def _may_ask(environment: Environment, question: str, values: Mapping[str, Any], unsure: bool = True) -> bool:
-    """Whether the ask condition of `question` holds for these values; `unsure` when an answer
-    it reads is not in yet (or not valid yet)."""
+def _may_ask(environment: Environment, question: str, values: Mapping[str, Any], strict: bool = False) -> bool:
+    """Whether the ask condition of `question` holds for these values. A condition that cannot be
+    read (an answer it reads is not in yet, or not valid yet) may hold; `strict`: it is an error,
+    as copier's own rendering of it would be."""
     condition = api.ask_condition(question, api.OPTIONS[question])
     if condition is None:
         return True
     try:
         return environment.from_string(condition).render(values).strip() == "True"
     except Exception:
-        if not unsure:
+        if strict:
             raise
         return True
 

@@ -46,10 +46,10 @@ BOOLEAN_WORDS = {False: ("no", "false", "off"), True: ("yes", "true", "on")}
 
 
 ASCII_NUMBER = re.compile(r"[0-9]{1,4}")
-# Where a typed env_vars text starts its next entry: a comma, then NAME=, a [parts] list,
-# or a :name reference that is the whole entry.
 # In one command or path typed as text: a comma, then what starts another (`/bin/a, +/bin/b`).
 NEXT_ITEM = re.compile(r",\s+(?=[-+!@:]*/)")
+# Where a typed env_vars text starts its next entry: a comma, then NAME=, a [parts] list,
+# or a :name reference that is the whole entry.
 NEXT_ENV_ENTRY = re.compile(r"\s*,\s*(?=[A-Za-z_][A-Za-z0-9_]*=|\[|:[a-z][a-z0-9_]*\s*(?:,|$))")
 
 
