@@ -63,10 +63,11 @@ FOLLOW_UPS = {
 }
 
 
-def ask_of(name: str) -> str | bool:
-    """The condition question `name` is asked on: copier.yml's `{{ asked('name') }}` reads it from
-    the option table (questions.ask_condition); True for a question always asked."""
-    ask = user_questions()[name].get("ask", True)
+def ask_of(name: str, question: dict) -> str | bool:
+    """The condition question `name` (its entry in copier.yml) is asked on: copier.yml's
+    `{{ asked('name') }}` reads it from the option table (questions.ask_condition); True for a
+    question always asked."""
+    ask = question.get("ask", True)
     if ask == f"{{{{ asked('{name}') }}}}":
         return str(questions.ask_condition(name, OPTIONS[name]))
     return ask
@@ -86,8 +87,8 @@ def asked(answers: dict) -> list[str]:
     environment.globals["asked_for_problem"] = lambda name: False
     environment.globals["picked"] = picked
     names = []
-    for name in user_questions():
-        condition = ask_of(name)
+    for name, question in user_questions().items():
+        condition = ask_of(name, question)
         if isinstance(condition, str):
             condition = environment.from_string(condition).render(answers).strip() == "True"
         if condition:
@@ -146,9 +147,9 @@ def test_a_conditional_question_is_asked_on_the_plain_path_only_when_an_answer_c
 
 
 def test_every_other_question_is_only_asked_on_the_advanced_path_or_when_its_import_failed():
-    conditional = [name for name, q in user_questions().items() if "ask" in q and name not in FOLLOW_UPS]
-    for name in conditional:
-        condition = str(ask_of(name))
+    conditional = {name: q for name, q in user_questions().items() if "ask" in q and name not in FOLLOW_UPS}
+    for name, question in conditional.items():
+        condition = str(ask_of(name, question))
         own = condition.removeprefix("{{").removesuffix("}}").strip().removesuffix(f"asked_for_problem('{name}')")
         own = own.strip().removesuffix("or").strip()
         # given with --data only (packaging, the deploy script's...) unless on a problem
@@ -161,14 +162,14 @@ def test_every_question_not_always_asked_is_asked_when_its_import_failed_whateve
     would be dropped for the default, with no prompt to give it."""
     for name, question in user_questions().items():
         if "ask" in question:
-            assert str(ask_of(name)).endswith(f"asked_for_problem('{name}') }}}}"), name
+            assert str(ask_of(name, question)).endswith(f"asked_for_problem('{name}') }}}}"), name
 
 
 def test_a_question_whose_import_failed_is_asked_on_the_plain_path():
     environment = jinja2.Environment()
     environment.globals["asked_for_problem"] = lambda name: name == "restart_sec"
     environment.globals["picked"] = picked
-    condition = ask_of("restart_sec")
+    condition = ask_of("restart_sec", user_questions()["restart_sec"])
     assert environment.from_string(condition).render({**PLAIN, "advanced": False}).strip() == "True"
 
 
