@@ -259,7 +259,8 @@ def _own_default(context: Context, name: str) -> Any:
     expression = api.default_expression(option)
     if expression is None:
         return api.question_default(option)
-    return context.environment.compile_expression(expression)(**_answers_so_far(context))
+    read = _once(context, "default expression", expression, lambda: context.environment.compile_expression(expression))
+    return read(**_answers_so_far(context))
 
 
 @pass_context
