@@ -232,8 +232,8 @@ def imported(context: Context, name: str) -> str:
     if name in recorded:
         value = recorded[name]
     else:
-        value = _imported_for(context).answers.get(name, _MISSING)
-        if value is _MISSING:
+        value = api.imported_answer(_imported_for(context), name, _answers_so_far(context))
+        if value is api.MISSING:
             value = _own_default(context, name)
     option = api.OPTIONS[name]
     kind = api.question_type(option)
@@ -241,9 +241,6 @@ def imported(context: Context, name: str) -> str:
         return api.as_text(option, value)  # the prompt's prefilled text: `state, logs`, not `["state", "logs"]`
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
-
-
-_MISSING = object()
 
 
 def _answers_so_far(context: Context) -> dict[str, Any]:

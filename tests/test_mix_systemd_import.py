@@ -372,6 +372,14 @@ def test_a_project_whose_only_release_is_prod_runs_bin_prod(tmp_path: Path, env:
     assert "ExecStart=/srv/foo-bar/current/bin/prod start" in main_unit(project).splitlines()
 
 
+def test_an_app_name_other_than_mix_exs_app_still_runs_the_release_mix_builds(tmp_path: Path) -> None:
+    project = mix_project(tmp_path, "dirs: [:runtime]")  # mix.exs: app: :foo_bar, so `mix release` builds bin/foo_bar
+    result = copy_defaults(project, "--quiet", "--data", "app_name=shop")
+    assert result.returncode == 0, result.stderr
+    assert "ExecStart=/srv/shop/current/bin/foo_bar start" in (project / OUTPUT_DIR / "shop.service").read_text().splitlines()
+    assert yaml.safe_load((project / ANSWERS_FILE).read_text())["release_name"] == "foo_bar"
+
+
 def test_several_releases_and_no_default_release_stop_a_copy_without_prompts(tmp_path: Path) -> None:
     project = mix_project(
         tmp_path, "dirs: [:runtime]", ONLY_PROD.replace("releases: [prod: []]", "releases: [web: [], jobs: []]")

@@ -24,7 +24,7 @@ from .install import install_plan, script_view
 from .manifest import files, template_name, written
 from .messages import after_copy, after_update
 from .mix_project import app_name_in
-from .mix_systemd_import import Imported, at_question, blocking, default_text, import_project, report
+from .mix_systemd_import import MISSING, Imported, at_question, blocking, default_text, import_project, imported_answer, report
 from .normalise import NotAsMeant, as_text, normalise, yaml_list
 from .option import is_unset
 from .options import OPTIONS
@@ -52,6 +52,7 @@ from .validate import check
 __all__ = [
     "EARLIER_ANSWERS",
     "LITERALS",
+    "MISSING",
     "OPTIONS",
     "SETTINGS",
     "Imported",
@@ -81,6 +82,7 @@ __all__ = [
     "export_bindings",
     "files",
     "import_project",
+    "imported_answer",
     "install_plan",
     "is_unset",
     "normalise",

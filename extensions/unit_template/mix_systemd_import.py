@@ -64,6 +64,9 @@ class Unconvertible(ValueError):
     pass
 
 
+MISSING = object()  # no imported default: the option's own
+
+
 @dataclass
 class Imported:
     answers: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +76,15 @@ class Imported:
     # Imported answers fine alone that the whole set refuses (a forking pid_file the sandbox hides...):
     # kept as the default, and their question asked, saying why (checks.py).
     refused: dict[str, str] = field(default_factory=dict)
+    release: str = ""  # the release `mix release` builds, when mix.exs says which
+
+
+def imported_answer(result: Imported, name: str, answers: Mapping[str, Any]) -> Any:
+    """The import's default for name, given the answers so far (MISSING: none). An app_name answered
+    other than mix.exs's app still runs the release mix builds, not bin/<app_name>."""
+    if name == "release_name" and name not in result.answers and result.release:
+        return result.release if answers.get("app_name") != result.release else MISSING
+    return result.answers.get(name, MISSING)
 
 
 def read_config_files(project: Path) -> ConfigRead:
@@ -279,6 +291,7 @@ def with_mix_project(result: Imported, mix: MixProject) -> Imported:
         result.answers.update(mix_systemd_derivations(result.answers, app))
     if "release_name" not in result.answers and "release_name" not in result.problems:
         release, refusal = release_to_build(mix)
+        result.release = release
         if refusal:
             result.problems["release_name"] = f"{refusal}: say which release the unit runs"
         elif release and release != app:
