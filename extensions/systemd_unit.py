@@ -232,7 +232,7 @@ def imported(context: Context, name: str) -> str:
     if name in recorded:
         value = recorded[name]
     else:
-        value = api.imported_answer(_imported_for(context), name, _answers_so_far(context))
+        value = api.imported_answer(_imported_for(context), name, {"app_name": context.get("app_name")})
         if value is api.MISSING:
             value = _own_default(context, name)
     option = api.OPTIONS[name]
