@@ -99,7 +99,8 @@ CASES: list[Case] = [
     Case(
         "app_name",
         {"app_name": "shop_web"},
-        exact={"ExecStart": ["/srv/shop-web/current/bin/shop_web start"]},
+        # The paths and names follow app_name; the release is still the one mix.exs (app: :foo_bar) builds.
+        exact={"ExecStart": ["/srv/shop-web/current/bin/foo_bar start"], "User": ["shop-web"]},
         file="shop-web.service",
     ),
     Case("release_name", {"release_name": "shop"}, exact={"ExecStart": ["/srv/foo-bar/current/bin/shop start"]}),
