@@ -27,7 +27,7 @@ from template_repo import (
 )
 from terminal import CLEAR_LINE, PROMPT, screen_lines, spawn_copy
 from unit_template.elixir_terms import read_config
-from unit_template.mix_systemd_import import convert, import_project
+from unit_template.mix_systemd_import import MISSING, Imported, convert, import_project, imported_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIER = str(Path(sys.executable).parent / "copier")
@@ -378,6 +378,21 @@ def test_an_app_name_other_than_mix_exs_app_still_runs_the_release_mix_builds(tm
     assert result.returncode == 0, result.stderr
     assert "ExecStart=/srv/shop/current/bin/foo_bar start" in (project / OUTPUT_DIR / "shop.service").read_text().splitlines()
     assert yaml.safe_load((project / ANSWERS_FILE).read_text())["release_name"] == "foo_bar"
+
+
+@pytest.mark.parametrize(
+    ("imported", "app_name", "expected"),
+    [
+        (Imported(release="foo_bar"), "shop", "foo_bar"),  # another app_name: still the release mix builds
+        (Imported(release="foo_bar"), "foo_bar", MISSING),  # the same: release_name stays derived from app_name
+        (Imported(answers={"release_name": "jobs"}, release="foo_bar"), "shop", "jobs"),  # the config's release_name
+        (Imported(), "shop", MISSING),  # no mix.exs read
+    ],
+    ids=["other-app-name", "same-app-name", "configured", "no-mix-exs"],
+)
+def test_the_release_name_default_is_the_release_mix_builds(imported: Imported, app_name: str, expected: object) -> None:
+    default = imported_answer(imported, "release_name", {"app_name": app_name})
+    assert default is MISSING if expected is MISSING else default == expected
 
 
 def test_several_releases_and_no_default_release_stop_a_copy_without_prompts(tmp_path: Path) -> None:
