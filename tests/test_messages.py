@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rendering import OUTPUT_DIR
+from rendering import OUTPUT_DIR, write_mix_exs
 from system_tools import exposure, require_tool
 from template_repo import ANSWERS_FILE, commit_all, git, new_project, snapshot_template
 from unit_template.install import install_plan
@@ -92,6 +92,43 @@ def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> No
 
     assert result.returncode == 0, result.stderr
     assert "  git grep -l --untracked -e '^<<<<<<< '" in result.stderr.splitlines()
+
+
+RELEASE_WARNING = "WARNING: the unit runs bin/shop, but `mix release` builds bin/foo_bar here (mix.exs:"
+
+
+def test_a_copy_whose_unit_runs_a_release_mix_exs_does_not_build_warns(tmp_path: Path) -> None:
+    project = new_project(tmp_path / "project")  # mix.exs: app: :foo_bar, no releases
+    data = ("--data", "release_name=shop")
+    result = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data, str(ROOT), ".", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert RELEASE_WARNING in result.stderr
+    assert "\nfoo_bar (--data release_name=foo_bar), or add a shop release to mix.exs.\n" in result.stderr
+
+
+def test_a_copy_that_runs_the_release_mix_builds_gives_no_release_warning(tmp_path: Path) -> None:
+    project = new_project(tmp_path / "project")
+    result = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", str(ROOT), ".", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: the unit runs" not in result.stderr
+
+
+def test_an_update_after_the_app_was_renamed_in_mix_exs_warns_though_no_file_changes(tmp_path: Path) -> None:
+    template = snapshot_template(tmp_path / "template", "v1")
+    project = new_project(tmp_path / "project")
+    copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), ".", cwd=project)
+    assert copied.returncode == 0, copied.stderr
+    commit_all(project, "copy")
+    write_mix_exs(project, "shop")  # the app renamed in mix.exs, the answers left as they were
+    commit_all(project, "rename the app")
+    git(template, "commit", "-q", "--allow-empty", "-m", "v2")
+    git(template, "tag", "v2")
+
+    result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert "This update changed none of the files of foo_bar" in result.stderr
+    assert "WARNING: the unit runs bin/foo_bar, but `mix release` builds bin/shop here" in result.stderr
 
 
 def test_parse_exposure_reads_the_overall_line() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from system_tools import require_tool
 from unit_template.elixir_terms import Atom
-from unit_template.mix_project import app_name_from_source, app_name_in, read_project, release_to_build
+from unit_template.mix_project import app_name_from_source, app_name_in, only_release_built, read_project, release_to_build
 
 PROJECT = """
 defmodule FooBar.MixProject do
@@ -233,3 +233,23 @@ def test_a_plain_project_without_mix_systemd_config_is_read_as_text(tmp_path: Pa
     """Evaluating takes a second; for such a project the text gives what Elixir would."""
     source = PROJECT.replace("use Mix.Project", 'use Mix.Project\n  raise "not evaluated"')
     assert read_project(project_dir(tmp_path, source)).failure == ""
+
+
+@pytest.mark.parametrize(
+    ("project", "built"),
+    [
+        ("  def project, do: [app: :foo_bar, version: \"0.1.0\"]", "foo_bar"),
+        ("  def project, do: [app: :foo_bar, releases: [web: []]]", ""),  # which of them: not for sure from the text
+        ("  def project, do: [app: :foo_bar, default_release: :web, releases: [web: []]]", ""),
+        ("  def project, do: [app: @app]", ""),
+        ("  def project, do: [apps_path: \"apps\"]", ""),
+    ],
+    ids=["plain", "releases", "default-release", "attribute", "umbrella"],
+)
+def test_only_release_built_is_the_app_of_a_plain_mix_exs(tmp_path: Path, project: str, built: str) -> None:
+    (tmp_path / "mix.exs").write_text(f"defmodule FooBar.MixProject do\n  use Mix.Project\n{project}\nend\n")
+    assert only_release_built(tmp_path) == built
+
+
+def test_only_release_built_without_mix_exs_is_empty(tmp_path: Path) -> None:
+    assert only_release_built(tmp_path) == ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, removed_units, shell_line
 from .manifest import files
+from .mix_project import only_release_built
 
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 # Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
@@ -233,6 +234,18 @@ def left_behind_lines(view: Mapping[str, Any], project: Path, previous: Mapping[
     ]
 
 
+def release_lines(view: Mapping[str, Any], project: Path) -> list[str]:
+    """A warning when the unit runs a release this project's mix.exs does not build."""
+    built = only_release_built(project) if view["release_system"] == "mix" else ""
+    if not built or built == view["release_name"]:
+        return []
+    return [
+        f"WARNING: the unit runs bin/{view['release_name']}, but `mix release` builds bin/{built} here (mix.exs:",
+        f"app: :{built}, no releases), so the deploy script would refuse its tarball. Answer release_name:",
+        f"{built} (--data release_name={built}), or add a {view['release_name']} release to mix.exs.",
+    ]
+
+
 def written_head(done: str, pretend: bool) -> str:
     """The message's first line: what was written, or (copier --pretend) that nothing was."""
     return PRETENDED if pretend else done
@@ -258,6 +271,7 @@ def after_copy(
             written_head(wrote, pretend),
             indented(list(plan.written)),
             exposure_line(view, project, pretend),
+            *release_lines(view, project),
             *view["hardening_notes"],
             *app_side_lines(view),
             "Next: review and commit them. On the server, from a checkout of this project,",
@@ -291,7 +305,11 @@ def after_update(
     # The answers file changes with each version (_commit): only the files the server gets count.
     if not (pretend or over_copy) and as_committed(project, tuple(p for p in plan.written if p != answers_file)):
         # Following the usual steps would restart the service for nothing.
-        return f"This update changed none of the files of {view['app_name']}: the server needs nothing, no reinstall, no restart."
+        unchanged = (
+            f"This update changed none of the files of {view['app_name']}: "
+            "the server needs nothing, no reinstall, no restart."
+        )
+        return "\n".join([unchanged, *release_lines(view, project)])
     if over_copy and previous is not None:
         head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
         review = left_behind_lines(view, project, previous)
@@ -306,6 +324,7 @@ def after_update(
             written_head(head, pretend),
             indented(list(plan.written)),
             exposure_line(view, project, pretend),
+            *release_lines(view, project),
             *view["hardening_notes"],
             *review,
             *rename_lines(view, plan, previous),

@@ -210,12 +210,27 @@ def mentions_mix_systemd(project_dir: Path) -> bool:
     return any("mix_systemd" in path.read_text(encoding="utf-8", errors="replace") for path in files)
 
 
-def text_is_enough(source: str, project_dir: Path) -> bool:
-    """A plain project without mix_systemd config: the text gives what Elixir would."""
+def plain_app(source: str) -> str:
+    """mix.exs's literal `app:` where it has no releases, default_release or apps_path (then
+    `mix release` builds that app's release, and no other); else ""."""
     code = strip_comments(source)
     match = APP.search(code)
-    plain = bool(match and match.group(1)) and not re.search(r"(?<![\w:])(releases|default_release|apps_path)\b", code)
-    return plain and not mentions_mix_systemd(project_dir)
+    if not match or not match.group(1) or re.search(r"(?<![\w:])(releases|default_release|apps_path)\b", code):
+        return ""
+    return match.group(1)
+
+
+def text_is_enough(source: str, project_dir: Path) -> bool:
+    """A plain project without mix_systemd config: the text gives what Elixir would."""
+    return bool(plain_app(source)) and not mentions_mix_systemd(project_dir)
+
+
+def only_release_built(project_dir: Path) -> str:
+    """The one release `mix release` can build here, where mix.exs's text says so for sure; else ""."""
+    try:
+        return plain_app((project_dir / "mix.exs").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 @lru_cache(maxsize=32)
