@@ -113,22 +113,49 @@ def test_a_copy_that_runs_the_release_mix_builds_gives_no_release_warning(tmp_pa
     assert "WARNING: the unit runs" not in result.stderr
 
 
-def test_an_update_after_the_app_was_renamed_in_mix_exs_warns_though_no_file_changes(tmp_path: Path) -> None:
+def app_renamed_in_mix_exs(tmp_path: Path) -> Path:
+    """A copy committed, then the app renamed to shop in mix.exs and committed; a new template version tagged."""
     template = snapshot_template(tmp_path / "template", "v1")
     project = new_project(tmp_path / "project")
     copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), ".", cwd=project)
     assert copied.returncode == 0, copied.stderr
     commit_all(project, "copy")
-    write_mix_exs(project, "shop")  # the app renamed in mix.exs, the answers left as they were
+    write_mix_exs(project, "shop")  # the answers left as they were
     commit_all(project, "rename the app")
     git(template, "commit", "-q", "--allow-empty", "-m", "v2")
     git(template, "tag", "v2")
+    return project
+
+
+def test_an_update_after_the_app_was_renamed_in_mix_exs_warns_though_no_file_changes(tmp_path: Path) -> None:
+    project = app_renamed_in_mix_exs(tmp_path)
 
     result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project)
 
     assert result.returncode == 0, result.stderr
     assert "This update changed none of the files of foo_bar" in result.stderr
-    assert "WARNING: the unit runs bin/foo_bar, but `mix release` builds bin/shop here" in result.stderr
+    assert "WARNING: the unit runs bin/foo_bar, but `mix release` builds bin/shop here (mix.exs:" in result.stderr
+
+
+def test_the_update_docs_updating_gives_after_an_app_rename_runs_the_new_release(tmp_path: Path) -> None:
+    project = app_renamed_in_mix_exs(tmp_path)
+    documented = (ROOT / "docs/updating.md").read_text()
+    command = "copier update --trust --defaults -a .copier-answers.systemd.yml --data release_name=shop"
+    assert f"`{command}`" in documented
+
+    result = subprocess.run(
+        command,
+        shell=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": f"{Path(COPIER).parent}{os.pathsep}{os.environ['PATH']}"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: the unit runs" not in result.stderr
+    assert "ExecStart=/srv/foo-bar/current/bin/shop start" in (project / OUTPUT_DIR / "foo-bar.service").read_text().splitlines()
 
 
 def test_parse_exposure_reads_the_overall_line() -> None:
