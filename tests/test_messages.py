@@ -78,7 +78,8 @@ def test_copy_without_systemd_analyze_succeeds_and_says_how_to_score(tmp_path: P
     assert "Exposure: install systemd-analyze to score it" in result.stderr
 
 
-def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> None:
+def copied_with_a_newer_version(tmp_path: Path) -> Path:
+    """A project with the template's v1 copied and committed; the template has a v2 to update to."""
     template = snapshot_template(tmp_path / "template", "v1")
     project = new_project(tmp_path / "project")
     copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), ".", cwd=project)
@@ -86,6 +87,11 @@ def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> No
     commit_all(project, "copy")
     git(template, "commit", "-q", "--allow-empty", "-m", "v2")
     git(template, "tag", "v2")
+    return project
+
+
+def test_update_message_tells_how_to_find_conflict_markers(tmp_path: Path) -> None:
+    project = copied_with_a_newer_version(tmp_path)
 
     # An update that changes a file (one that changes none says so, and gives no steps).
     result = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, "-d", "limit_nofile=4096", cwd=project)
@@ -114,16 +120,10 @@ def test_a_copy_that_runs_the_release_mix_builds_gives_no_release_warning(tmp_pa
 
 
 def app_renamed_in_mix_exs(tmp_path: Path) -> Path:
-    """A copy committed, then the app renamed to shop in mix.exs and committed; a new template version tagged."""
-    template = snapshot_template(tmp_path / "template", "v1")
-    project = new_project(tmp_path / "project")
-    copied = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "v1", str(template), ".", cwd=project)
-    assert copied.returncode == 0, copied.stderr
-    commit_all(project, "copy")
-    write_mix_exs(project, "shop")  # the answers left as they were
+    """A copy committed, then the app renamed to shop in mix.exs (not in the answers) and committed."""
+    project = copied_with_a_newer_version(tmp_path)
+    write_mix_exs(project, "shop")
     commit_all(project, "rename the app")
-    git(template, "commit", "-q", "--allow-empty", "-m", "v2")
-    git(template, "tag", "v2")
     return project
 
 
