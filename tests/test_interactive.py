@@ -179,6 +179,14 @@ def test_the_systemd_version_prompt_is_not_prefilled_with_quotes(tmp_path: Path)
     assert answers_of(dst)["systemd_version"] == "252"  # as typed: no prefilled quotes before it
 
 
+def test_an_app_name_typed_other_than_mix_exs_app_still_runs_the_release_mix_builds(tmp_path: Path) -> None:
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")  # `mix release` builds bin/foo_bar
+    walk(dst, {"app_name": [Step("shop")]})
+    assert answers_of(dst)["release_name"] == "foo_bar"
+    assert values_of((dst / OUTPUT_DIR / "shop.service").read_text(), "ExecStart") == ["/srv/shop/current/bin/foo_bar start"]
+
+
 def test_a_list_typed_after_its_prefilled_default_is_taken_as_typed(tmp_path: Path) -> None:
     """Keys typed as they come, nothing cleared first. Before, `dirs` was prefilled with `[]` and
     `config_strategies` with `[environment_file]`: `[]state, logs` was refused with copier's bare
