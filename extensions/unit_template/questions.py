@@ -17,10 +17,12 @@ import yaml
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from unit_template.earlier import RECORD as EARLIER_ANSWERS
     from unit_template.kinds import KINDS
     from unit_template.messages import DOCS_URL
     from unit_template.options import DIR_NAMES, OPTIONS, RENAMED, Option, likely_meant
 else:
+    from .earlier import RECORD as EARLIER_ANSWERS
     from .kinds import KINDS
     from .messages import DOCS_URL
     from .options import DIR_NAMES, OPTIONS, RENAMED, Option, likely_meant
@@ -285,7 +287,7 @@ def questionnaire() -> dict[str, Any]:
         **migrations(RENAMED),
         **questions,
         # The answers this project had before the updates that changed them (earlier.py), for the install script.
-        "earlier_answers": {"type": "json", "when": False, "ask": False, "default": "{{ record_earlier_answers() }}"},
+        EARLIER_ANSWERS: {"type": "json", "when": False, "ask": False, "default": "{{ record_earlier_answers() }}"},
         # Last: checks every answer together, before any file is written.
         "answers_are_valid": {"type": "str", "when": False, "ask": False, "default": "{{ validate_all() }}"},
         # The path of each file the answers write ("" for one they leave out): template/'s file names read it.
