@@ -12,6 +12,7 @@ import json
 import sys
 import weakref
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -148,10 +149,14 @@ def _committed(context: Context) -> dict[str, Any]:
     return _once(context, "committed", [str(project), answers_file], lambda: api.committed_answers(project, answers_file))
 
 
+def _previous_view(context: Context, answers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """api.previous_view of these answers, once per run."""
+    return _once(context, "previous view", answers, lambda: api.previous_view(answers))
+
+
 def _previous(context: Context) -> dict[str, Any] | None:
     """The view of the answers committed before this run: what a rename or a moved deploy dir leaves behind."""
-    committed = _committed(context)
-    return _once(context, "previous", committed, lambda: api.previous_view(committed))
+    return _previous_view(context, _committed(context))
 
 
 @pass_context
@@ -162,17 +167,18 @@ def record_earlier_answers(context: Context) -> str:
     if not committed:
         return "{}"
     answers = _answers(context)
-    return _once(context, "earlier answers", [committed, answers], lambda: json.dumps(api.earlier_record(committed, answers)))
+    view_of = partial(_previous_view, context)  # the same views as the switch steps' (_switched_from)
+    record = _once(context, "earlier answers", [committed, answers], lambda: api.earlier_record(committed, answers, view_of))
+    return json.dumps(record)
 
 
 def _switched_from(context: Context) -> dict[str, Any] | None:
     """The view the install script's switch steps start from: the answers with their recorded earlier
     values, so that copier's render of the recorded answers writes the same script."""
     record = context.get(api.EARLIER_ANSWERS)
-    if not isinstance(record, Mapping) or not record:
+    if not isinstance(record, Mapping):
         return None
-    answers = _answers(context)
-    return _once(context, "switched from", [record, answers], lambda: api.switched_from_view(answers, record))
+    return api.switched_from_view(_answers(context), record, partial(_previous_view, context))
 
 
 def _install_plan(context: Context, view: Mapping[str, Any], previous: Mapping[str, Any] | None) -> Any:

@@ -11,7 +11,7 @@ the view or the problems: problems are data (problems.Problem), never raised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .bindings import eex_constants, elixir_term, export_bindings
@@ -125,11 +125,17 @@ def previous_view(previous: Mapping[str, Any]) -> dict[str, Any] | None:
     return checked_view(with_current_names(user_answers(previous)))[0]
 
 
-def earlier_record(committed: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
-    """What the answers file records as earlier_answers (earlier.py), from the answers file as committed."""
-    return earlier_answers(committed, answers, lambda answers: previous_view(answers) is not None)
+ViewOf = Callable[[Mapping[str, Any]], "dict[str, Any] | None"]
 
 
-def switched_from_view(answers: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any] | None:
+def earlier_record(committed: Mapping[str, Any], answers: Mapping[str, Any], view_of: ViewOf = previous_view) -> dict[str, Any]:
+    """What the answers file records as earlier_answers (earlier.py), from the answers file as committed.
+    view_of: previous_view, or a caller's memo of it (switched_from_view needs the same view)."""
+    return earlier_answers(committed, answers, lambda answers: view_of(answers) is not None)
+
+
+def switched_from_view(
+    answers: Mapping[str, Any], record: Mapping[str, Any], view_of: ViewOf = previous_view
+) -> dict[str, Any] | None:
     """The view the install script's switch steps start from; None without a record (nothing to switch)."""
-    return previous_view(switched_from(answers, record)) if record else None
+    return view_of(switched_from(answers, record)) if record else None
