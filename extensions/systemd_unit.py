@@ -100,7 +100,8 @@ def _once(context: Context, what: str, key: Any, compute: Callable[[], Any]) -> 
     """compute() once per copier run and key: copier renders each run (a copy, each side of an
     update) with its own Jinja environment, and asks for the same values many times."""
     memo = _PER_RUN.setdefault(context.environment, {})
-    slot = (what, json.dumps(key, sort_keys=True, default=str))
+    # A plain key is its own slot; a structure is keyed by its JSON (answers hold lists and dicts).
+    slot = (what, key) if key is None or isinstance(key, str) else (what, json.dumps(key, sort_keys=True, default=str))
     if slot not in memo:
         memo[slot] = compute()
     return memo[slot]
@@ -215,12 +216,15 @@ def _config_stamp(project: Path, mix_env: str) -> str:
 
 def _imported_for(context: Context) -> api.Imported:
     """The first copy's defaults from the project's mix_systemd setup (over an earlier copy: none, see imported)."""
-    conf = _conf(context)
-    if not isinstance(conf, Mapping) or not _first_copy(conf):
+    return _once(context, "imported", None, lambda: _import(_conf(context), context))
+
+
+def _import(conf: Mapping[str, Any] | None, context: Context) -> api.Imported:
+    if not isinstance(conf, Mapping) or not _first_copy(context, conf):
         return api.Imported()
     project = Path(str(conf["dst_path"]))
-    # The config files do not change during one run: their stamp is read once.
-    key = _once(context, "config stamp", [str(project), _mix_env(conf)], lambda: _config_stamp(project, _mix_env(conf)))
+    # Read once per process and state of the config files: copier update runs several workers.
+    key = _config_stamp(project, _mix_env(conf))
     if key not in _IMPORTS:
         _IMPORTS[key] = api.import_project(project, _mix_env(conf))
         message = api.report(_IMPORTS[key])
@@ -308,8 +312,8 @@ def _recorded(context: Context) -> dict[str, Any]:
     conf = _conf(context)
     if not isinstance(conf, Mapping):
         return {}
-    recorded = Path(str(conf["dst_path"])) / str(conf["answers_file"])
-    return _once(context, "answers file", str(recorded), lambda: _answers_file_data(recorded))
+    answers_file = Path(str(conf["dst_path"])) / str(conf["answers_file"])
+    return _once(context, "answers file", None, lambda: _answers_file_data(answers_file))  # one per run: no key
 
 
 def _copiers_own_worker(context: Context) -> bool:
@@ -452,10 +456,10 @@ def default_problem(context: Context, name: str) -> str:
     return f"\n  ITS DEFAULT IS REFUSED: {error.message}" if error else ""
 
 
-def _first_copy(conf: Mapping[str, Any]) -> bool:
-    """No answers recorded in the project yet: its mix_systemd settings are the defaults to import.
-    (An update, or a copy over an earlier one, starts from the recorded answers instead.)"""
-    return not (Path(str(conf["dst_path"])) / str(conf["answers_file"])).is_file()
+def _first_copy(context: Context, conf: Mapping[str, Any]) -> bool:
+    """No answers recorded in the project when this run began: its mix_systemd settings are the defaults
+    to import. (An update, or a copy over an earlier one, starts from the recorded answers instead.)"""
+    return _once(context, "first copy", None, lambda: not (Path(str(conf["dst_path"])) / str(conf["answers_file"])).is_file())
 
 
 @pass_context
@@ -479,7 +483,7 @@ def _whole_copy_refusal(context: Context) -> str:
         given = {name: value for name, value in (conf["data"] or {}).items() if name not in answers and not name.startswith("_")}
         title = "Given with --data or --data-file, and asked by no question:"
         return api.refused_message(unknown, {**answers, **given}, kept_beside, title)
-    if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(conf):
+    if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(context, conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
             return message
