@@ -213,11 +213,31 @@ def test_a_rename_copies_the_configuration_first_and_moves_the_state_dir_after_t
     assert ["mv /var/lib/foo-bar /var/lib/baz" in moves[0], "mv /var/log/foo-bar /var/log/baz" in moves[1]] == [True, True]
 
 
-def test_a_deploy_dir_change_moves_the_releases_and_current() -> None:
-    plan = install_plan(view(base_dir="/opt"), previous=view())
-    (move,) = plan.move_release
-    assert "mv /srv/foo-bar/releases/* /opt/foo-bar/releases/" in move[2]
-    assert "/opt/foo-bar/current" in move[2]
+def test_a_deploy_dir_change_moves_the_releases_their_history_and_current(tmp_path: Path) -> None:
+    # The deploy script's releases/.history moves too: left behind, `deploy rollback` found no
+    # earlier release and the next deploy pruned the moved ones.
+    old, new = view(base_dir=str(tmp_path / "srv")), view(base_dir=str(tmp_path / "opt"))
+    releases = Path(old["releases_dir"])
+    for name in ("0.1.0", "0.2.0"):
+        (releases / name / "bin").mkdir(parents=True)
+    (releases / ".history").write_text("0.1.0\n0.2.0\n")
+    Path(old["current_dir"]).symlink_to(releases / "0.2.0")
+    Path(new["releases_dir"]).mkdir(parents=True)  # made by systemd-tmpfiles, a step before
+    (move,) = install_plan(new, previous=old).move_release
+    subprocess.run(move, check=True)
+    moved = Path(new["releases_dir"])
+    assert sorted(path.name for path in moved.iterdir()) == [".history", "0.1.0", "0.2.0"]
+    assert (moved / ".history").read_text() == "0.1.0\n0.2.0\n"
+    assert list(releases.iterdir()) == []
+    assert os.readlink(new["current_dir"]) == str(moved / "0.2.0")
+
+
+def test_a_deploy_dir_change_says_the_scripts_moved_not_that_they_are_gone() -> None:
+    from unit_template.messages import after_update
+
+    message = after_update(view(base_dir="/opt"), Path("."), view())
+    assert "The scripts moved with the deploy dir: the steps remove the old copies first (/srv/foo-bar/bin/" in message
+    assert "Scripts are gone" not in message
 
 
 # --- the message, the script and the docs: one plan ------------------------------------------------

@@ -399,14 +399,16 @@ def stop_for_socket(view: View) -> list[Command]:
 
 
 def move_release(view: View, previous: View | None) -> list[Command]:
-    """After a deploy_dir change: the releases into the new releases dir, `current` pointing into it."""
+    """After a deploy_dir change: the releases into the new releases dir, `current` pointing into it.
+    Everything in the releases dir moves, the deploy script's `.history` included: without it,
+    `deploy rollback` finds no earlier release, and the next deploy prunes the moved ones."""
     if not previous or previous["releases_dir"] == view["releases_dir"]:
         return []
     q = shlex.quote
     old_releases, new_releases = previous["releases_dir"], view["releases_dir"]
     script = (
         f"if [ -L {q(previous['current_dir'])} ] && [ ! -e {q(view['current_dir'])} ]; then "
-        f"mv {q(old_releases)}/* {q(new_releases)}/ && "
+        f"find {q(old_releases)} -mindepth 1 -maxdepth 1 -exec mv {{}} {q(new_releases)}/ \\; && "
         f'ln -sfn {q(new_releases)}/"$(basename "$(readlink {q(previous["current_dir"])})")" {q(view["current_dir"])}; fi'
     )
     return [sh(script)]

@@ -135,8 +135,13 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
         lines += switch_lines(view, plan, previous)
     if plan.remove_old and previous:
         units = removed_units(view, previous)
-        what = "Units are gone: the steps stop, disable and remove" if units else "Scripts are gone: the steps remove"
-        lines.append(f"{what} the old ones first ({', '.join(plan.old_units)}).")
+        if units:
+            what = "Units are gone: the steps stop, disable and remove the old ones first"
+        elif plan.move_release:
+            what = "The scripts moved with the deploy dir: the steps remove the old copies first"
+        else:
+            what = "Scripts are gone: the steps remove the old ones first"
+        lines.append(f"{what} ({', '.join(plan.old_units)}).")
     if plan.socket_changed and previous:
         lines.append(
             f"{view['socket_unit']} listens on {', '.join(view['listen_streams'])} now: systemd opens new addresses "
