@@ -298,6 +298,12 @@ def _prompt_default(context: Context, name: str) -> Any:
     return _imported_for(context).answers.get(name, api.OPTIONS[name].default)
 
 
+def _fallback_answers(context: Context) -> dict[str, Any]:
+    """What each question takes when this command runs again without the answer: the kept --data-file
+    of a refusal must hold every answer that differs from it, even one equal to the option's default."""
+    return {name: _prompt_default(context, name) for name in api.OPTIONS}
+
+
 def _answers_file_data(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -482,7 +488,7 @@ def _whole_copy_refusal(context: Context) -> str:
         # Kept in the data file too, for the user to correct the name there.
         given = {name: value for name, value in (conf["data"] or {}).items() if name not in answers and not name.startswith("_")}
         title = "Given with --data or --data-file, and asked by no question:"
-        return api.refused_message(unknown, {**answers, **given}, kept_beside, title)
+        return api.refused_message(unknown, {**answers, **given}, kept_beside, title, _fallback_answers(context))
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(context, conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
@@ -498,7 +504,7 @@ def _whole_copy_refusal(context: Context) -> str:
         errors = errors or _excluded_errors(context, conf, view) or _preflight_errors(context, conf, view, targets)
         title = "The copy cannot write its files:"
     if view is None or errors:
-        return api.refused_message(errors, answers, kept_beside, title)
+        return api.refused_message(errors, answers, kept_beside, title, _fallback_answers(context))
     return ""
 
 

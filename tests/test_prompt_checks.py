@@ -11,7 +11,7 @@ import yaml
 from rendering import ROOT, write_mix_exs
 from template_repo import commit_all, new_project, snapshot_template
 from terminal import COPIER
-from unit_template.prompt_checks import data_file_path, refusal
+from unit_template.prompt_checks import data_file_path, given_answers, refusal
 
 SO_FAR = {"app_name": "foo_bar"}
 NOTHING_LATER: set[str] = set()
@@ -134,3 +134,17 @@ def test_a_refused_update_keeps_the_answers_for_the_same_update_command(tmp_path
     subprocess.run([*update, "--data-file", str(kept)], cwd=dst, capture_output=True, text=True, check=True)
     answers = yaml.safe_load((dst / ".copier-answers.systemd.yml").read_text())
     assert (answers["hardening"], answers["pid_file"]) == ("standard", "/run/shop/shop.pid")
+
+
+@pytest.mark.parametrize(
+    ("answer", "fallback", "kept"),
+    [
+        ({"restart_method": "systemctl"}, {}, {}),  # the default, which the command takes again anyway
+        ({"restart_method": "systemctl"}, {"restart_method": "systemd_flag"}, {"restart_method": "systemctl"}),
+        ({"deploy_user": ""}, {"deploy_user": "deploy"}, {"deploy_user": ""}),  # cleared: the recorded one would come back
+        ({"restart_method": "systemd_flag"}, {"restart_method": "systemd_flag"}, {"restart_method": "systemd_flag"}),
+        ({"servce_type": "notify"}, {}, {"servce_type": "notify"}),  # a typo: kept, to be corrected there
+    ],
+)
+def test_the_kept_answers_hold_each_answer_the_same_command_would_not_take_by_itself(answer, fallback, kept) -> None:
+    assert given_answers(answer, fallback) == kept

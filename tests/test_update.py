@@ -396,6 +396,24 @@ def test_an_update_given_a_name_no_question_asks_changes_nothing_and_names_it(te
     assert git(project, "status", "--porcelain").split() in ([], ["M", ANSWERS_FILE])
 
 
+def test_a_refused_updates_kept_answers_hold_a_change_back_to_the_default(template: Path, project: Path) -> None:
+    """The refusal says: fix the answer named in the kept file, run the same command with --data-file.
+    Before, the kept file left out `restart_method: systemctl` (the option's default), the rerun took
+    the recorded systemd_flag, and the change asked for was lost without a word."""
+    copy_template(template, project, {"restart_method": "systemd_flag", "deploy_user": "deploy"})
+    # At the recorded version: a new one's _migrations would edit the answers file before the refusal.
+    refused = cli_update(project, "--vcs-ref", "v1", "--data", "restart_method=systemctl")
+    assert refused.returncode != 0
+    assert "deploy_user" in refused.stderr
+    kept = project.parent / f"{project.name}.systemd-answers.yml"
+    assert yaml.safe_load(kept.read_text())["restart_method"] == "systemctl"
+    edit(kept, "deploy_user: deploy", "deploy_user: ''")  # the answer the refusal names, fixed there
+    done = cli_update(project, "--vcs-ref", "v1", "--data-file", str(kept))
+    assert done.returncode == 0, done.stderr
+    assert answers(project)["restart_method"] == "systemctl"
+    assert not answers(project).get("deploy_user")
+
+
 def test_an_update_across_a_renamed_question_is_not_refused_for_the_old_name(template: Path, project: Path) -> None:
     """copier renders the old version with the recorded answers, and v2's migration renames one: no
     name there is taken for one the user gave (test_renamed_question_keeps_the_v1_answer keeps its value)."""

@@ -135,13 +135,21 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Call
     return ""
 
 
-def given_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers worth keeping: set, and not the option's plain default; a name no question asks
-    (a typo given with --data) is kept as given, for the user to correct there."""
+def _same(value: Any, other: Any) -> bool:
+    return value == other or (is_unset(value) and is_unset(other))
+
+
+def given_answers(answers: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The answers worth keeping: all but the option's plain default where the same command, run
+    again without it, takes that default too. (It takes `fallback` first: an update's recorded
+    answer, the user's copier defaults, the import.) A name no question asks (a typo given with
+    --data) is kept as given, for the user to correct there."""
+    fallback = fallback or {}
     return {
         name: value
         for name, value in answers.items()
-        if name not in OPTIONS or (not is_unset(value) and value != OPTIONS[name].default)
+        if name not in OPTIONS
+        or not (_same(value, OPTIONS[name].default) and _same(value, fallback.get(name, OPTIONS[name].default)))
     }
 
 
@@ -151,9 +159,9 @@ def data_file_path(project: Path) -> Path:
     return project.parent / f"{project.name}.systemd-answers.yml"
 
 
-def data_file_text(answers: Mapping[str, Any]) -> str:
+def data_file_text(answers: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> str:
     header = "# Answers of a refused copier copy or update: fix the option named, then run it again with --data-file\n"
-    return header + yaml.safe_dump(given_answers(answers), sort_keys=False, allow_unicode=True, width=1000)
+    return header + yaml.safe_dump(given_answers(answers, fallback), sort_keys=False, allow_unicode=True, width=1000)
 
 
 def recorded_refused_message(errors: list[str], answers_file: str, version: str) -> str:
@@ -170,10 +178,17 @@ def recorded_refused_message(errors: list[str], answers_file: str, version: str)
     )
 
 
-def refused_message(errors: list[str], answers: Mapping[str, Any], project: Path | None, title: str = "Invalid answers:") -> str:
-    """The final check's message: what is wrong, and the answers given as a ready --data-file."""
+def refused_message(
+    errors: list[str],
+    answers: Mapping[str, Any],
+    project: Path | None,
+    title: str = "Invalid answers:",
+    fallback: Mapping[str, Any] | None = None,
+) -> str:
+    """The final check's message: what is wrong, and the answers given as a ready --data-file
+    (`fallback`: what the same command takes without them, see given_answers)."""
     lines = [title, *(f"  {error}" for error in errors), "Nothing was written."]
-    text = data_file_text(answers)
+    text = data_file_text(answers, fallback)
     if project is not None:
         path = data_file_path(project)
         try:
