@@ -490,6 +490,17 @@ def test_an_older_key_the_config_also_sets_the_new_way_gives_way_to_it() -> None
     assert "distillery (an older mix_systemd option): ignored, the config sets release_system itself" in result.notes
 
 
+def test_an_older_environment_key_gives_way_to_the_env_vars_entry_of_its_variable() -> None:
+    # Before, both were rendered (Environment=PORT=4000, then PORT=5000): systemd takes the last, the older key's.
+    config = (
+        'config :mix_systemd, env_vars: [{"RELEASE_TMP=", :runtime_dir}, "PORT=4000"], release_tmp: "/var/tmp/x", env_port: 5000'
+    )
+    result = convert(read_config(config))
+    assert result.answers["env_vars"] == [["RELEASE_TMP=", ":runtime_dir"], "PORT=4000"]
+    for key, variable in (("release_tmp", "RELEASE_TMP"), ("env_port", "PORT")):
+        assert f"{key} (an older mix_systemd option): ignored, the config's env_vars sets {variable} itself" in result.notes
+
+
 def test_a_project_with_older_mix_systemd_keys_copies_without_prompts_naming_each(tmp_path: Path) -> None:
     project = mix_project(tmp_path, OLDER_CONFIG)
     result = copy_defaults(project, env=WITHOUT_ELIXIR)

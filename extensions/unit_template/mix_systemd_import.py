@@ -190,6 +190,9 @@ def older_options(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             mapped(key, "restart_method", "systemd_flag")
         elif key in ("env_port", "release_tmp", "release_mutable_dir") and term is not None:
             variable = {"env_port": "PORT", "release_tmp": "RELEASE_TMP", "release_mutable_dir": "RELEASE_MUTABLE_DIR"}[key]
+            if variable in _variables_set(values.get("env_vars")):
+                notes.append(f"{key} (an older mix_systemd option): ignored, the config's env_vars sets {variable} itself")
+                continue
             env_vars.append([f"{variable}=", _reference(term)])
             notes.append(f"{key} (an older mix_systemd option): read as env_vars entry {variable}")
         elif key == "runtime_environment_wrap" and term is True:
@@ -208,6 +211,13 @@ def older_options(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if env_vars:
         answers["env_vars"] = [*values.pop("env_vars", []), *env_vars]
     return answers, notes
+
+
+def _variables_set(env_vars: Any) -> set[str]:
+    """The variable names of env_vars entries, `PORT=4000` or parts such as ["RELEASE_TMP=", :runtime_dir]."""
+    entries = env_vars if isinstance(env_vars, (list, tuple)) else []
+    firsts = [entry[0] if isinstance(entry, (list, tuple)) and entry else entry for entry in entries]
+    return {first.split("=", 1)[0] for first in firsts if isinstance(first, str) and "=" in first}
 
 
 def unknown_key(result: Imported, name: str) -> None:
