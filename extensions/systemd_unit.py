@@ -136,7 +136,8 @@ def lifecycle_message(context: Context, operation: str) -> str:
     not_carried = api.not_carried(project, previous, view) if conf["skip_tasks"] and not pretend else []
     if operation == "update":
         drift = api.config_drift(project, answers_file, _mix_env(conf), _answers(context))
-        message = api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file)
+        conflict = str(conf["conflict"])
+        message = api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file, conflict=conflict)
         return "\n".join([message, *not_carried, *drift])
     return "\n".join([api.after_copy(view, project, previous, pretend=pretend, answers_file=answers_file), *not_carried])
 

@@ -535,3 +535,18 @@ def test_a_rename_with_conflict_rej_leaves_the_clashing_edit_in_a_rej_file_not_m
     rejected = git(project, "status", "--porcelain").splitlines()
     assert f"?? {OUTPUT_DIR}/shop.service.rej" in rejected, rejected
     assert "+Description=Foo shop" in (project / OUTPUT_DIR / "shop.service.rej").read_text()
+
+
+def test_an_update_with_conflict_rej_prints_the_check_that_finds_its_rej_files(template: Path, project: Path) -> None:
+    """Before, the closing message gave the conflict-marker check, which finds no *.rej file."""
+    copy_template(template, project, vcs_ref="v2")
+    edit(project / UNIT, "Description=foo-bar service", "Description=Foo shop")
+    commit_all(project, "local edit")
+    done = cli_update(project, "--conflict", "rej", "-d", "service_name=shop")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    check = lines[lines.index("Before committing, list the *.rej files of your edits that clash:") + 1].strip()
+    assert "<<<<<<<" not in done.stderr
+    page = (ROOT / "docs/updating.md").read_text()
+    assert f"`{check}`" in page  # the check docs/updating.md gives
+    assert f"?? {OUTPUT_DIR}/shop.service.rej" in run_in_sh(check, project).stdout.splitlines()

@@ -18,6 +18,7 @@ from .mix_project import only_release_built
 OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 # Only reads: also finds a file the update created (a renamed unit), and leaves git's conflict entries alone.
 CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
+REJECTS_CHECK = "git status --porcelain | grep '\\.rej$'"  # copier update --conflict rej: no markers, *.rej files
 PRETENDED = "--pretend: nothing was written. Without it, copier would write these files:"
 
 
@@ -305,6 +306,7 @@ def after_update(
     over_copy: bool = False,
     pretend: bool = False,
     answers_file: str = ANSWERS_FILE,
+    conflict: str = "inline",
 ) -> str:
     plan = install_plan(view, previous, answers_file)
     # The answers file changes with each version (_commit): only the files the server gets count.
@@ -320,10 +322,11 @@ def after_update(
         review = left_behind_lines(view, project, previous)
     else:
         head = f"Updated the systemd units of {view['app_name']} and their files:"
-        review = [
-            "Before committing, list the files left with conflict markers (with --conflict rej: the *.rej files):",
-            indented([CONFLICT_CHECK]),
-        ]
+        review = (
+            ["Before committing, list the *.rej files of your edits that clash:", indented([REJECTS_CHECK])]
+            if conflict == "rej"
+            else ["Before committing, list the files left with conflict markers:", indented([CONFLICT_CHECK])]
+        )
     return "\n".join(
         [
             written_head(head, pretend),
