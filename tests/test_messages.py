@@ -109,7 +109,8 @@ def test_a_copy_whose_unit_runs_a_release_mix_exs_does_not_build_warns(tmp_path:
     result = copier_cli("copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *data, str(ROOT), ".", cwd=project)
     assert result.returncode == 0, result.stderr
     assert RELEASE_WARNING in result.stderr
-    assert "\nfoo_bar (--data release_name=foo_bar), or add a shop release to mix.exs.\n" in result.stderr
+    fix = "  copier update --trust --defaults -a .copier-answers.systemd.yml --data release_name=foo_bar"
+    assert result.stderr.splitlines()[result.stderr.splitlines().index(fix) + 1] == "(or add a shop release to mix.exs)."
 
 
 def test_a_copy_that_runs_the_release_mix_builds_gives_no_release_warning(tmp_path: Path) -> None:
@@ -137,11 +138,17 @@ def test_an_update_after_the_app_was_renamed_in_mix_exs_warns_though_no_file_cha
     assert "WARNING: the unit runs bin/foo_bar, but `mix release` builds bin/shop here (mix.exs:" in result.stderr
 
 
-def test_the_update_docs_updating_gives_after_an_app_rename_runs_the_new_release(tmp_path: Path) -> None:
+def test_the_update_the_warning_and_docs_updating_give_after_an_app_rename_runs_the_new_release(tmp_path: Path) -> None:
     project = app_renamed_in_mix_exs(tmp_path)
-    documented = (ROOT / "docs/updating.md").read_text()
-    command = "copier update --trust --defaults -a .copier-answers.systemd.yml --data release_name=shop"
-    assert f"`{command}`" in documented
+    warned = copier_cli("update", "--trust", "--defaults", "-a", ANSWERS_FILE, cwd=project).stderr.splitlines()
+    at = next(index for index, line in enumerate(warned) if line.startswith("WARNING: the unit runs"))
+    assert warned[at + 1].endswith("To run the release mix builds, commit, then:")
+    command = warned[at + 2].strip()
+    alternatives = "(--data app_name=shop, which renames the service and its paths too, or add a foo_bar release to mix.exs)."
+    assert warned[at + 3] == alternatives
+    assert command == "copier update --trust --defaults -a .copier-answers.systemd.yml --data release_name=shop"
+    assert f"`{command}`" in (ROOT / "docs/updating.md").read_text()
+    commit_all(project, "update")
 
     result = subprocess.run(
         command,

@@ -240,15 +240,18 @@ def left_behind_lines(view: Mapping[str, Any], project: Path, previous: Mapping[
     ]
 
 
-def release_lines(view: Mapping[str, Any], project: Path) -> list[str]:
-    """A warning when the unit runs a release this project's mix.exs does not build."""
+def release_lines(view: Mapping[str, Any], project: Path, answers_file: str = ANSWERS_FILE) -> list[str]:
+    """A warning when the unit runs a release this project's mix.exs does not build, and the update that fixes it."""
     built = only_release_built(project) if view["release_system"] == "mix" else ""
-    if not built or built == view["release_name"]:
+    release = view["release_name"]
+    if not built or built == release:
         return []
+    renames = f"--data app_name={built}, which renames the service and its paths too, " if view["app_name"] != built else ""
     return [
-        f"WARNING: the unit runs bin/{view['release_name']}, but `mix release` builds bin/{built} here (mix.exs:",
-        f"app: :{built}, no releases), so the deploy script would refuse its tarball. Answer release_name:",
-        f"{built} (--data release_name={built}), or add a {view['release_name']} release to mix.exs.",
+        f"WARNING: the unit runs bin/{release}, but `mix release` builds bin/{built} here (mix.exs: app: :{built},",
+        "no releases), so the deploy script would refuse its tarball. To run the release mix builds, commit, then:",
+        indented([f"copier update --trust --defaults -a {answers_file} --data release_name={built}"]),
+        f"({renames}or add a {release} release to mix.exs).",
     ]
 
 
@@ -277,7 +280,7 @@ def after_copy(
             written_head(wrote, pretend),
             indented(list(plan.written)),
             exposure_line(view, project, pretend),
-            *release_lines(view, project),
+            *release_lines(view, project, answers_file),
             *view["hardening_notes"],
             *app_side_lines(view),
             "Next: review and commit them. On the server, from a checkout of this project,",
@@ -316,7 +319,7 @@ def after_update(
             f"This update changed none of the files of {view['app_name']}: "
             "the server needs nothing, no reinstall, no restart."
         )
-        return "\n".join([unchanged, *release_lines(view, project)])
+        return "\n".join([unchanged, *release_lines(view, project, answers_file)])
     if over_copy and previous is not None:
         head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
         review = left_behind_lines(view, project, previous)
@@ -332,7 +335,7 @@ def after_update(
             written_head(head, pretend),
             indented(list(plan.written)),
             exposure_line(view, project, pretend),
-            *release_lines(view, project),
+            *release_lines(view, project, answers_file),
             *view["hardening_notes"],
             *review,
             *rename_lines(view, plan, previous),
