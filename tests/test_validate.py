@@ -249,6 +249,13 @@ def test_a_list_typed_without_its_closing_bracket_is_refused_with_how_to_write_i
         normalise(OPTIONS["dirs"], "[state, logs")
 
 
+@pytest.mark.parametrize(("name", "typed"), [("env_files", "[/etc/foo/env, relative/env"), ("read_write_paths", "[/data")])
+def test_a_list_of_items_typed_without_its_closing_bracket_is_refused_as_such(name: str, typed: str) -> None:
+    # Before: "'[/etc/foo/env, relative/env' must be an absolute path", or a list to write such as ["[/data"].
+    with pytest.raises(NotAsMeant, match=r"has a \[ without its \]: write one item as text, or a YAML list"):
+        normalise(OPTIONS[name], typed)
+
+
 def test_a_command_typed_with_a_bracket_stays_one_command() -> None:
     assert normalise(OPTIONS["exec_start_pre"], "[ -e /etc/foo ] && /bin/true") == ["[ -e /etc/foo ] && /bin/true"]
 

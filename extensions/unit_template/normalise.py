@@ -183,6 +183,8 @@ def normalise(option: Option, value: Any) -> Any:
                 f"{value} is not a YAML list (a [ without its ], or a quote left open): "
                 "write the names separated by commas, or a YAML list such as [a, b]"
             )
+        if reads == "item" and value.lstrip().startswith("[") and "]" not in value:  # `[ -e x ] && y` is a command
+            raise NotAsMeant(f"{value} has a [ without its ]: write one item as text, or a YAML list such as [a, b]")
     if isinstance(value, bool):
         return _boolean(option, value)
     if reads == "integer":
