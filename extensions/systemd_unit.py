@@ -239,19 +239,22 @@ def imported(context: Context, name: str) -> str:
     """A question's default: over an earlier copy its recorded answer (copier copy reads none, unlike
     recopy and update); on a first copy the project's mix_systemd setting if it has a readable one; else
     the option's own (questions.question_default), computed from the answers so far where it is an expression."""
-    recorded = _recorded_answers(context)
-    if name in recorded:
-        value = recorded[name]
-    else:
-        value = api.imported_answer(_imported_for(context), name, {"app_name": context.get("app_name")})
-        if value is api.MISSING:
-            value = _own_default(context, name)
+    value = _default_answer(context, name)
     option = api.OPTIONS[name]
     kind = api.question_type(option)
     if kind == "yaml" and answer_type(context, name, kind) == "str":
         return api.as_text(option, value)  # the prompt's prefilled text: `state, logs`, not `["state", "logs"]`
     # Parts for a single command are a list: YAML text, as answer_type reads it.
     return api.default_text(value, "yaml" if kind == "str" and isinstance(value, list) else kind)
+
+
+def _default_answer(context: Context, name: str) -> Any:
+    """The value of question `name`'s default (see imported)."""
+    recorded = _recorded_answers(context)
+    if name in recorded:
+        return recorded[name]
+    value = api.imported_answer(_imported_for(context), name, {"app_name": context.get("app_name")})
+    return _own_default(context, name) if value is api.MISSING else value
 
 
 def _answers_so_far(context: Context) -> dict[str, Any]:
@@ -299,10 +302,18 @@ def _prompt_default(context: Context, name: str) -> Any:
     return _imported_for(context).answers.get(name, api.OPTIONS[name].default)
 
 
-def _fallback_answers(context: Context) -> dict[str, Any]:
-    """What each question takes when this command runs again without the answer: the kept --data-file
-    of a refusal must hold every answer that differs from it, even one equal to the option's default."""
-    return {name: _prompt_default(context, name) for name in api.OPTIONS}
+def _fallback_answers(context: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For the kept --data-file of a refusal: what each question takes when this command runs again
+    without its answer (a default of the user's copier settings, else its default: the recorded
+    answer, the import's, its own), and its own default for these answers."""
+    conf = _conf(context)
+    user_defaults = (conf["user_defaults"] or {}) if isinstance(conf, Mapping) else {}
+    recorded = _recorded_answers(context)
+    taken = {
+        name: user_defaults[name] if name in user_defaults and name not in recorded else _default_answer(context, name)
+        for name in api.OPTIONS
+    }
+    return taken, {name: _own_default(context, name) for name in api.OPTIONS}
 
 
 def _answers_file_data(path: Path) -> dict[str, Any]:
@@ -489,7 +500,7 @@ def _whole_copy_refusal(context: Context) -> str:
         # Kept in the data file too, for the user to correct the name there.
         given = {name: value for name, value in (conf["data"] or {}).items() if name not in answers and not name.startswith("_")}
         title = "Given with --data or --data-file, and asked by no question:"
-        return api.refused_message(unknown, {**answers, **given}, kept_beside, title, _fallback_answers(context))
+        return api.refused_message(unknown, {**answers, **given}, kept_beside, title, *_fallback_answers(context))
     if isinstance(conf, Mapping) and conf["defaults"] and _first_copy(context, conf):
         message = api.blocking(_imported_for(context), set(conf["data"] or {}))
         if message:
@@ -498,14 +509,15 @@ def _whole_copy_refusal(context: Context) -> str:
     data = (conf["data"] or {}) if isinstance(conf, Mapping) else {}
     if view is None and "_commit" in data:  # copier update's render of the recorded answers (_copiers_own_worker)
         return api.recorded_refused_message(errors, str(conf["answers_file"]), str(data["_commit"]))
-    title = "Invalid answers:"
-    if view is not None and isinstance(conf, Mapping):
+    if view is None:
+        return api.refused_message(errors, answers, kept_beside, "Invalid answers:", *_fallback_answers(context))
+    if isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.
         targets, errors = _copy_targets(context, conf, view)
         errors = errors or _excluded_errors(context, conf, view) or _preflight_errors(context, conf, view, targets)
-        title = "The copy cannot write its files:"
-    if view is None or errors:
-        return api.refused_message(errors, answers, kept_beside, title, _fallback_answers(context))
+        if errors:
+            title = "The copy cannot write its files:"
+            return api.refused_message(errors, answers, kept_beside, title, *_fallback_answers(context), files=True)
     return ""
 
 

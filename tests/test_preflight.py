@@ -146,3 +146,22 @@ def test_the_same_copy_again_is_not_refused(project: Path):
     assert copy(project).returncode == 0
     again = copy(project)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_file_in_the_way_of_a_default_copy_asks_to_fix_it_and_keeps_no_answers(project: Path):
+    # Before: "Fix the answer named above there", no answer named, and a kept file of defaults only.
+    (project / "rel").write_text("in the way\n")
+    result = copy(project)
+    assert result.returncode != 0
+    assert result.stderr.rstrip().endswith("Fix what is named above, then run the same copier command again.")
+    assert "Fix the answer named above" not in result.stderr
+    assert not (project.parent / f"{project.name}.systemd-answers.yml").exists()
+
+
+def test_a_file_in_the_way_keeps_the_answers_given_saying_what_to_fix(project: Path):
+    (project / "rel").write_text("in the way\n")
+    result = copy(project, "--data", "service_type=exec")
+    kept = project.parent / f"{project.name}.systemd-answers.yml"
+    assert result.returncode != 0
+    assert f"Your answers are kept in {kept}. Fix what is named above (in the project, or its answer there), then run" in result.stderr
+    assert "service_type: exec" in kept.read_text()

@@ -136,21 +136,28 @@ def refusal(name: str, value: Any, answers: Mapping[str, Any], still_asked: Call
 
 
 def _same(value: Any, other: Any) -> bool:
-    return value == other or (is_unset(value) and is_unset(other))
+    """The same answer: equal, both empty, or the same number typed as text (`5` for 5)."""
+    if value == other or (is_unset(value) and is_unset(other)):
+        return True
+    return isinstance(other, int) and not isinstance(other, bool) and isinstance(value, str) and value.strip() == str(other)
 
 
-def given_answers(answers: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The answers worth keeping: all but the option's plain default where the same command, run
-    again without it, takes that default too. (It takes `fallback` first: an update's recorded
-    answer, the user's copier defaults, the import.) A name no question asks (a typo given with
-    --data) is kept as given, for the user to correct there."""
-    fallback = fallback or {}
-    return {
-        name: value
-        for name, value in answers.items()
-        if name not in OPTIONS
-        or not (_same(value, OPTIONS[name].default) and _same(value, fallback.get(name, OPTIONS[name].default)))
-    }
+def given_answers(
+    answers: Mapping[str, Any], fallback: Mapping[str, Any] | None = None, defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answers worth keeping: all but a question's own default (`defaults`, else the option's)
+    where the same command, run again without it, takes that default too (it takes `fallback`:
+    the recorded answer, the user's copier defaults, the import). A name no question asks (a typo
+    given with --data) is kept as given, for the user to correct there."""
+    fallback, defaults = fallback or {}, defaults or {}
+
+    def kept(name: str, value: Any) -> bool:
+        if name not in OPTIONS:
+            return True
+        default = defaults.get(name, OPTIONS[name].default)
+        return not (_same(value, default) and _same(value, fallback.get(name, default)))
+
+    return {name: value for name, value in answers.items() if kept(name, value)}
 
 
 def data_file_path(project: Path) -> Path:
@@ -159,9 +166,9 @@ def data_file_path(project: Path) -> Path:
     return project.parent / f"{project.name}.systemd-answers.yml"
 
 
-def data_file_text(answers: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> str:
+def data_file_text(kept: Mapping[str, Any]) -> str:
     header = "# Answers of a refused copier copy or update: fix the option named, then run it again with --data-file\n"
-    return header + yaml.safe_dump(given_answers(answers, fallback), sort_keys=False, allow_unicode=True, width=1000)
+    return header + yaml.safe_dump(dict(kept), sort_keys=False, allow_unicode=True, width=1000)
 
 
 def recorded_refused_message(errors: list[str], answers_file: str, version: str) -> str:
@@ -184,11 +191,17 @@ def refused_message(
     project: Path | None,
     title: str = "Invalid answers:",
     fallback: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    files: bool = False,
 ) -> str:
     """The final check's message: what is wrong, and the answers given as a ready --data-file
-    (`fallback`: what the same command takes without them, see given_answers)."""
+    (`fallback`, `defaults`: see given_answers). `files`: the problems are the project's files
+    (the pre-flight), which an answer may or may not settle."""
     lines = [title, *(f"  {error}" for error in errors), "Nothing was written."]
-    text = data_file_text(answers, fallback)
+    kept = given_answers(answers, fallback, defaults)
+    if files and not kept:
+        return "\n".join([*lines, "Fix what is named above, then run the same copier command again."])
+    text = data_file_text(kept)
     if project is not None:
         path = data_file_path(project)
         try:
@@ -196,8 +209,9 @@ def refused_message(
         except OSError as error:
             lines.append(f"(Could not write your answers to {path}: {error.strerror}.)")
         else:
+            fix = "Fix what is named above (in the project, or its answer there)" if files else "Fix the answer named above there"
             lines += [
-                f"Your answers are kept in {path}. Fix the answer named above there, then run",
+                f"Your answers are kept in {path}. {fix}, then run",
                 f"the same copier command again with --data-file {path} in place of any --data options.",
             ]
             return "\n".join(lines)
