@@ -228,7 +228,7 @@ def _import(conf: Mapping[str, Any] | None, context: Context) -> api.Imported:
     key = _config_stamp(project, _mix_env(conf))
     if key not in _IMPORTS:
         _IMPORTS[key] = api.import_project(project, _mix_env(conf))
-        message = api.report(_IMPORTS[key])
+        message = api.report(_IMPORTS[key], set(conf["data"] or {}))
         if message and not conf["quiet"]:
             print(message, file=sys.stderr)
     return _IMPORTS[key]

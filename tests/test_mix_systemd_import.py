@@ -27,7 +27,7 @@ from template_repo import (
 )
 from terminal import CLEAR_LINE, PROMPT, screen_lines, spawn_copy
 from unit_template.elixir_terms import read_config
-from unit_template.mix_systemd_import import MISSING, Imported, convert, import_project, imported_answer
+from unit_template.mix_systemd_import import MISSING, Imported, blocking, convert, import_project, imported_answer, report
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIER = str(Path(sys.executable).parent / "copier")
@@ -547,3 +547,23 @@ def test_a_copy_without_prompts_of_a_value_the_whole_set_refuses_writes_nothing_
     assert result.returncode != 0
     assert "  chroot: RootDirectory=/srv/foo-bar/current would run the release inside its own directory" in result.stderr
     assert not (project / OUTPUT_DIR).exists()
+
+
+BAD_IMPORT = 'base_dir: "opt/apps", env_vars: ["PORT=4000", {"RELEASE_TMP=", :runtim_dir}]'
+
+
+def test_a_copy_without_prompts_names_every_setting_to_fix_at_once(tmp_path: Path) -> None:
+    # Before, only base_dir was named: the user fixed it, ran again, and was refused for env_vars.
+    message = blocking(import_project(mix_project(tmp_path, BAD_IMPORT)), set())
+    assert '  base_dir = "opt/apps": must be an absolute path (starting with /), not \'opt/apps\'; set it with' in message
+    lines = message.splitlines()
+    refused = lines.index("Refused with the other answers too (give it with --data, or change what it clashes with):")
+    assert lines[refused + 1].startswith("  env_vars")
+    assert "refers to unknown option `:runtim_dir` (a typo of `:runtime_dir`?)" in message
+
+
+def test_the_import_report_names_each_option_once_and_leaves_out_what_data_gives(tmp_path: Path) -> None:
+    result = import_project(mix_project(tmp_path, BAD_IMPORT))
+    assert "  base_dir: must be an absolute path (starting with /), not 'opt/apps'" in report(result).splitlines()
+    given = report(result, {"base_dir", "env_vars"})
+    assert "base_dir" not in given and "env_vars" not in given

@@ -163,5 +163,6 @@ def test_a_file_in_the_way_keeps_the_answers_given_saying_what_to_fix(project: P
     result = copy(project, "--data", "service_type=exec")
     kept = project.parent / f"{project.name}.systemd-answers.yml"
     assert result.returncode != 0
-    assert f"Your answers are kept in {kept}. Fix what is named above (in the project, or its answer there), then run" in result.stderr
+    fix = "Fix what is named above (in the project, or its answer there), then run"
+    assert f"Your answers are kept in {kept}. {fix}" in result.stderr
     assert "service_type: exec" in kept.read_text()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -357,22 +357,35 @@ def data_hint(name: str) -> str:
     return f"--data {name}={'[...]' if isinstance(OPTIONS[name].default, list) else 'VALUE'}"
 
 
+def _why(imported: Imported, name: str) -> str:
+    """What is wrong with an imported setting, alone or with the others, without its option's name."""
+    why = imported.problems.get(name) or imported.refused[name]
+    return why.removeprefix(f"{name}: ")
+
+
 def problem_line(imported: Imported, name: str) -> str:
     value = imported.values.get(name)
     shown = f" = {value}" if value is not None else ""
-    return f"{name}{shown}: {imported.problems[name]}"
+    return f"{name}{shown}: {_why(imported, name)}"
 
 
 def blocking(imported: Imported, given: set[str]) -> str:
-    """Why a copy without prompts must stop: a mix_systemd setting it could not take, unless --data gives it."""
+    """Why a copy without prompts must stop: a mix_systemd setting it could not take, unless --data
+    gives it. The settings refused with the others are named too, so one run names all there is to fix."""
     names = sorted(name for name in imported.problems if name not in given)
     if not names:
         return ""
     lines = [f"  {problem_line(imported, name)}; set it with {data_hint(name)}" for name in names]
-    return (
-        "Your config :mix_systemd has settings this copy could not import (nothing was written):\n"
-        + "\n".join(lines)
-        + "\nGive each with --data (or answer it at the prompt, without --defaults)."
+    refused = [f"  {problem_line(imported, name)}" for name in sorted(imported.refused) if name not in given]
+    if refused:
+        refused.insert(0, "Refused with the other answers too (give it with --data, or change what it clashes with):")
+    return "\n".join(
+        [
+            "Your config :mix_systemd has settings this copy could not import (nothing was written):",
+            *lines,
+            *refused,
+            "Give each with --data (or answer it at the prompt, without --defaults).",
+        ]
     )
 
 
@@ -385,11 +398,12 @@ def at_question(imported: Imported, name: str) -> str:
     return f"\n  NOT IMPORTED from your project: {problem_line(imported, name)}"
 
 
-def report(imported: Imported) -> str:
-    """What the import could not take, for the user to answer at the prompt."""
-    lines = [f"  {name}: {why}" for name, why in sorted({**imported.problems, **imported.refused}.items())]
+def report(imported: Imported, given: Collection[str] = ()) -> str:
+    """What the import could not take, for the user to answer at the prompt (not what --data gives)."""
+    unanswered = sorted(name for name in {**imported.problems, **imported.refused} if name not in given)
+    lines = [f"  {name}: {_why(imported, name)}" for name in unanswered]
     lines += [f"  {note}" for note in imported.notes]
     if not lines:
         return ""
-    asked = " (answer these at the prompt)" if imported.problems or imported.refused else ""
+    asked = " (answer these at the prompt)" if unanswered else ""
     return f"From your mix_systemd config{asked}:\n" + "\n".join(lines)

@@ -19,7 +19,7 @@ from typing import Any
 from .escape import literal_dollars
 from .kinds import KINDS, REFERENCE
 from .normalise import NotAsMeant, normalise
-from .options import OPTIONS, is_unset
+from .options import OPTIONS, is_unset, likely_meant
 from .problems import OptionError
 
 __all__ = ["OptionError", "defaults_or_none", "expand", "expand_item", "resolve", "resolve_defaults", "resolve_sources"]
@@ -140,7 +140,8 @@ def expand_item(
     if ref is None:
         return str(item)
     if ref not in values:
-        raise OptionError(option, f"refers to unknown option `:{ref}`")
+        meant = likely_meant(ref, values)
+        raise OptionError(option, f"refers to unknown option `:{ref}`" + (f" (a typo of `:{meant}`?)" if meant else ""))
     if ref in seen or ref == option:
         chain = " -> ".join(f":{name}" for name in (*seen, ref))
         raise OptionError(option, f"reference cycle through `:{ref}` ({chain})")
