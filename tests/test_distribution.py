@@ -233,3 +233,20 @@ def test_an_imported_mix_systemd_config_keeps_the_releases_distribution(tmp_path
 
 def test_no_mix_systemd_config_imports_nothing(tmp_path: Path) -> None:
     assert "distribution" not in import_project(tmp_path).answers
+
+
+@pytest.mark.parametrize(
+    ("answers", "told"),
+    [
+        ({}, True),  # the environment_file strategy, the default
+        ({"config_strategies": ["credentials"], "credentials": ["erlang_cookie"]}, False),  # its secret file is named instead
+    ],
+)
+def test_a_cluster_copy_says_where_the_cookie_goes_before_the_first_start(answers: dict, told: bool) -> None:
+    # Before, nothing said so: the first start failed with "ERLANG_COOKIE is not set" in the journal.
+    from unit_template.messages import after_copy
+
+    view = unit_view({"app_name": "foo_bar", "distribution": "cluster", **answers})
+    lines = after_copy(view, Path("/nonexistent")).splitlines()
+    cookie = "Put ERLANG_COOKIE=<the cluster's cookie, the same on every node> into /etc/foo-bar/environment"
+    assert (f"{cookie} before the first start" in lines and "  sudoedit /etc/foo-bar/environment" in lines) is told

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .distribution import COOKIE_VARIABLE, cluster_cookie_source
 from .install import ANSWERS_FILE, Command, Plan, install_plan, moved_dirs, removed_units, shell_line
 from .manifest import files
 from .mix_project import only_release_built
@@ -90,6 +91,19 @@ def secrets_lines(plan: Plan) -> list[str]:
     return [
         "Write each secret into its file before the first start (the steps leave an empty, root-only file):",
         indented([f"sudoedit {path}" for path in plan.credential_files]),
+    ]
+
+
+def cookie_lines(view: Mapping[str, Any]) -> list[str]:
+    """distribution cluster with the environment_file strategy: the unit refuses to start until the
+    environment file holds the cluster's cookie (docs/distribution.md)."""
+    if view["distribution"] != "cluster" or cluster_cookie_source(view) != "environment_file":
+        return []
+    environment = f"{view['configuration_dir']}/environment"
+    return [
+        f"Put {COOKIE_VARIABLE}=<the cluster's cookie, the same on every node> into {environment} before the first start",
+        "(distribution cluster: the service refuses to start without it):",
+        indented([f"sudoedit {environment}"]),
     ]
 
 
@@ -289,6 +303,7 @@ def after_copy(
             "or these steps (the same commands):",
             indented(sudo(before)),
             *secrets_lines(plan),
+            *cookie_lines(view),
             f"Then unpack a release into {view['releases_dir']}/<version>, point {view['current_dir']} at it, and start:",
             indented(sudo(plan.start)),
             f"(or run {view['install_script']} again: it starts the service once the release is there)",
@@ -348,5 +363,6 @@ def after_update(
             indented(sudo(plan.commands(update=True))),
             *bring_back_lines(view, plan, previous),
             *secrets_lines(plan),
+            *cookie_lines(view),
         ]
     )
