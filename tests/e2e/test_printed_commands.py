@@ -25,6 +25,7 @@ from unit_template.resolve import resolve
 
 from .conftest import PORTS, scenario_answers
 from .deploy import (
+    RELEASE_STAMP,
     InstalledUnits,
     checkout,
     install,
@@ -36,6 +37,7 @@ from .deploy import (
     unpack_release,
 )
 from .metrics import record
+from .zero_downtime import copy_tarball
 
 pytestmark = pytest.mark.e2e
 
@@ -254,6 +256,28 @@ def test_update_renaming_the_service_leaves_exactly_one_unit_running(via, deploy
         moved = changes["deploy_dir"]
         assert info["cwd"].startswith(f"{moved}/releases/")
         assert box.sh(f"ls -A {answers['deploy_dir']}/releases").stdout == ""
+
+
+def test_update_moving_the_deploy_dir_keeps_the_history_deploy_rollback_reads(deploy, box, release, tmp_path):
+    # Before, the move step (`mv <old>/releases/* ...`) left releases/.history behind: `deploy rollback`
+    # found no earlier release, and the next deploy pruned the moved ones.
+    port = next(PORTS)
+    name = "moved-history"
+    answers = scenario_answers(name, BASE, port)
+    project = copied_and_serving(box, release, tmp_path, answers, "script")
+    deploy.installed.append(InstalledUnits(box, [f"probe-{name}.service"]))
+    tarball = copy_tarball(box, release, f"{name}-again")
+    script = f"{answers['deploy_dir']}/bin/deploy"
+    deployed = box.run(["env", "DEPLOY_SETTLE=3", script, tarball, "again"], check=False, timeout=180)
+    assert deployed.ok(), deployed.stdout + deployed.stderr
+
+    moved = f"/srv/probe-{name}-moved"
+    updated_on_the_server(box, project, {"deploy_dir": moved}, "script")
+
+    rolled = box.run(["env", "DEPLOY_SETTLE=3", f"{moved}/bin/deploy", "rollback"], check=False, timeout=180)
+    assert rolled.ok(), rolled.stdout + rolled.stderr
+    assert box.sh(f"readlink {moved}/current").stdout.strip() == f"{moved}/releases/{RELEASE_STAMP}"
+    assert served_info(box, port)["cwd"].startswith(f"{moved}/releases/{RELEASE_STAMP}")
 
 
 @pytest.mark.parametrize("via", ["steps", "script"])
