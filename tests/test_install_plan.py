@@ -270,6 +270,22 @@ def test_install_script_dry_run_prints_exactly_the_printed_steps(tmp_path: Path)
     assert "no release yet" in dry.stdout
 
 
+def test_an_update_adding_a_secret_prints_the_restart_only_after_the_secret_is_written() -> None:
+    """The install script stops before the restart while a secret file is empty (exit 3); the steps
+    printed restarted the service first and said to write the secret after."""
+    from unit_template.messages import RESTART_AFTER_SECRETS, after_update
+
+    now = view(config_strategies=["environment_file", "credentials"], credentials=["db_password"])
+    lines = after_update(now, Path("/nonexistent"), view()).splitlines()
+    installing = block_after(lines, STEPS_HEADER)
+    secret = lines.index("Write each secret into its file before the first start (the steps leave an empty, root-only file):")
+    restart = lines.index(RESTART_AFTER_SECRETS)
+    assert lines.index(STEPS_HEADER) < secret < restart
+    assert "sudo systemctl try-restart foo-bar.service" not in installing
+    assert any("/etc/foo-bar/db_password" in step for step in installing)
+    assert block_after(lines, RESTART_AFTER_SECRETS) == ["sudo systemctl try-restart foo-bar.service"]
+
+
 def with_a_conflict(path: Path, before: str) -> None:
     """The markers copier update leaves where a local edit meets a change of the template, before line `before`."""
     text = path.read_text()

@@ -114,11 +114,19 @@ class Plan:
 
     def commands(self, update: bool = False) -> list[Command]:
         """Everything to run on a server, in order (copy: up to start; update: up to restart)."""
+        return [*self.installing(), *self.starting(update)]
+
+    def installing(self) -> list[Command]:
+        """The files, users, dirs and units in place: the service not yet (re)started."""
         before = [*self.carry, *self.remove_old, *self.users_and_dirs, *self.move_release, *self.files, *self.credentials]
+        return [*before, *self.units]
+
+    def starting(self, update: bool = False) -> list[Command]:
+        """Then: start (a copy), or restart, switch to a renamed service or renew the socket (an update)."""
         switch = [*self.stop_old, *self.start_new, *self.retire]
         if update and self.socket_changed and not switch:
-            return [*before, *self.units, *self.stop_for_socket, *self.start]
-        return [*before, *self.units, *((switch or self.restart) if update else self.start)]
+            return [*self.stop_for_socket, *self.start]
+        return list((switch or self.restart) if update else self.start)
 
 
 def rendered_files(view: View, answers_file: str = ANSWERS_FILE) -> list[Rendered]:

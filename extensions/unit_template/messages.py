@@ -21,6 +21,7 @@ OVERALL = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?) (\w+)")
 CONFLICT_CHECK = "git grep -l --untracked -e '^<<<<<<< '"
 REJECTS_CHECK = "git status --porcelain | grep '\\.rej$'"  # copier update --conflict rej: no markers, *.rej files
 PRETENDED = "--pretend: nothing was written. Without it, copier would write these files:"
+RESTART_AFTER_SECRETS = "Then, with the secrets written, restart the service:"
 
 
 def main_unit(view: Mapping[str, Any]) -> str:
@@ -287,7 +288,7 @@ def after_copy(
         # that copy's service, which the install script restarts or replaces as after an update.
         return after_update(view, project, previous, over_copy=True, pretend=pretend, answers_file=answers_file)
     plan = install_plan(view, previous, answers_file)
-    before = plan.commands()[: -len(plan.start)]
+    before = plan.installing()
     wrote = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) and their files:"
     return "\n".join(
         [
@@ -359,10 +360,22 @@ def after_update(
             "Then reinstall them on the server and restart the service with them:",
             f"run the install script {SCRIPT_NOTE},",
             indented([script_line(view)]),
-            "or these steps (the same commands):",
-            indented(sudo(plan.commands(update=True))),
+            *update_steps(view, plan),
             *bring_back_lines(view, plan, previous),
-            *secrets_lines(plan),
-            *cookie_lines(view),
         ]
     )
+
+
+def update_steps(view: Mapping[str, Any], plan: Plan) -> list[str]:
+    """The steps of an update, the same commands as the script: with secrets to write, the service
+    restarts only once they are written (the script stops before the restart while one is empty)."""
+    secrets = [*secrets_lines(plan), *cookie_lines(view)]
+    if not secrets:
+        return ["or these steps (the same commands):", indented(sudo(plan.commands(update=True)))]
+    return [
+        "or these steps (the same commands):",
+        indented(sudo(plan.installing())),
+        *secrets,
+        RESTART_AFTER_SECRETS,
+        indented(sudo(plan.starting(update=True))),
+    ]

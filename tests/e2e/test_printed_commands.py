@@ -21,6 +21,7 @@ import pytest
 
 from rendering import OUTPUT_DIR
 from template_repo import ANSWERS_FILE, commit_all, new_project, snapshot_template
+from unit_template.messages import RESTART_AFTER_SECRETS
 from unit_template.resolve import resolve
 
 from .conftest import PORTS, scenario_answers
@@ -28,6 +29,7 @@ from .deploy import (
     RELEASE_STAMP,
     InstalledUnits,
     checkout,
+    indented_block,
     install,
     printed_script,
     printed_steps,
@@ -356,6 +358,10 @@ def test_an_update_left_with_conflict_markers_is_not_installed_and_the_service_r
 
 
 def printed_steps_of_update(message: str) -> list[str]:
-    """An update's message has one block of steps: everything, the restart included."""
+    """An update's steps: one block, the restart included; or, with secrets to write first, the
+    install block, then (the secrets written) the restart's."""
     before, _ = printed_steps(message)
-    return before
+    lines = message.splitlines()
+    then = lines.index(RESTART_AFTER_SECRETS) if RESTART_AFTER_SECRETS in lines else None
+    restart = [] if then is None else [step.removeprefix("sudo ") for step in indented_block(lines, then)]
+    return [*before, *restart]
