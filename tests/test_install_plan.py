@@ -648,6 +648,18 @@ def test_a_package_removal_stops_the_overlap_vm_too(tmp_path: Path) -> None:
     assert "systemctl disable foo-bar.service foo-bar.socket || true\n" in preremove
 
 
+def test_system_files_turned_off_removes_their_sysusers_and_tmpfiles_files_on_the_server() -> None:
+    # Before, only the repo's copies went: systemd kept applying /etc/tmpfiles.d/foo-bar.conf at every boot.
+    from unit_template.messages import after_update
+
+    plan = install_plan(view(system_files=False), previous=view())
+    assert plan.remove_old == (("rm", "-f", "/etc/sysusers.d/foo-bar.conf", "/etc/tmpfiles.d/foo-bar.conf"),)
+    message = after_update(view(system_files=False), Path("."), view())
+    files = "/etc/sysusers.d/foo-bar.conf, /etc/tmpfiles.d/foo-bar.conf"
+    assert f"Files are gone: the steps remove the old ones first ({files})." in message
+    assert "  sudo rm -f /etc/sysusers.d/foo-bar.conf /etc/tmpfiles.d/foo-bar.conf" in message.splitlines()
+
+
 def test_a_script_the_answers_no_longer_render_is_removed_on_the_server() -> None:
     plan = install_plan(view(distribution="none"), previous=view())
     assert plan.remove_old == (("rm", "-f", "/srv/foo-bar/bin/foo-bar-node"),)

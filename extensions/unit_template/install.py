@@ -291,17 +291,18 @@ SYSTEM_KINDS = ("unit", "sysusers", "tmpfiles")
 
 def remove_old(view: View, previous: View | None) -> list[Command]:
     """Units gone without a rename (e.g. the restart path unit): stop and disable them, then remove their
-    files; and the scripts the answers no longer render (e.g. `<service>-node` with distribution none)."""
+    files; the sysusers.d and tmpfiles.d files the answers no longer render (system_files false: systemd
+    would still apply them at every boot); and the scripts (e.g. `<service>-node` with distribution none)."""
     if previous is None or renamed(view, previous):
         return []
-    scripts = stale_files(view, previous, ("script",))
-    units: list[Command] = []
+    steps: list[Command] = []
     if removed_units(view, previous):
-        units = [
-            ("systemctl", "disable", "--now", *gone_enabled(view, previous)),
-            ("rm", "-f", *stale_files(view, previous, SYSTEM_KINDS)),
-        ]
-    return [*units, *([("rm", "-f", *scripts)] if scripts else [])]
+        steps.append(("systemctl", "disable", "--now", *gone_enabled(view, previous)))
+    for kinds in (SYSTEM_KINDS, ("script",)):
+        stale = stale_files(view, previous, kinds)
+        if stale:
+            steps.append(("rm", "-f", *stale))
+    return steps
 
 
 # The dirs whose contents a service keeps between runs; runtime and tmp start empty each time.

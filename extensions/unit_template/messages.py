@@ -155,8 +155,10 @@ def rename_lines(view: Mapping[str, Any], plan: Plan, previous: Mapping[str, Any
             what = "Units are gone: the steps stop, disable and remove the old ones first"
         elif plan.move_release:
             what = "The scripts moved with the deploy dir: the steps remove the old copies first"
-        else:
+        elif all(path.startswith(f"{previous['scripts_dir']}/") for path in plan.old_units):
             what = "Scripts are gone: the steps remove the old ones first"
+        else:
+            what = "Files are gone: the steps remove the old ones first"
         lines.append(f"{what} ({', '.join(plan.old_units)}).")
     if plan.socket_changed and previous:
         lines.append(
