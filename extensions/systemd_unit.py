@@ -137,9 +137,24 @@ def lifecycle_message(context: Context, operation: str) -> str:
     if operation == "update":
         drift = api.config_drift(project, answers_file, _mix_env(conf), _answers(context))
         conflict = str(conf["conflict"])
-        message = api.after_update(view, project, previous, pretend=pretend, answers_file=answers_file, conflict=conflict)
+        unchanged = pretend and _pretended_unchanged(context, conf, view)
+        message = api.after_update(
+            view, project, previous, pretend=pretend, answers_file=answers_file, conflict=conflict, pretended_unchanged=unchanged
+        )
         return "\n".join([message, *not_carried, *drift])
     return "\n".join([api.after_copy(view, project, previous, pretend=pretend, answers_file=answers_file), *not_carried])
+
+
+def _pretended_unchanged(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]) -> bool:
+    """--pretend writes nothing: whether the files it would write are those the project has already
+    (the answers file aside, whose _commit changes with every version)."""
+    targets, _ = _targets(context, conf, view)
+    project, answers_file = Path(str(conf["dst_path"])), str(conf["answers_file"])
+    return all(
+        (project / target.path).is_file() and (project / target.path).read_bytes() == target.content
+        for target in targets
+        if target.path != answers_file
+    )
 
 
 def _committed(context: Context) -> dict[str, Any]:
@@ -513,12 +528,17 @@ def _whole_copy_refusal(context: Context) -> str:
         return api.refused_message(errors, answers, kept_beside, "Invalid answers:", *_fallback_answers(context))
     if isinstance(conf, Mapping):
         # Every file rendered now, and checked against the project: no write can fail half-way.
-        targets, errors = _copy_targets(context, conf, view)
+        targets, errors = _targets(context, conf, view)
         errors = errors or _excluded_errors(context, conf, view) or _preflight_errors(context, conf, view, targets)
         if errors:
             title = "The copy cannot write its files:"
             return api.refused_message(errors, answers, kept_beside, title, *_fallback_answers(context), files=True)
     return ""
+
+
+def _targets(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:
+    """_copy_targets once per run: the pre-flight and a pretended update's message read them."""
+    return _once(context, "targets", view, lambda: _copy_targets(context, conf, view))
 
 
 def _copy_targets(context: Context, conf: Mapping[str, Any], view: Mapping[str, Any]) -> tuple[list[api.Target], list[str]]:

@@ -550,3 +550,24 @@ def test_an_update_with_conflict_rej_prints_the_check_that_finds_its_rej_files(t
     page = (ROOT / "docs/updating.md").read_text()
     assert f"`{check}`" in page  # the check docs/updating.md gives
     assert f"?? {OUTPUT_DIR}/shop.service.rej" in run_in_sh(check, project).stdout.splitlines()
+
+
+def test_a_pretended_update_that_would_change_no_file_says_so(template: Path, project: Path) -> None:
+    # Before: it listed every file and the steps to reinstall and restart, where the same update
+    # without --pretend said it changed none of the files.
+    copy_template(template, project)
+    pretended = cli_update(project, "--vcs-ref", "v1", "--pretend")
+    assert pretended.returncode == 0, pretended.stderr
+    assert "--pretend: nothing was written. This update would change none of the files of foo_bar" in pretended.stderr
+    assert "try-restart" not in pretended.stderr
+    done = cli_update(project, "--vcs-ref", "v1")
+    assert "This update changed none of the files of foo_bar" in done.stderr
+
+
+def test_a_pretended_update_that_would_change_a_file_gives_the_steps(template: Path, project: Path) -> None:
+    copy_template(template, project)
+    pretended = cli_update(project, "--vcs-ref", "v1", "--pretend", "--data", "limit_nofile=4096")
+    assert pretended.returncode == 0, pretended.stderr
+    assert "--pretend: nothing was written. Without it, copier would write these files:" in pretended.stderr
+    assert "  sudo systemctl try-restart foo-bar.service" in pretended.stderr.splitlines()
+    assert git(project, "status", "--porcelain") == ""

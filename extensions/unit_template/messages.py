@@ -328,13 +328,19 @@ def after_update(
     pretend: bool = False,
     answers_file: str = ANSWERS_FILE,
     conflict: str = "inline",
+    pretended_unchanged: bool = False,
 ) -> str:
+    """`pretended_unchanged`: with --pretend, the files the update would write are the project's already."""
     plan = install_plan(view, previous, answers_file)
     # The answers file changes with each version (_commit): only the files the server gets count.
-    if not (pretend or over_copy) and as_committed(project, tuple(p for p in plan.written if p != answers_file)):
+    committed = not pretend and as_committed(project, tuple(p for p in plan.written if p != answers_file))
+    if not over_copy and (committed or pretended_unchanged):
         # Following the usual steps would restart the service for nothing.
         unchanged = (
-            f"This update changed none of the files of {view['app_name']}: "
+            f"--pretend: nothing was written. This update would change none of the files of {view['app_name']}: "
+            "the server would need nothing, no reinstall, no restart."
+            if pretend
+            else f"This update changed none of the files of {view['app_name']}: "
             "the server needs nothing, no reinstall, no restart."
         )
         return "\n".join([unchanged, *release_lines(view, project, answers_file)])
