@@ -143,3 +143,11 @@ def test_allow_privileged_ports_keeps_only_the_bind_capability(render) -> None:
 
 def test_allow_privileged_ports_leaves_private_users_off(render) -> None:
     assert values_of(unit_file(render({"allow_privileged_ports": True})), "PrivateUsers") == []
+
+
+def test_the_note_of_one_left_out_line_says_line() -> None:
+    # Before: "leaves out 1 newer lines".
+    from unit_template.units import unit_view
+
+    (note,) = unit_view({"app_name": "foo_bar", "systemd_version": 245})["hardening_notes"]
+    assert "standard hardening leaves out 1 newer line: ProtectProc=" in note

@@ -113,6 +113,7 @@ def left_out_notes(profile: str, systemd_version: int, allow_privileged_ports: b
         return []
     names = [f"{row.key}={row.value} ({row.since})" for row in rows]
     return [
-        f"At systemd_version {systemd_version}, {profile} hardening leaves out {len(names)} newer lines: {', '.join(names)}. "
+        f"At systemd_version {systemd_version}, {profile} hardening leaves out {len(names)} newer "
+        f"{'line' if len(names) == 1 else 'lines'}: {', '.join(names)}. "
         "If every server runs a newer systemd, give systemd_version its version to have them."
     ]
