@@ -571,3 +571,16 @@ def test_a_pretended_update_that_would_change_a_file_gives_the_steps(template: P
     assert "--pretend: nothing was written. Without it, copier would write these files:" in pretended.stderr
     assert "  sudo systemctl try-restart foo-bar.service" in pretended.stderr.splitlines()
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_update_names_the_files_it_removed(template: Path, project: Path) -> None:
+    # Before: the message listed the files written and named none of those copier update removed.
+    copy_template(template, project)
+    done = cli_update(project, "--vcs-ref", "v1", "--data", "system_files=false", "--data", "eex_templates=false")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    at = lines.index("It removed the files these answers no longer write:")
+    named = [line.strip() for line in lines[at + 1 : at + 7]]
+    assert named == sorted(named) and len(named) == 6
+    assert all(not (project / path).exists() for path in named)
+    assert {"rel/systemd/lib/sysusers.d/foo-bar.conf", "rel/templates/systemd/systemd.service.eex"} <= set(named)

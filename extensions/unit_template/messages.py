@@ -247,6 +247,14 @@ def left_behind(view: Mapping[str, Any], project: Path, previous: Mapping[str, A
     return sorted(path for path in files(previous).values() if path and path not in now and (project / path).is_file())
 
 
+def removed_files(view: Mapping[str, Any], previous: Mapping[str, Any] | None) -> list[str]:
+    """The files the earlier answers wrote that these no longer write: copier update removes them."""
+    if previous is None:
+        return []
+    now = set(files(view).values())
+    return sorted(path for path in files(previous).values() if path and path not in now)
+
+
 def left_behind_lines(view: Mapping[str, Any], project: Path, previous: Mapping[str, Any]) -> list[str]:
     paths = left_behind(view, project, previous)
     if not paths:
@@ -344,11 +352,16 @@ def after_update(
             "the server needs nothing, no reinstall, no restart."
         )
         return "\n".join([unchanged, *release_lines(view, project, answers_file)])
+    removed: list[str] = []
     if over_copy and previous is not None:
         head = f"Wrote the systemd units of {view['app_name']} ({view['hardening']} hardening) over the earlier copy's:"
         review = left_behind_lines(view, project, previous)
     else:
         head = f"Updated the systemd units of {view['app_name']} and their files:"
+        gone = removed_files(view, previous)
+        if gone:
+            did = "It would remove" if pretend else "It removed"
+            removed = [f"{did} the files these answers no longer write:", indented(gone)]
         review = (
             ["Before committing, list the *.rej files of your edits that clash:", indented([REJECTS_CHECK])]
             if conflict == "rej"
@@ -358,6 +371,7 @@ def after_update(
         [
             written_head(head, pretend),
             indented(list(plan.written)),
+            *removed,
             exposure_line(view, project, pretend),
             *release_lines(view, project, answers_file),
             *view["hardening_notes"],
