@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "extensions")]  # the test helpers read the package
 
-from template_repo import commit_all, git, init_repo, make_v2, new_project, snapshot_template  # noqa: E402
+from template_repo import commit_all, git, init_repo, make_v2, new_project, template_at_commit  # noqa: E402
 
 COPIER = str(Path(sys.executable).parent / "copier")
 COPY_GOAL = 1.3
@@ -49,7 +49,10 @@ def floor_template(path: Path) -> Path:
 
 
 def this_template(path: Path) -> Path:
-    repo = snapshot_template(path, "v1")
+    """This repository at HEAD, whole, as copier checks it out for a user (gh:...): every file, the
+    tests and docs too, in each worktree an update makes (a snapshot of template/ alone was 0.05 s
+    faster a copy and about 1.4 s an update)."""
+    repo = template_at_commit(path, "HEAD", "v1")
     make_v2(repo, "v2")
     return repo
 
