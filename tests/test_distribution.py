@@ -250,3 +250,23 @@ def test_a_cluster_copy_says_where_the_cookie_goes_before_the_first_start(answer
     lines = after_copy(view, Path("/nonexistent")).splitlines()
     cookie = "Put ERLANG_COOKIE=<the cluster's cookie, the same on every node> into /etc/foo-bar/environment"
     assert (f"{cookie} before the first start" in lines and "  sudoedit /etc/foo-bar/environment" in lines) is told
+
+
+@pytest.mark.parametrize(
+    ("answers", "warned"),
+    [
+        ({"config_strategies": ["cloud_init"]}, True),
+        ({"distribution": "release"}, True),
+        ({}, False),
+        ({"distribution": "cluster"}, False),
+    ],
+)
+def test_a_copy_whose_node_is_open_to_other_hosts_warns(answers: dict, warned: bool) -> None:
+    # Before, cloud_init's default (distribution release: epmd and the build-time cookie on every
+    # interface) was chosen without a word in the closing message.
+    from unit_template.messages import after_copy
+
+    lines = after_copy(unit_view({"app_name": "foo_bar", **answers}), Path("/nonexistent")).splitlines()
+    warning = [line for line in lines if line.startswith("WARNING: distribution release: epmd (port 4369) and the node listen")]
+    assert bool(warning) is warned
+    assert all(line.endswith("/docs/distribution.md") for line in warning)

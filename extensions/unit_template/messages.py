@@ -215,6 +215,19 @@ APP_SIDE_DOCS = {
 }
 
 
+def open_node_lines(view: Mapping[str, Any]) -> list[str]:
+    """distribution release (mix_systemd's way; the default with cloud_init or an import): the node is
+    open to other hosts, with the cookie every copy of the tarball holds."""
+    if view["distribution"] != "release":
+        return []
+    return [
+        "WARNING: distribution release: epmd (port 4369) and the node listen on every interface, with the"
+        " release's build-time cookie (releases/COOKIE, in every copy of the tarball). Close them on the"
+        " firewall, or answer distribution: local (this host only) or cluster:"
+        f" {DOCS_URL}/distribution.md"
+    ]
+
+
 def app_side_lines(view: Mapping[str, Any]) -> list[str]:
     """What the app itself must do for these answers, each with the section of the docs that shows how."""
     lines = []
@@ -307,6 +320,7 @@ def after_copy(
             exposure_line(view, project, pretend),
             *release_lines(view, project, answers_file),
             *view["hardening_notes"],
+            *open_node_lines(view),
             *app_side_lines(view),
             "Next: review and commit them. On the server, from a checkout of this project,",
             f"run the install script {SCRIPT_NOTE}:",
@@ -375,6 +389,7 @@ def after_update(
             exposure_line(view, project, pretend),
             *release_lines(view, project, answers_file),
             *view["hardening_notes"],
+            *open_node_lines(view),
             *review,
             *rename_lines(view, plan, previous),
             *view["directory_notes"],
