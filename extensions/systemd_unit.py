@@ -306,28 +306,20 @@ def _recorded_answers(context: Context) -> dict[str, Any]:
 
 
 def _prompt_default(context: Context, name: str) -> Any:
-    """What question `name` offers at its prompt, as copier picks it: the recorded answer, a default
-    of the user's copier settings, else the question's own default (the import's, or the option's)."""
-    recorded, conf = _recorded_answers(context), _conf(context)
+    """What question `name` takes without an answer given, as copier picks it: the recorded answer, a
+    default of the user's copier settings, else the question's default (the import's, or its own,
+    computed from the answers so far: `local` for distribution, not the option's function)."""
+    conf = _conf(context)
     user_defaults = (conf["user_defaults"] or {}) if isinstance(conf, Mapping) else {}
-    if name in recorded:
-        return recorded[name]
-    if name in user_defaults:
+    if name in user_defaults and name not in _recorded_answers(context):
         return user_defaults[name]
-    return _imported_for(context).answers.get(name, api.OPTIONS[name].default)
+    return _default_answer(context, name)
 
 
 def _fallback_answers(context: Context) -> tuple[dict[str, Any], dict[str, Any]]:
     """For the kept --data-file of a refusal: what each question takes when this command runs again
-    without its answer (a default of the user's copier settings, else its default: the recorded
-    answer, the import's, its own), and its own default for these answers."""
-    conf = _conf(context)
-    user_defaults = (conf["user_defaults"] or {}) if isinstance(conf, Mapping) else {}
-    recorded = _recorded_answers(context)
-    taken = {
-        name: user_defaults[name] if name in user_defaults and name not in recorded else _default_answer(context, name)
-        for name in api.OPTIONS
-    }
+    without its answer, and its own default for these answers."""
+    taken = {name: _prompt_default(context, name) for name in api.OPTIONS}
     return taken, {name: _own_default(context, name) for name in api.OPTIONS}
 
 

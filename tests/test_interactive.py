@@ -215,6 +215,18 @@ def test_a_list_typed_without_its_closing_bracket_is_refused_at_its_prompt_namin
     assert values_of(unit_file(dst), "StateDirectory") == ["foo-bar"]
 
 
+def test_a_computed_default_the_answers_so_far_refuse_stays_selectable_at_its_select_prompt(tmp_path: Path) -> None:
+    """distribution's default is computed (`local`, or `release` with cloud_init). The select prompt
+    took the option's function for the default, so it disabled the refused `local`, and copier
+    stopped with a traceback (Invalid choice for 'distribution') before the prompt showed."""
+    dst = tmp_path / "project"
+    write_mix_exs(dst, "foo_bar")
+    # Down past the refused `none` (disabled) and `cluster`, to `release`, which leaves the node to env_vars.
+    walk(dst, {"env_vars": [Step("RELEASE_NODE=x@y")], "distribution": [Step(keys=DOWN * 2)]})
+    assert "local (refused: env_vars: sets RELEASE_NODE" in (tmp_path / "terminal.log").read_text()
+    assert answers_of(dst)["distribution"] == "release"
+
+
 ADVANCED_STEPS = {
     "dirs": [Step("[state]")],
     "systemd_version": [Step("252")],
